@@ -1,0 +1,98 @@
+// Builds dist/linux-x64/hip-clang-launcher and dist/win-x64/hip-clang-launcher.exe.
+//   1. esbuild: src/main.ts -> build/main.cjs (the hot path: built-ins only)
+//               src/cli/main.ts -> build/cli.cjs (yargs, execa; a SEA asset)
+//   2. pkg (@yao-pkg/pkg's SEA pipeline, driven through its API so the
+//      sea-config can carry execArgvExtension "none": NODE_OPTIONS meant for
+//      another program must not reach our runtime), per target, offline:
+//      its download cache is pre-filled with the pinned, sha256-checked bases.
+import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import { copyFile, mkdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const pkgJson = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8'));
+const nodeVersion = process.env.HCL_NODE_VERSION;
+const tools = process.env.HCL_TOOLS;
+if (!nodeVersion || !tools) throw new Error('run through scripts/build.sh (HCL_NODE_VERSION, HCL_TOOLS unset)');
+if (process.version !== `v${nodeVersion}`) {
+  throw new Error(`the build must run under the pinned Node v${nodeVersion}, not ${process.version}`);
+}
+const only = process.argv.includes('--bundle-only');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { __HCL_VERSION__: JSON.stringify(pkgJson.version) },
+};
+await mkdir(join(repo, 'build'), { recursive: true });
+const hot = await build({
+  ...common,
+  entryPoints: [join(repo, 'src/main.ts')],
+  outfile: join(repo, 'build/main.cjs'),
+  metafile: true,
+  banner: { js: '#!/usr/bin/env node' },
+});
+await writeFile(join(repo, 'build/main.meta.json'), JSON.stringify(hot.metafile, null, 1));
+await chmod(join(repo, 'build/main.cjs'), 0o755);
+const cli = await build({
+  ...common,
+  entryPoints: [join(repo, 'src/cli/main.ts')],
+  outfile: join(repo, 'build/cli.cjs'),
+  metafile: true,
+  // yargs 18 is ESM and reads import.meta.url, which a CJS bundle lacks.
+  define: { ...common.define, 'import.meta.url': '__hcl_import_meta_url' },
+  banner: { js: 'var __hcl_import_meta_url=require("url").pathToFileURL(__filename).href;' },
+});
+await writeFile(join(repo, 'build/cli.meta.json'), JSON.stringify(cli.metafile, null, 1));
+if (only) process.exit(0);
+
+// pkg looks for bases in $HOME/.pkg-cache/sea; give it a private HOME whose cache holds ours.
+const pkgHome = join(tools, `pkg-home-${nodeVersion}`);
+const seaCache = join(pkgHome, '.pkg-cache', 'sea');
+const v = `v${nodeVersion}`;
+const linuxBase = join(seaCache, `node-${v}-linux-x64`, 'bin', 'node');
+const winBase = join(seaCache, `node-${v}-win-x64.exe`);
+await mkdir(dirname(linuxBase), { recursive: true });
+for (const [src, dest] of [[process.env.HCL_NODE, linuxBase], [process.env.HCL_NODE_EXE, winBase]]) {
+  if (!existsSync(`${dest}.ok`)) {
+    await copyFile(src, dest);
+    await writeFile(`${dest}.ok`, '');
+  }
+}
+// The archives are never opened once the extracted binaries carry their sentinels.
+for (const archive of [`node-${v}-linux-x64.tar.gz`, `node-${v}-win-x64.zip`]) {
+  for (const f of [archive, `${archive}.ok`]) if (!existsSync(join(seaCache, f))) await writeFile(join(seaCache, f), '');
+}
+process.env.HOME = pkgHome;
+
+const sea = require('@yao-pkg/pkg/lib-es5/sea').default;
+const targets = [
+  // A Windows blob must not carry a code cache (it is tied to the generating platform).
+  { platform: 'linux', output: 'dist/linux-x64/hip-clang-launcher', useCodeCache: true },
+  { platform: 'win', output: 'dist/win-x64/hip-clang-launcher.exe', useCodeCache: false },
+];
+for (const t of targets) {
+  const output = join(repo, t.output);
+  await rm(output, { force: true });
+  await sea(join(repo, 'build/main.cjs'), {
+    targets: [{ nodeRange: `node${nodeVersion}`, platform: t.platform, arch: 'x64', output }],
+    seaConfig: {
+      disableExperimentalSEAWarning: true,
+      useSnapshot: false,
+      useCodeCache: t.useCodeCache,
+      execArgvExtension: 'none',
+      assets: { 'cli.cjs': join(repo, 'build/cli.cjs') },
+    },
+  });
+  if (t.platform !== 'win') await chmod(output, 0o755);
+  console.log(`built ${t.output}`);
+}

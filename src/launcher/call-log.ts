@@ -1,0 +1,24 @@
+import { appendFileSync } from 'node:fs';
+
+// The opt-in call log: one JSON line per call. One write() per line on a file
+// opened O_APPEND, so parallel compiles never interleave within a line.
+
+export interface CallRecord {
+  time: string;
+  pid: number;
+  compiler: string;
+  cache: string | null;
+  route: string;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+}
+
+export function appendCallRecord(file: string, record: CallRecord): void {
+  try {
+    appendFileSync(file, `${JSON.stringify(record)}\n`, { flag: 'a' });
+  } catch (error) {
+    // A log that cannot be written must not fail the build.
+    process.stderr.write(`hip-clang-launcher: warning: cannot append to log ${file}: ${(error as Error).message}\n`);
+  }
+}

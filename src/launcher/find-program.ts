@@ -1,0 +1,75 @@
+import { pathModuleFor, type Host } from '../host.js';
+
+// Finds a program by name in PATH and in each OS's usual install places.
+// Relative PATH entries (and the empty entry, which means the current
+// directory) are never searched: on Windows a planted `sccache.exe` in the
+// build tree would otherwise run. Whatever resolves to this executable is
+// skipped, so a cache never turns out to be ourselves.
+
+export interface Candidate {
+  file: string;
+  skipped?: string;
+}
+
+export function usualInstallDirs(host: Host): string[] {
+  const env = host.env;
+  if (host.platform === 'win32') {
+    const home = env.USERPROFILE;
+    return [
+      home && `${home}\\.cargo\\bin`,
+      home && `${home}\\scoop\\shims`,
+      env.ProgramData && `${env.ProgramData}\\chocolatey\\bin`,
+      env.ProgramFiles && `${env.ProgramFiles}\\sccache`,
+      env.ProgramFiles && `${env.ProgramFiles}\\ccache`,
+      env.LOCALAPPDATA && `${env.LOCALAPPDATA}\\Microsoft\\WinGet\\Links`,
+    ].filter((d): d is string => Boolean(d));
+  }
+  return [
+    '/usr/local/bin',
+    '/usr/bin',
+    '/bin',
+    env.HOME ? `${env.HOME}/.cargo/bin` : '',
+    '/opt/homebrew/bin',
+    '/snap/bin',
+  ].filter(Boolean);
+}
+
+export function searchDirs(host: Host): string[] {
+  const p = pathModuleFor(host.platform);
+  const delimiter = host.platform === 'win32' ? ';' : ':';
+  const pathVar = host.platform === 'win32' ? (host.env.Path ?? host.env.PATH ?? '') : (host.env.PATH ?? '');
+  const fromPath = pathVar.split(delimiter).map((d) => d.replace(/^"(.*)"$/, '$1'));
+  const seen = new Set<string>();
+  const dirs: string[] = [];
+  for (const dir of [...fromPath, ...usualInstallDirs(host)]) {
+    if (!dir || !p.isAbsolute(dir)) continue;
+    const key = host.platform === 'win32' ? dir.toLowerCase() : dir;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    dirs.push(dir);
+  }
+  return dirs;
+}
+
+export function isSelf(file: string, host: Host): boolean {
+  const real = host.realpath(file);
+  const self = host.realpath(host.execPath) ?? host.execPath;
+  return real !== undefined && (host.platform === 'win32' ? real.toLowerCase() === self.toLowerCase() : real === self);
+}
+
+// Every place `name` was found, in search order, with the reason any was passed over.
+export function findProgramCandidates(name: string, host: Host): Candidate[] {
+  const p = pathModuleFor(host.platform);
+  const fileName = host.platform === 'win32' && !/\.exe$/i.test(name) ? `${name}.exe` : name;
+  const found: Candidate[] = [];
+  for (const dir of searchDirs(host)) {
+    const file = p.join(dir, fileName);
+    if (!host.isExecutableFile(file)) continue;
+    found.push(isSelf(file, host) ? { file, skipped: 'it is hip-clang-launcher itself' } : { file });
+  }
+  return found;
+}
+
+export function findProgram(name: string, host: Host): string | undefined {
+  return findProgramCandidates(name, host).find((c) => !c.skipped)?.file;
+}

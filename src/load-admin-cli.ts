@@ -1,0 +1,25 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { compileFunction } from 'node:vm';
+
+// The admin CLI lives in its own bundle (cli.cjs) so that yargs and execa are
+// never parsed on the compile hot path. In the single executable it is a SEA
+// asset; when run from build/ it is the file next to main.cjs.
+
+export interface AdminCli {
+  runAdminCli(args: string[]): Promise<void>;
+}
+
+export async function loadAdminCli(): Promise<AdminCli> {
+  const sea = await import('node:sea').catch(() => undefined);
+  if (sea?.isSea()) {
+    const source = sea.getAsset('cli.cjs', 'utf8');
+    const filename = join(process.execPath, '..', 'cli.cjs');
+    const module = { exports: {} as AdminCli };
+    const run = compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename });
+    run(module.exports, createRequire(process.execPath), module, filename, join(process.execPath, '..'));
+    return module.exports;
+  }
+  const require = createRequire(__filename);
+  return require(join(__dirname, 'cli.cjs')) as AdminCli;
+}

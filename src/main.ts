@@ -1,0 +1,28 @@
+import { failAndExit, HclError } from './errors.js';
+import { createHost } from './host.js';
+import { decideInvocation } from './invocation.js';
+import { runLauncher } from './launcher/run-launcher.js';
+import { runShim } from './shim/run-shim.js';
+import { loadAdminCli } from './load-admin-cli.js';
+
+// The single entry point. Stays tiny: work out the invoked name and first
+// argument, then hand over. The launcher and shim use Node built-ins only;
+// the admin CLI (yargs, execa) is loaded only when asked for.
+async function main(): Promise<void> {
+  // In a single executable argv[1] is the name the caller used (a shim's link
+  // name, say); under plain node it is the script, so the name comes from there.
+  const invokedPath = process.argv[1] ?? process.execPath;
+  const invocation = decideInvocation(invokedPath, process.argv.slice(2), process.platform);
+  switch (invocation.mode) {
+    case 'launcher':
+      return runLauncher({ compiler: invocation.compiler, args: invocation.args }, createHost());
+    case 'shim':
+      return runShim(invocation, createHost());
+    case 'cli':
+      return (await loadAdminCli()).runAdminCli(invocation.args);
+    case 'usage-error':
+      throw new HclError('usage', invocation.message);
+  }
+}
+
+main().catch(failAndExit);
