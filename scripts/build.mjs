@@ -7,7 +7,7 @@
 //      its download cache is pre-filled with the pinned, sha256-checked bases.
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
-import { copyFile, mkdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,7 +81,10 @@ const targets = [
   { platform: 'win', output: 'dist/win-x64/hip-clang-launcher.exe', useCodeCache: false },
 ];
 for (const t of targets) {
-  const output = join(repo, t.output);
+  // Built aside and renamed into place: tests running the old executable never see half a file.
+  const final = join(repo, t.output);
+  const output = join(dirname(final), `.tmp-${process.pid}-${t.output.split('/').pop()}`);
+  await mkdir(dirname(final), { recursive: true });
   await rm(output, { force: true });
   await sea(join(repo, 'build/main.cjs'), {
     targets: [{ nodeRange: `node${nodeVersion}`, platform: t.platform, arch: 'x64', output }],
@@ -94,5 +97,6 @@ for (const t of targets) {
     },
   });
   if (t.platform !== 'win') await chmod(output, 0o755);
+  await rename(output, final);
   console.log(`built ${t.output}`);
 }

@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { tools } from './tools.js';
+
+// Private, empty caches per test, read back through the caches' own statistics.
+
+export function ccacheEnv(dir: string): Record<string, string> {
+  return { CCACHE_DIR: join(dir, 'ccache'), CCACHE_NOHASHDIR: '1', CCACHE_BASEDIR: dir };
+}
+
+export interface CcacheStats {
+  hits: number;
+  misses: number;
+}
+
+export function ccacheStats(env: Record<string, string>): CcacheStats {
+  const out = execFileSync(tools.ccache, ['--print-stats'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const get = (key: string) => Number(new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(out)?.[1] ?? 0);
+  return {
+    hits: get('direct_cache_hit') + get('preprocessed_cache_hit'),
+    misses: get('cache_miss'),
+  };
+}
+
+// Each sccache test gets its own server (port) and cache directory, stopped afterwards.
+export function sccacheEnv(dir: string, port: number): Record<string, string> {
+  return { SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(port), SCCACHE_IDLE_TIMEOUT: '120', SCCACHE_LOG: '' };
+}
+
+export interface SccacheStats {
+  hits: number;
+  misses: number;
+  nonCacheable: number;
+  raw: unknown;
+}
+
+export function sccacheStats(sccache: string, env: Record<string, string>): SccacheStats {
+  const out = execFileSync(sccache, ['--show-stats', '--stats-format', 'json'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const stats = JSON.parse(out).stats;
+  const sum = (o: Record<string, number> | undefined) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
+  return {
+    hits: sum(stats.cache_hits?.counts),
+    misses: sum(stats.cache_misses?.counts),
+    nonCacheable: stats.non_cacheable_compilations ?? 0,
+    raw: stats,
+  };
+}
+
+export function stopSccache(sccache: string, env: Record<string, string>): void {
+  try {
+    execFileSync(sccache, ['--stop-server'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  } catch {
+    // Not running: nothing to stop.
+  }
+}
