@@ -30,7 +30,9 @@ export function sccacheEnv(dir: string, port: number): Record<string, string> {
 export interface SccacheStats {
   hits: number;
   misses: number;
-  nonCacheable: number;
+  // Calls sccache passed to the compiler uncached, and why (e.g. {"-x": 2} for HIP in 0.4).
+  notCacheable: number;
+  notCachedReasons: Record<string, number>;
   raw: unknown;
 }
 
@@ -41,7 +43,8 @@ export function sccacheStats(sccache: string, env: Record<string, string>): Scca
   return {
     hits: sum(stats.cache_hits?.counts),
     misses: sum(stats.cache_misses?.counts),
-    nonCacheable: stats.non_cacheable_compilations ?? 0,
+    notCacheable: stats.requests_not_cacheable ?? 0,
+    notCachedReasons: stats.not_cached ?? {},
     raw: stats,
   };
 }

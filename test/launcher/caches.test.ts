@@ -1,0 +1,108 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ccacheEnv, ccacheStats, sccacheEnv, sccacheStats, stopSccache } from '../helpers/caches.js';
+import { cleanEnv, runLauncher } from '../helpers/run-built.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { repoRoot, tools } from '../helpers/tools.js';
+
+// Real compiles through the built launcher into real caches, read back through
+// the caches' own statistics. The HIP compile is CMake's native HIP route:
+// clang++ -x hip --offload-arch=gfx90a, no hipcc.
+const hipSource = join(repoRoot, 'test/fixtures/hip/saxpy.hip');
+const cppSource = join(repoRoot, 'test/fixtures/plain.cpp');
+const hipArgs = (out: string) => ['-x', 'hip', '--offload-arch=gfx90a', '--rocm-path=/usr', `--rocm-device-lib-path=${tools.deviceLibPath}`, '-O2', '-c', hipSource, '-o', out];
+const cppArgs = (out: string) => ['-O2', '-c', cppSource, '-o', out];
+
+function compileUncached(dir: string, args: string[]): Buffer {
+  const r = runLauncher([tools.clangxx, ...args], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none' }), cwd: dir });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return readFileSync(args[args.length - 1]!);
+}
+
+describe('ccache (Debian 4.7) through the built launcher', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(() => {
+    dir = makeTempDir('hcl-ccache-');
+    env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'ccache', ...ccacheEnv(dir) });
+  });
+
+  for (const [lang, argsFor] of [['HIP', hipArgs], ['C++', cppArgs]] as const) {
+    it(`caches real ${lang}: miss, then a hit in ccache's statistics, same object as uncached`, () => {
+      const reference = compileUncached(dir, argsFor(join(dir, `${lang}-ref.o`)));
+      const before = ccacheStats(env as Record<string, string>);
+      for (const n of [1, 2]) {
+        const r = runLauncher([tools.clangxx, ...argsFor(join(dir, `${lang}-${n}.o`))], { env, cwd: dir });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+      }
+      const after = ccacheStats(env as Record<string, string>);
+      expect(after.misses - before.misses).toBe(1);
+      expect(after.hits - before.hits).toBe(1);
+      expect(readFileSync(join(dir, `${lang}-1.o`)).equals(reference)).toBe(true);
+      expect(readFileSync(join(dir, `${lang}-2.o`)).equals(reference)).toBe(true);
+    });
+  }
+
+  it('passes a compiler error and its exit code through the cache', () => {
+    const bad = join(dir, 'bad.cpp');
+    writeFileSync(bad, 'int f() { return undefined_name; }\n');
+    const r = runLauncher([tools.clangxx, '-c', bad, '-o', join(dir, 'bad.o')], { env, cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("use of undeclared identifier 'undefined_name'");
+  });
+});
+
+describe('sccache through the built launcher', () => {
+  let dir: string;
+  const servers: Array<[string, Record<string, string>]> = [];
+  beforeAll(() => {
+    dir = makeTempDir('hcl-sccache-');
+  });
+  afterAll(() => {
+    for (const [bin, env] of servers) stopSccache(bin, env);
+  });
+
+  it("Debian 12's sccache 0.4 passes HIP through uncached (it cannot cache HIP) and caches C++", () => {
+    const cacheEnv = sccacheEnv(join(dir, 'debian'), 4391);
+    servers.push([tools.sccacheDebian, cacheEnv]);
+    const env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: tools.sccacheDebian, ...cacheEnv });
+    const hipRef = compileUncached(dir, hipArgs(join(dir, 'hip-ref.o')));
+    for (const n of [1, 2]) {
+      const r = runLauncher([tools.clangxx, ...hipArgs(join(dir, `hip-04-${n}.o`))], { env, cwd: dir });
+      expect(r.status).toBe(0);
+      expect(readFileSync(join(dir, `hip-04-${n}.o`)).equals(hipRef)).toBe(true);
+    }
+    const afterHip = sccacheStats(tools.sccacheDebian, cacheEnv);
+    expect(afterHip.hits).toBe(0);
+    expect(afterHip.notCacheable).toBe(2);
+    expect(afterHip.notCachedReasons).toEqual({ '-x': 2 });
+
+    const cppRef = compileUncached(dir, cppArgs(join(dir, 'cpp-ref.o')));
+    for (const n of [1, 2]) {
+      const r = runLauncher([tools.clangxx, ...cppArgs(join(dir, `cpp-04-${n}.o`))], { env, cwd: dir });
+      expect(r.status).toBe(0);
+      expect(readFileSync(join(dir, `cpp-04-${n}.o`)).equals(cppRef)).toBe(true);
+    }
+    const afterCpp = sccacheStats(tools.sccacheDebian, cacheEnv);
+    expect(afterCpp.misses).toBe(1);
+    expect(afterCpp.hits).toBe(1);
+  });
+
+  it("Debian 13's sccache 0.10 caches HIP: a hit on the second compile, same object", () => {
+    const cacheEnv = sccacheEnv(join(dir, 'hip'), 4392);
+    servers.push([tools.sccacheHip, cacheEnv]);
+    const env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip, ...cacheEnv });
+    const hipRef = compileUncached(dir, hipArgs(join(dir, 'hip-ref2.o')));
+    for (const n of [1, 2]) {
+      const r = runLauncher([tools.clangxx, ...hipArgs(join(dir, `hip-10-${n}.o`))], { env, cwd: dir });
+      expect(r.status).toBe(0);
+      expect(readFileSync(join(dir, `hip-10-${n}.o`)).equals(hipRef)).toBe(true);
+    }
+    const stats = sccacheStats(tools.sccacheHip, cacheEnv);
+    expect(stats.misses).toBe(1);
+    expect(stats.hits).toBe(1);
+  });
+});
