@@ -30,8 +30,14 @@ if [[ $# -eq 2 ]]; then
   windows=1
 fi
 
-backport=$repo/patches/backport/0001-hipcc-add-HIP_CLANG_LAUNCHER-to-run-clang-through-a-.patch
-winfix=$repo/patches/windows-quoting-fix/0001-hipcc-pass-the-compiler-to-HIP_CLANG_LAUNCHER-as-one.patch
+# One patch per directory; the file name is git format-patch's, from the subject.
+one_patch() {
+  local found=("$repo/$1"/*.patch)
+  [[ ${#found[@]} == 1 && -f ${found[0]} ]] || die "expected exactly one patch in $1"
+  echo "${found[0]}"
+}
+backport=$(one_patch patches/backport)
+winfix=$(one_patch patches/windows-quoting-fix)
 fixture=$repo/test/fixtures/hipcc/fixture-upstream-hip-clang-launcher.patch
 case $variant in
   unpatched) patches=() ;;
