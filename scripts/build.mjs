@@ -15,11 +15,20 @@ import { fileURLToPath } from 'node:url';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const pkgJson = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8'));
-const nodeVersion = process.env.HCL_NODE_VERSION;
 const tools = process.env.HCL_TOOLS;
-if (!nodeVersion || !tools) throw new Error('run through scripts/build.sh (HCL_NODE_VERSION, HCL_TOOLS unset)');
-if (process.version !== `v${nodeVersion}`) {
-  throw new Error(`the build must run under the pinned Node v${nodeVersion}, not ${process.version}`);
+if (!tools) throw new Error('run through scripts/build.sh (HCL_TOOLS unset)');
+const arg = (name) => process.argv[process.argv.indexOf(name) + 1];
+const targetName = arg('--target');
+// Each target's pinned Node, its base binary, and whether its blob may carry a
+// V8 code cache (a Windows blob must not: the cache is tied to the generating platform).
+const TARGETS = {
+  linux: { version: process.env.HCL_NODE_VERSION, base: process.env.HCL_NODE, platform: 'linux', output: 'dist/linux-x64/hip-clang-launcher', useCodeCache: true },
+  win: { version: process.env.HCL_NODE_WIN_VERSION, base: process.env.HCL_NODE_EXE, platform: 'win', output: 'dist/win-x64/hip-clang-launcher.exe', useCodeCache: false },
+};
+const target = TARGETS[targetName];
+if (!target || !target.version) throw new Error(`--target linux|win, run through scripts/build.sh`);
+if (process.version !== `v${target.version}`) {
+  throw new Error(`the ${targetName} target must be packed under Node v${target.version}, not ${process.version}`);
 }
 const only = process.argv.includes('--bundle-only');
 
@@ -34,6 +43,7 @@ const common = {
   define: { __HCL_VERSION__: JSON.stringify(pkgJson.version) },
 };
 await mkdir(join(repo, 'build'), { recursive: true });
+if (!process.argv.includes('--no-bundle')) {
 const hot = await build({
   ...common,
   entryPoints: [join(repo, 'src/main.ts')],
@@ -53,50 +63,41 @@ const cli = await build({
   banner: { js: 'var __hcl_import_meta_url=require("url").pathToFileURL(__filename).href;' },
 });
 await writeFile(join(repo, 'build/cli.meta.json'), JSON.stringify(cli.metafile, null, 1));
+}
 if (only) process.exit(0);
 
 // pkg looks for bases in $HOME/.pkg-cache/sea; give it a private HOME whose cache holds ours.
-const pkgHome = join(tools, `pkg-home-${nodeVersion}`);
+const pkgHome = join(tools, 'pkg-home');
 const seaCache = join(pkgHome, '.pkg-cache', 'sea');
-const v = `v${nodeVersion}`;
-const linuxBase = join(seaCache, `node-${v}-linux-x64`, 'bin', 'node');
-const winBase = join(seaCache, `node-${v}-win-x64.exe`);
-await mkdir(dirname(linuxBase), { recursive: true });
-for (const [src, dest] of [[process.env.HCL_NODE, linuxBase], [process.env.HCL_NODE_EXE, winBase]]) {
-  if (!existsSync(`${dest}.ok`)) {
-    await copyFile(src, dest);
-    await writeFile(`${dest}.ok`, '');
-  }
+const v = `v${target.version}`;
+const os = target.platform === 'win' ? 'win' : 'linux';
+const baseInCache = os === 'win' ? join(seaCache, `node-${v}-win-x64.exe`) : join(seaCache, `node-${v}-linux-x64`, 'bin', 'node');
+await mkdir(dirname(baseInCache), { recursive: true });
+if (!existsSync(`${baseInCache}.ok`)) {
+  await copyFile(target.base, baseInCache);
+  await writeFile(`${baseInCache}.ok`, '');
 }
-// The archives are never opened once the extracted binaries carry their sentinels.
-for (const archive of [`node-${v}-linux-x64.tar.gz`, `node-${v}-win-x64.zip`]) {
-  for (const f of [archive, `${archive}.ok`]) if (!existsSync(join(seaCache, f))) await writeFile(join(seaCache, f), '');
-}
+// The archive is never opened once the extracted binary carries its sentinel.
+const archive = join(seaCache, `node-${v}-${os}-x64.${os === 'win' ? 'zip' : 'tar.gz'}`);
+for (const f of [archive, `${archive}.ok`]) if (!existsSync(f)) await writeFile(f, '');
 process.env.HOME = pkgHome;
 
 const sea = require('@yao-pkg/pkg/lib-es5/sea').default;
-const targets = [
-  // A Windows blob must not carry a code cache (it is tied to the generating platform).
-  { platform: 'linux', output: 'dist/linux-x64/hip-clang-launcher', useCodeCache: true },
-  { platform: 'win', output: 'dist/win-x64/hip-clang-launcher.exe', useCodeCache: false },
-];
-for (const t of targets) {
-  // Built aside and renamed into place: tests running the old executable never see half a file.
-  const final = join(repo, t.output);
-  const output = join(dirname(final), `.tmp-${process.pid}-${t.output.split('/').pop()}`);
-  await mkdir(dirname(final), { recursive: true });
-  await rm(output, { force: true });
-  await sea(join(repo, 'build/main.cjs'), {
-    targets: [{ nodeRange: `node${nodeVersion}`, platform: t.platform, arch: 'x64', output }],
-    seaConfig: {
-      disableExperimentalSEAWarning: true,
-      useSnapshot: false,
-      useCodeCache: t.useCodeCache,
-      execArgvExtension: 'none',
-      assets: { 'cli.cjs': join(repo, 'build/cli.cjs') },
-    },
-  });
-  if (t.platform !== 'win') await chmod(output, 0o755);
-  await rename(output, final);
-  console.log(`built ${t.output}`);
-}
+// Built aside and renamed into place: tests running the old executable never see half a file.
+const final = join(repo, target.output);
+const output = join(dirname(final), `.tmp-${process.pid}-${target.output.split('/').pop()}`);
+await mkdir(dirname(final), { recursive: true });
+await rm(output, { force: true });
+await sea(join(repo, 'build/main.cjs'), {
+  targets: [{ nodeRange: `node${target.version}`, platform: target.platform, arch: 'x64', output }],
+  seaConfig: {
+    disableExperimentalSEAWarning: true,
+    useSnapshot: false,
+    useCodeCache: target.useCodeCache,
+    execArgvExtension: 'none',
+    assets: { 'cli.cjs': join(repo, 'build/cli.cjs') },
+  },
+});
+if (target.platform !== 'win') await chmod(output, 0o755);
+await rename(output, final);
+console.log(`built ${target.output} (Node ${v})`);

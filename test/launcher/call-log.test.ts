@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, runLauncher } from '../helpers/run-built.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { buildTestCompiler } from '../helpers/test-compiler.js';
+import { built } from '../helpers/tools.js';
+
+// HIP_CLANG_LAUNCHER_LOG: one JSON line per call, safe under parallel builds.
+describe('opt-in call log (built executable)', () => {
+  let dir: string;
+  let compiler: string;
+  beforeAll(() => {
+    dir = makeTempDir('hcl-log-');
+    compiler = buildTestCompiler(dir);
+  });
+
+  it('appends one whole JSON line per call from 24 parallel processes', async () => {
+    const log = join(dir, 'calls.jsonl');
+    const env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none', HIP_CLANG_LAUNCHER_LOG: log });
+    const codes = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        new Promise<number | null>((resolve) => {
+          const child = spawn(built.linux, [compiler, '-c', `unit-${i}.c`], { env: { ...env, TC_EXIT: String(i % 3) }, stdio: 'ignore' });
+          child.once('exit', (code) => resolve(code));
+        }),
+      ),
+    );
+    expect(codes).toEqual(Array.from({ length: 24 }, (_, i) => i % 3));
+    const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(24);
+    const records = lines.map((l) => JSON.parse(l));
+    for (const r of records) {
+      expect(Object.keys(r).sort()).toEqual(['cache', 'compiler', 'durationMs', 'exitCode', 'pid', 'route', 'signal', 'time'].sort());
+      expect(r.compiler).toBe(compiler);
+      expect(r.route).toBe('no-cache');
+      expect(r.cache).toBeNull();
+      expect(Number.isNaN(Date.parse(r.time))).toBe(false);
+      expect(r.durationMs).toBeGreaterThan(0);
+    }
+    expect(records.map((r) => r.exitCode).sort()).toEqual(codes.map(Number).sort());
+    expect(new Set(records.map((r) => r.pid)).size).toBe(24);
+  });
+
+  it('records the route and cache, and a signal death', () => {
+    const log = join(dir, 'one.jsonl');
+    const cache = buildTestCompiler(dir, 'ccache');
+    runLauncher([compiler, '-c', 'a.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, HIP_CLANG_LAUNCHER_LOG: log }) });
+    runLauncher([compiler, '--version'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, HIP_CLANG_LAUNCHER_LOG: log }) });
+    const killed = runLauncher([compiler, '-c', 'a.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none', HIP_CLANG_LAUNCHER_LOG: log, TC_SIGNAL: '15' }) });
+    expect(killed.signal).toBe('SIGTERM');
+    const [viaCache, probe, signalled] = readFileSync(log, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(viaCache).toMatchObject({ route: 'cache', cache, exitCode: 0 });
+    expect(probe).toMatchObject({ route: 'probe', cache: null });
+    expect(signalled).toMatchObject({ exitCode: null, signal: 'SIGTERM' });
+  });
+
+  it('never fails a compile because the log cannot be written', () => {
+    const r = runLauncher([compiler, '-c', 'a.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none', HIP_CLANG_LAUNCHER_LOG: join(dir, 'no', 'such', 'dir', 'log') }) });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^hip-clang-launcher: warning: cannot append to log /);
+  });
+});

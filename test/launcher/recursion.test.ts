@@ -1,0 +1,49 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, runLauncher } from '../helpers/run-built.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { buildTestCompiler, readRecord } from '../helpers/test-compiler.js';
+import { built } from '../helpers/tools.js';
+
+// A launcher that would end up calling itself must stop, never loop.
+describe('recursion (built executable)', () => {
+  let dir: string;
+  let compiler: string;
+  let record: string;
+  beforeAll(() => {
+    dir = makeTempDir('hcl-recursion-');
+    compiler = buildTestCompiler(dir);
+    record = join(dir, 'record');
+  });
+
+  it('refuses a compiler that is the launcher itself', () => {
+    const link = join(dir, 'clang++');
+    symlinkSync(built.linux, link);
+    const r = runLauncher([link, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none' }) });
+    expect(r.status).toBe(4);
+    expect(r.stderr).toMatch(/^hip-clang-launcher: error: compiler .*clang\+\+ is hip-clang-launcher itself; .+\n$/);
+  });
+
+  it('stops a wrapper that calls the launcher with itself, instead of looping', () => {
+    const wrapper = join(dir, 'wrapper-cc');
+    writeFileSync(wrapper, `#!/bin/sh\nexec "${built.linux}" "$0" "$@"\n`, { mode: 0o755 });
+    const started = Date.now();
+    const r = runLauncher([wrapper, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none' }), timeout: 60_000 });
+    expect(r.status).toBe(4);
+    expect(r.stderr).toContain('leads back to hip-clang-launcher');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('goes straight to the compiler when already under a launcher (the outer cache holds the call)', () => {
+    const bin = join(dir, 'cachebin');
+    mkdirSync(bin);
+    const cache = buildTestCompiler(bin, 'ccache');
+    runLauncher([compiler, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, TC_RECORD: record, HIP_CLANG_LAUNCHER_DEPTH: '1' }) });
+    expect(readRecord(record).argv[0]).toBe(compiler);
+    runLauncher([compiler, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, TC_RECORD: record }) });
+    expect(readRecord(record).argv[0]).toBe(cache);
+    runLauncher([compiler, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, TC_RECORD: record, HIP_CLANG_LAUNCHER_BYPASS: '1' }) });
+    expect(readRecord(record).argv[0]).toBe(compiler);
+  });
+});
