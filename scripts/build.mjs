@@ -41,6 +41,8 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   define: { __HCL_VERSION__: JSON.stringify(pkgJson.version) },
+  // The hipcc patches (patches/**/*.patch) ship inside the executable as text.
+  loader: { '.patch': 'text' },
 };
 await mkdir(join(repo, 'build'), { recursive: true });
 if (!process.argv.includes('--no-bundle')) {
