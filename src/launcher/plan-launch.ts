@@ -1,10 +1,11 @@
 import { HclError } from '../errors.js';
 import { pathModuleFor, type Host } from '../host.js';
-import { hasPathSeparator } from '../invocation.js';
+import { hasPathSeparator, programNameOf } from '../invocation.js';
 import { classifyCall } from './classify-call.js';
 import { BYPASS_VAR, SCCACHE_IGNORE_SERVER_IO_ERROR } from './env-vars.js';
 import { chooseCache, type CacheChoice } from './find-cache.js';
 import { findProgram, isSelf } from './find-program.js';
+import { realCompilerBehindShim } from '../shim/real-compiler.js';
 import { assertNotLooping, childEnv, currentDepth } from './recursion.js';
 
 // Builds the forwarded call: which program to run with which argv and
@@ -51,6 +52,9 @@ export function resolveCompiler(compiler: string, host: Host): string {
     }
   }
   if (isSelf(file, host)) {
+    // One of our installed shims stands for the real compiler its manifest names.
+    const real = hasPathSeparator(compiler, host.platform) ? realCompilerBehindShim(file, host) : undefined;
+    if (real) return real;
     throw new HclError(
       'recursion',
       `compiler ${compiler} is hip-clang-launcher itself`,
@@ -63,6 +67,10 @@ export function resolveCompiler(compiler: string, host: Host): string {
 export function planLaunch(request: LaunchRequest, host: Host, choose: (host: Host) => CacheChoice = chooseCache): LaunchPlan {
   assertNotLooping(host.env, request.compiler);
   const compilerFile = request.resolvedCompiler ?? resolveCompiler(request.compiler, host);
+  // Resolved through a shim's manifest: the real compiler's own path is what clang and the cache must see.
+  if (request.resolvedCompiler === undefined && programNameOf(compilerFile, host.platform) !== programNameOf(request.compiler, host.platform)) {
+    request = { ...request, compiler: compilerFile };
+  }
   const direct: ExecStep = { file: compilerFile, argv: [request.compiler, ...request.args] };
   const plain = (route: Route, cache?: CacheChoice): LaunchPlan => ({
     route,

@@ -1,0 +1,44 @@
+import type { CommandModule } from 'yargs';
+import { CACHE_VAR } from '../../launcher/env-vars.js';
+import { shimStatus } from '../../shim/shim-status.js';
+
+interface Args {
+  dir: string;
+  json: boolean;
+}
+
+// What is wrapped where, the real compilers, the cache, drift and half-finished work.
+export const statusCommand: CommandModule<object, Args> = {
+  command: 'status <dir>',
+  describe: 'show the shims installed in a ROCm tree, their real compilers, and any drift',
+  builder: (y) =>
+    y
+      .positional('dir', { type: 'string', demandOption: true, describe: 'ROCm root, or the llvm bin dir' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+  handler: (args) => {
+    const status = shimStatus(args.dir, process.platform, process.cwd());
+    if (args.json) {
+      console.log(JSON.stringify(status, null, 2));
+      return;
+    }
+    const { manifest } = status;
+    console.log(`bin dir:  ${status.bin}`);
+    if (status.interrupted) {
+      const { action, pid, started, committed, journal } = status.interrupted;
+      console.log(`journal:  an interrupted ${action} (pid ${pid}, started ${started}) left ${journal};`);
+      console.log(`          the next install or uninstall ${committed ? 'completes it (it had committed)' : 'rolls it back (it had not committed)'}`);
+    }
+    if (!manifest) {
+      console.log('shim:     not installed');
+      return;
+    }
+    console.log(`shim:     ${manifest.shim} (hip-clang-launcher ${manifest.toolVersion}, installed ${manifest.installedAt})`);
+    console.log(`cache:    ${manifest.cache ?? 'auto'} (${CACHE_VAR} in the environment overrides it)`);
+    for (const e of manifest.entries) {
+      const real = e.kind === 'symlink' ? `${e.realName} -> ${e.realTarget} (was a link to ${e.originalTarget})` : `${e.realName} (the original file)`;
+      console.log(`wrapped:  ${e.name} -> real compiler ${real}`);
+    }
+    console.log(status.drift.length === 0 ? 'drift:    none' : `drift:    ${status.drift.length} finding(s); run install to repair`);
+    for (const d of status.drift) console.log(`  ${d.name}: ${d.detail}`);
+  },
+};

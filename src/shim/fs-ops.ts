@@ -1,0 +1,146 @@
+import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
+
+// Every filesystem change install and uninstall make goes through one FsOps,
+// so tests can make the Nth change fail (or the process die before it) and
+// check that the tree comes back untouched.
+
+export interface FsOps {
+  rename(from: string, to: string): void;
+  symlink(target: string, path: string): void;
+  unlink(path: string): void;
+  copyFile(from: string, to: string): void;
+  writeFile(path: string, text: string): void;
+  appendFile(path: string, text: string): void;
+  chmod(path: string, mode: number): void;
+  // Flushes a file (or a directory's entries) to disk.
+  fsync(path: string): void;
+}
+
+function fsyncPath(path: string): void {
+  const fd = fs.openSync(path, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export const realFsOps: FsOps = {
+  rename: (from, to) => fs.renameSync(from, to),
+  symlink: (target, path) => fs.symlinkSync(target, path),
+  unlink: (path) => fs.unlinkSync(path),
+  copyFile: (from, to) => fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL),
+  writeFile: (path, text) => fs.writeFileSync(path, text, { flag: 'wx' }),
+  appendFile: (path, text) => {
+    const fd = fs.openSync(path, 'a');
+    try {
+      fs.writeSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+  chmod: (path, mode) => fs.chmodSync(path, mode),
+  fsync: (path) => {
+    // Windows cannot open a directory to flush it; its renames are durable on return.
+    if (process.platform === 'win32' && fs.statSync(path).isDirectory()) return;
+    fsyncPath(path);
+  },
+};
+
+// Test hook, set only by the test suite: `fail-at=N` makes the Nth change
+// throw, `kill-at=N` SIGKILLs the process just before the Nth change. Both
+// stand for what a full disk or a power cut does, which the transaction must
+// survive anyway, so the hook cannot leave anything a real failure would not.
+export const FAULT_VAR = 'HIP_CLANG_LAUNCHER_TEST_FAULT';
+
+export interface Fault {
+  failAt?: number;
+  killAt?: number;
+}
+
+export function faultFromEnv(env: NodeJS.ProcessEnv): Fault | undefined {
+  const m = /^(fail|kill)-at=(\d+)$/.exec(env[FAULT_VAR] ?? '');
+  if (!m) return undefined;
+  const n = Number(m[2]);
+  return m[1] === 'fail' ? { failAt: n } : { killAt: n };
+}
+
+export interface CountingFsOps extends FsOps {
+  // How many changes were asked for so far.
+  readonly calls: number;
+  readonly fired: boolean;
+}
+
+// Wraps `base`, counting changes and injecting `fault` once.
+export function withFault(base: FsOps, fault: Fault = {}): CountingFsOps {
+  let calls = 0;
+  let fired = false;
+  const guard = <A extends unknown[]>(name: keyof FsOps, fn: (...args: A) => void) =>
+    (...args: A): void => {
+      calls += 1;
+      if (calls === fault.killAt) process.kill(process.pid, 'SIGKILL');
+      if (calls === fault.failAt) {
+        fired = true;
+        const error = new Error(`injected fault at change ${calls} (${name} ${String(args[0])})`) as NodeJS.ErrnoException;
+        error.code = 'EHCLFAULT';
+        throw error;
+      }
+      fn(...args);
+    };
+  return {
+    rename: guard('rename', base.rename),
+    symlink: guard('symlink', base.symlink),
+    unlink: guard('unlink', base.unlink),
+    copyFile: guard('copyFile', base.copyFile),
+    writeFile: guard('writeFile', base.writeFile),
+    appendFile: guard('appendFile', base.appendFile),
+    chmod: guard('chmod', base.chmod),
+    fsync: guard('fsync', base.fsync),
+    get calls() {
+      return calls;
+    },
+    get fired() {
+      return fired;
+    },
+  };
+}
+
+// Read-only questions about the tree, never faulted.
+export function lexists(path: string): boolean {
+  try {
+    fs.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readlinkOrUndefined(path: string): string | undefined {
+  try {
+    return fs.readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+export function sha256OfFile(path: string): string {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const n = fs.readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      hash.update(buffer.subarray(0, n));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+export function sha256OfText(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,80 @@
+// Installs the shim into an llvm bin dir, all or nothing:
+//   1. find the bin dir (ROCm root, llvm/bin, lib/llvm/bin, llvm-N/bin); check it is writable
+//   2. take the lock; finish (complete or roll back) a journal a crash left
+//   3. read the manifest (corrupt: stop); refuse trees wrapped by other tools
+//   4. plan: shim executable, then per name E: E-real (renamed file or new link), E -> shim, manifest
+//   5. run the plan as a transaction: journal, each change recorded, commit, clean up;
+//      any failure undoes the changes in reverse and leaves the tree as it was
+import { HclError } from '../errors.js';
+import { detectForeignWrapper } from './detect-foreign-wrapper.js';
+import { sha256OfFile, type FsOps } from './fs-ops.js';
+import { isOurShim } from './inspect-entry.js';
+import { DEFAULT_ENTRY_STEMS, MANIFEST_NAME, entryFileName, shimFileName, SHIM_STEM } from './layout.js';
+import { readManifest, type Manifest } from './manifest.js';
+import { withWritableBin } from './open-bin.js';
+import { planInstall } from './plan-install.js';
+import { newTxid, runTransaction } from './transaction.js';
+
+export interface InstallOptions {
+  given: string;
+  names?: readonly string[];
+  cache?: string;
+  platform: NodeJS.Platform;
+  shimSource: string;
+  toolVersion: string;
+  cwd: string;
+  ops: FsOps;
+  warn: (line: string) => void;
+}
+
+export interface InstallResult {
+  bin: string;
+  changed: boolean;
+  manifest: Manifest;
+  notes: string[];
+  recovered: string | undefined;
+}
+
+const CACHE_WORDS = ['auto', 'sccache', 'ccache', 'none'];
+
+export function checkCacheSetting(cache: string | undefined): void {
+  if (cache === undefined || CACHE_WORDS.includes(cache.toLowerCase()) || /^([a-z]:)?[\\/]/i.test(cache)) return;
+  throw new HclError('usage', `--cache ${cache} is not understood`, 'use auto, sccache, ccache, none, or an absolute path');
+}
+
+export function entryNames(names: readonly string[] | undefined, platform: NodeJS.Platform): string[] {
+  const list = (names ?? DEFAULT_ENTRY_STEMS).map((n) => n.trim()).filter(Boolean);
+  if (list.length === 0) throw new HclError('usage', '--names is empty', 'give compiler names, e.g. --names clang,clang++');
+  for (const name of list) {
+    if (/[\\/]/.test(name) || name.startsWith('.') || name.toLowerCase().startsWith(SHIM_STEM)) {
+      throw new HclError('usage', `--names: '${name}' is not a compiler name in the bin dir`, 'give plain file names such as clang++');
+    }
+  }
+  return [...new Set(list.map((n) => entryFileName(n, platform)))];
+}
+
+export function installShim(opts: InstallOptions): InstallResult {
+  const names = entryNames(opts.names, opts.platform);
+  checkCacheSetting(opts.cache);
+  return withWritableBin(opts.given, [...names, MANIFEST_NAME], opts.cwd, opts.ops, ({ bin, recovered }) => {
+    const previous = readManifest(bin);
+    const shimName = shimFileName(opts.platform);
+    const owns = (name: string) => previous?.entries.some((e) => e.name === name) === true && isOurShim(bin, name, shimName, previous.shimSha256, opts.platform);
+    const foreign = detectForeignWrapper(bin, names, owns);
+    if (foreign) throw new HclError('foreign-wrapper', foreign.found, foreign.advice);
+    const txid = newTxid();
+    const plan = planInstall({
+      bin,
+      names,
+      platform: opts.platform,
+      shimSource: opts.shimSource,
+      shimSha256: sha256OfFile(opts.shimSource),
+      cache: opts.cache,
+      toolVersion: opts.toolVersion,
+      txid,
+      previous,
+    });
+    runTransaction(bin, { action: 'install', txid, steps: plan.steps }, opts.ops, opts.warn);
+    return { bin, changed: plan.steps.length > 0, manifest: plan.manifest, notes: plan.notes, recovered };
+  });
+}
