@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { HclError } from '../errors.js';
 import type { FileChange } from './plan-patch.js';
@@ -55,7 +55,8 @@ function put(file: string, text: string | null, previous: string | null): void {
   const temp = join(dirname(file), `.${basename(file)}.hcl-${process.pid}`);
   const mode = previous === null ? 0o644 : statSync(file).mode & 0o7777;
   try {
-    writeFileSync(temp, text, { mode });
+    writeFileSync(temp, text);
+    chmodSync(temp, mode); // exactly the old mode: writeFileSync's would pass through the umask
     renameSync(temp, file);
   } finally {
     rmSync(temp, { force: true });
