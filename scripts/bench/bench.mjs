@@ -1,0 +1,53 @@
+// npm run bench: what the launcher costs per compile and what it saves per
+// build, measured side by side in one run; writes BENCHMARKS.md and
+// benchmarks.json. Node built-ins only, so the harness is not what is measured.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildGroup } from './groups/build.mjs';
+import { hipHit } from './groups/hip-hit.mjs';
+import { memory } from './groups/memory.mjs';
+import { perCall } from './groups/per-call.mjs';
+import { describeMachine } from './machine.mjs';
+import { parseOptions } from './options.mjs';
+import { launcherPath, repoRoot } from './prerequisites.mjs';
+import { writeReport } from './report.mjs';
+import { runGroup } from './run-group.mjs';
+import { evaluateTargets } from './targets.mjs';
+
+const ALL_GROUPS = [perCall, hipHit, memory, buildGroup];
+
+const options = parseOptions(process.argv.slice(2), repoRoot);
+const unknown = (options.only ?? []).filter((id) => !ALL_GROUPS.some((g) => g.id === id));
+if (unknown.length) {
+  console.error(`bench: unknown group ${unknown.join(', ')}; groups: ${ALL_GROUPS.map((g) => g.id).join(', ')}`);
+  process.exit(2);
+}
+const groups = ALL_GROUPS.filter((g) => !options.only || options.only.includes(g.id));
+
+const work = mkdtempSync(join(tmpdir(), 'hcl-bench-'));
+const ctx = { work, quick: options.quick, node: process.env.HCL_NODE || process.execPath, launcher: launcherPath() };
+const results = [];
+try {
+  for (const group of groups) results.push(await runGroup(group, ctx, options));
+} finally {
+  if (options.keep) console.error(`bench: work directory kept at ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
+
+const report = {
+  mode: options.quick ? 'quick' : 'full',
+  date: new Date().toISOString(),
+  machine: describeMachine(ctx),
+  groups: results,
+  targets: evaluateTargets(results),
+};
+mkdirSync(options.out, { recursive: true });
+const written = writeReport(report, options.out);
+console.error(`bench: wrote ${written.join(', ')}`);
+
+const failed = results.flatMap((g) => g.cases.filter((c) => !c.ok).map((c) => `${g.id}/${c.id}: ${c.error}`));
+if (failed.length) {
+  console.error(`bench: ${failed.length} case(s) FAILED:\n  ${failed.join('\n  ')}`);
+  process.exit(1);
+}

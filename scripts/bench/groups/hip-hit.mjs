@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CCACHE, ccacheEnv, ccacheStats, startSccache } from '../caches.mjs';
+import { cleanEnv, hipEnv } from '../environment.mjs';
+import { writeShStub } from '../fixtures.mjs';
+import { hipSource } from '../hip-source.mjs';
+import { hipcc7, installShim, launcherPath, MissingPrerequisite, uninstallShim } from '../prerequisites.mjs';
+import { timeOnce } from '../timing.mjs';
+
+const CLANGXX = '/usr/lib/llvm-15/bin/clang++';
+const DEVICE_LIBS = hipEnv().DEVICE_LIB_PATH;
+const HIPCC_ARGS = ['--offload-arch=gfx90a', '-O3', '-c', 'k.hip', '-o', 'k.o'];
+// What hipcc 7 hands clang for HIPCC_ARGS (HIPCC_VERBOSE=1 shows it).
+const CLANG_ARGS = ['--offload-arch=gfx90a', '-O3', `--hip-device-lib-path=${DEVICE_LIBS}`, '-c', '-x', 'hip', 'k.hip', '-o', 'k.o'];
+
+// 2. A real HIP compile answered from a warm cache, through each route a user
+// has: what the route costs on top of the cache's own hit.
+export const hipHit = {
+  id: 'hip-hit',
+  title: 'A real HIP warm hit (same .hip file, warm cache)',
+  reference: 'ccache-direct',
+  runs: { full: 30, quick: 3 },
+  prepare(ctx) {
+    const root = join(ctx.work, 'hip-hit');
+    const base = cleanEnv();
+    const launcher = { HIP_CLANG_LAUNCHER: launcherPath() };
+    const checks = new Map();
+    const servers = [];
+
+    // Every case gets its own directory and its own empty cache, compiles
+    // once (the miss), and from then on must only hit.
+    const cacheCase = (id, cache, make) => async () => {
+      const dir = caseDir(root, id);
+      const cacheEnv = cache === 'sccache' ? await sccacheFor(dir) : { env: { ...base, ...ccacheEnv(dir) }, file: CCACHE };
+      const made = make(dir, cacheEnv.file);
+      const command = { ...made, env: { ...cacheEnv.env, ...made.env }, cwd: dir };
+      return warm(id, command, cacheEnv.stats ?? (() => ccacheStats(cacheEnv.env)), checks);
+    };
+    const sccacheFor = async (dir) => {
+      const server = await startSccache(dir, base);
+      servers.push(server);
+      return { env: server.env, file: server.sccache, stats: () => server.stats() };
+    };
+
+    const viaPatched = (cache) => (dir, cacheFile) => ({
+      file: hipcc7('patched'),
+      args: HIPCC_ARGS,
+      env: { ...hipEnv(), ...launcher, HIP_CLANG_LAUNCHER_CACHE: cache === 'sccache' ? cacheFile : 'ccache' },
+    });
+    // Unpatched hipcc 7 can only be redirected by a stub standing in for clang++.
+    const viaStub = (dir, cacheFile) => {
+      const bin = join(dir, 'stub-bin');
+      writeShStub(join(bin, 'clang++'), CLANGXX, [cacheFile]);
+      return { file: hipcc7('unpatched'), args: HIPCC_ARGS, env: hipEnv(bin) };
+    };
+    // clang finds the HIP headers and device libraries from ROCM_PATH / HIP_PATH, as under hipcc.
+    const direct = (dir, cacheFile) => ({ file: cacheFile, args: [CLANGXX, ...CLANG_ARGS], env: hipEnv() });
+    // Debian's perl hipcc runs <HIP_CLANG_PATH>/clang++-15 (clang-15 when that is missing) and probes clang++.
+    const perlViaStub = (dir, cacheFile) => {
+      const bin = join(dir, 'stub-bin');
+      for (const name of ['clang++-15', 'clang++']) writeShStub(join(bin, name), '/usr/bin/clang++-15', [cacheFile]);
+      return { file: '/usr/bin/hipcc', args: HIPCC_ARGS, env: hipEnv(bin) };
+    };
+    const perlViaShim = (dir) => {
+      const bin = join(llvmTreeCopy(dir), 'bin');
+      // Debian's perl hipcc runs clang-15 (a link to clang), which the default names leave unwrapped.
+      installShim(bin, base, ['--names', 'clang,clang++,clang-15']);
+      servers.push({ stop: () => uninstallShim(bin, base) });
+      return { file: '/usr/bin/hipcc', args: HIPCC_ARGS, env: { ...hipEnv(bin), HIP_CLANG_LAUNCHER_CACHE: 'ccache' } };
+    };
+
+    return {
+      notes: [
+        `Every case compiles the same kernel (${HIPCC_ARGS.join(' ')}) with its own private cache: one miss to fill it, then only hits; the bench FAILS a case whose timed calls were not all cache hits.`,
+        'hipcc 7 is 7.0.2 built from Debian\'s rocm-llvm source by scripts/build-hipcc.sh: "patched" carries our HIP_CLANG_LAUNCHER backport, "unpatched" is as shipped (so a stub in place of clang++ is its only way to a cache).',
+        'The shim for the perl hipcc is installed into a hard-linked copy of Debian\'s llvm-15 with `--names clang,clang++,clang-15`: Debian\'s perl hipcc runs `clang-15`.',
+        'The HIP-capable sccache runs as a started server with its own directory and port (the calls never pay for its start).',
+      ],
+      cases: [
+        { id: 'hipcc7-launcher-ccache', label: 'hipcc 7 patched → **launcher** → ccache', command: cacheCase('hipcc7-launcher-ccache', 'ccache', viaPatched('ccache')) },
+        { id: 'hipcc7-stub-ccache', label: 'hipcc 7 → `sh` stub as clang++ → ccache', command: cacheCase('hipcc7-stub-ccache', 'ccache', viaStub) },
+        { id: 'ccache-direct', label: 'ccache clang++ directly', command: cacheCase('ccache-direct', 'ccache', direct) },
+        { id: 'hipcc7-launcher-sccache', label: 'hipcc 7 patched → **launcher** → sccache (HIP-capable)', command: cacheCase('hipcc7-launcher-sccache', 'sccache', viaPatched('sccache')) },
+        { id: 'hipcc7-stub-sccache', label: 'hipcc 7 → `sh` stub as clang++ → sccache', command: cacheCase('hipcc7-stub-sccache', 'sccache', viaStub) },
+        { id: 'sccache-direct', label: 'sccache clang++ directly', command: cacheCase('sccache-direct', 'sccache', direct) },
+        { id: 'perl-shim-ccache', label: 'perl hipcc (Debian 5.2.3) → **shim** → ccache', command: cacheCase('perl-shim-ccache', 'ccache', perlViaShim) },
+        { id: 'perl-stub-ccache', label: 'perl hipcc → `sh` stubs as clang++(-15) → ccache', command: cacheCase('perl-stub-ccache', 'ccache', perlViaStub) },
+      ],
+      verify(ready, outcome) {
+        const problems = [];
+        for (const c of ready) {
+          const check = checks.get(c.id);
+          const timed = outcome.get(c.id)?.stats?.n;
+          if (!check || !timed) continue;
+          const after = check.stats();
+          const hits = after.hits - check.before.hits;
+          const misses = after.misses - check.before.misses;
+          if (misses > 0 || hits < timed) problems.push([c.id, `not all warm hits: ${hits} hit(s), ${misses} miss(es) in ${timed}+ timed calls`]);
+        }
+        return problems;
+      },
+      teardown() {
+        for (const s of servers) s.stop();
+      },
+    };
+  },
+};
+
+function caseDir(root, id) {
+  const dir = join(root, id);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'k.hip'), hipSource());
+  return dir;
+}
+
+// One call fills the cache; the statistics after it are the baseline the timed calls are checked against.
+function warm(id, command, stats, checks) {
+  timeOnce(command);
+  checks.set(id, { stats, before: stats() });
+  return command;
+}
+
+// A ROCm-like tree the shim can be installed into without touching the system: hard links.
+function llvmTreeCopy(dir) {
+  const tree = join(dir, 'llvm');
+  try {
+    execFileSync('cp', ['-al', '/usr/lib/llvm-15', tree], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    throw new MissingPrerequisite(`cp -al /usr/lib/llvm-15 failed (the work directory must be on the same file system): ${String(error.stderr).trim()}`);
+  }
+  return tree;
+}

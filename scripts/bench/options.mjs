@@ -1,0 +1,37 @@
+import { isAbsolute, resolve } from 'node:path';
+
+const USAGE = `usage: npm run bench -- [--quick] [--out <dir>] [--only <group,...>] [--runs <n>] [--keep]
+  --quick        a few iterations of each case (a smoke test; numbers are not meaningful)
+  --out <dir>    where BENCHMARKS.md and benchmarks.json go (default: the repository root)
+  --only <ids>   run only these groups: per-call, hip-hit, memory, build
+  --runs <n>     timed rounds per case instead of the group's default
+  --keep         keep the work directory (printed at the end)`;
+
+export function parseOptions(argv, repoRoot) {
+  const options = { quick: false, out: repoRoot, only: undefined, runs: undefined, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) fail(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--keep') options.keep = true;
+    else if (arg === '--out') options.out = isAbsolute(value()) ? argv[i] : resolve(argv[i]);
+    else if (arg === '--only') options.only = value().split(',');
+    else if (arg === '--runs') {
+      options.runs = Number(value());
+      if (!Number.isInteger(options.runs) || options.runs < 1) fail('--runs needs a whole number of at least 1');
+    } else if (arg === '-h' || arg === '--help') {
+      console.log(USAGE);
+      process.exit(0);
+    } else fail(`unknown option '${arg}'`);
+  }
+  return options;
+}
+
+function fail(message) {
+  console.error(`bench: ${message}\n${USAGE}`);
+  process.exit(2);
+}

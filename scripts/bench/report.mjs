@@ -1,0 +1,94 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// BENCHMARKS.md for people, benchmarks.json for tools; both from one report object.
+export function writeReport(report, outDir) {
+  const md = join(outDir, 'BENCHMARKS.md');
+  const json = join(outDir, 'benchmarks.json');
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(md, renderMarkdown(report));
+  return [md, json];
+}
+
+export function renderMarkdown(report) {
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\`${report.mode === 'quick' ? ' (--quick: a smoke test, the numbers mean nothing)' : ''} on ${report.date.slice(0, 10)}.`,
+    'Every case of a table ran in the same rounds, taking turns, so the ratios are side by side; on another machine only the ratios carry over.',
+    'Times are wall time from spawn to exit as seen by the parent process: the median, and p10-p90 for the spread.',
+    '',
+    '## Targets',
+    '',
+    '| target | this run | status |',
+    '|---|---|---|',
+    ...report.targets.map((t) => `| ${t.text} | ${t.shown} | ${t.status === 'met' ? 'met' : `**${t.status}**`} |`),
+    '',
+  ];
+  for (const group of report.groups) lines.push(...renderGroup(group));
+  lines.push(...renderMachine(report.machine), ...REPRODUCE);
+  return `${lines.join('\n')}\n`;
+}
+
+function renderGroup(group) {
+  const unit = group.unit;
+  const ref = group.cases.find((c) => c.id === group.reference);
+  const extras = Object.entries(group.columns);
+  const lines = [
+    `## ${group.title}`,
+    '',
+    `${group.runs} measured round(s) per case after ${group.warmup} warm-up round(s); ${group.seconds} s in all.`,
+    '',
+    `| case | median ${unit} | p10-p90 ${unit} | n | ${ref ? `vs ${ref.id}` : ''} |${extras.map(([, title]) => ` ${title} |`).join('')}`,
+    `|---|---:|---:|---:|---:|${'---:|'.repeat(extras.length)}`,
+  ];
+  for (const c of group.cases) {
+    if (!c.ok) {
+      lines.push(`| ${c.label} | **FAILED** | ${escapeCell(c.error)} | | |${' |'.repeat(extras.length)}`);
+      continue;
+    }
+    const s = c.stats;
+    const vs = c.ratio === undefined ? '' : `${c.ratio.toFixed(2)}x`;
+    const more = extras.map(([key]) => ` ${typeof c.extra?.[key] === 'number' ? fmt(c.extra[key], unit) : (c.extra?.[key] ?? '')} |`).join('');
+    lines.push(`| ${c.label} | ${fmt(s.median, unit)} | ${fmt(s.p10, unit)}-${fmt(s.p90, unit)} | ${s.n} | ${vs} |${more}`);
+  }
+  lines.push('');
+  for (const note of group.notes) lines.push(`- ${note}`);
+  if (group.notes.length) lines.push('');
+  return lines;
+}
+
+function fmt(x, unit) {
+  if (!Number.isFinite(x)) return '-';
+  if (unit === 's') return x.toFixed(2);
+  return Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1);
+}
+
+function escapeCell(text) {
+  return String(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+function renderMachine(m) {
+  return [
+    '## Machine and versions',
+    '',
+    `- ${m.cpu}, ${m.nproc} CPUs (nproc), ${m.memoryGiB} GiB memory; ${m.os}, kernel ${m.kernel}`,
+    `- load average when the bench started: ${m.loadAverage.join(' / ')} (1 / 5 / 15 min; the machine may be shared)`,
+    ...Object.entries(m.versions).map(([k, v]) => `- ${k}: ${v}`),
+    '',
+  ];
+}
+
+const REPRODUCE = [
+  '## Reproduce',
+  '',
+  '```sh',
+  'npm run provision   # Debian 12: clang-15, hipcc, device libs, ccache, the HIP-capable sccache, Node 24',
+  'npm run build       # dist/linux-x64/hip-clang-launcher',
+  'npm run bench       # all groups, rewrites BENCHMARKS.md and benchmarks.json',
+  'npm run bench -- --only per-call --runs 100   # one group, more rounds',
+  'npm run bench -- --quick --out /tmp/bench     # the CI smoke test',
+  '```',
+  '',
+  'Close other heavy work first: the cases take turns, so noise lands on all of them alike, but it still widens the spread.',
+];

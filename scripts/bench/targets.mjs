@@ -1,0 +1,55 @@
+// The issue's targets, checked against this run. Reported, never asserted:
+// a missed target is a finding to explain, not a failed bench.
+const TARGETS = [
+  {
+    id: 'launcher-vs-node',
+    text: 'launcher cost per call <= 1.10x a bare start of the same Node',
+    from: ['per-call', 'launcher', 'node-bare'],
+    value: (a, b) => a.stats.median / b.stats.median,
+    met: (x) => x <= 1.1,
+    show: (x) => `${x.toFixed(2)}x`,
+  },
+  {
+    id: 'shim-vs-node',
+    text: 'shim cost per call <= 1.10x a bare start of the same Node',
+    from: ['per-call', 'shim', 'node-bare'],
+    value: (a, b) => a.stats.median / b.stats.median,
+    met: (x) => x <= 1.1,
+    show: (x) => `${x.toFixed(2)}x`,
+  },
+  {
+    id: 'warm-build-speedup',
+    text: 'warm-cache build >= 10x faster than an uncached one',
+    from: ['build', 'uncached', 'warm'],
+    value: (a, b) => a.stats.median / b.stats.median,
+    met: (x) => x >= 10,
+    show: (x) => `${x.toFixed(1)}x faster`,
+  },
+  {
+    id: 'cold-build-overhead',
+    text: 'cold-cache build <= 5% slower than an uncached one',
+    from: ['build', 'cold', 'uncached'],
+    value: (a, b) => a.stats.median / b.stats.median - 1,
+    met: (x) => x <= 0.05,
+    show: (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`,
+  },
+  {
+    id: 'linux-added-rss',
+    text: 'the launcher adds 0 resident memory on Linux while the compiler runs',
+    from: ['memory', 'launcher'],
+    value: (a) => a.stats.max,
+    met: (x) => x === 0,
+    show: (x) => `${x.toFixed(1)} MiB at most`,
+  },
+];
+
+export function evaluateTargets(groups) {
+  const find = (groupId, caseId) => groups.find((g) => g.id === groupId)?.cases.find((c) => c.id === caseId);
+  return TARGETS.map((t) => {
+    const [groupId, ...caseIds] = t.from;
+    const cases = caseIds.map((id) => find(groupId, id));
+    if (cases.some((c) => !c?.ok)) return { id: t.id, text: t.text, status: 'not measured', value: null, shown: 'a case it needs did not run' };
+    const value = t.value(...cases);
+    return { id: t.id, text: t.text, status: t.met(value) ? 'met' : 'missed', value, shown: t.show(value) };
+  });
+}

@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { summarize } from './stats.mjs';
+
+// Wall time of one call, from spawn to exit, measured by the parent. The
+// harness's own spawn cost is the same for every case; the "compiler called
+// directly" case shows that floor.
+export function timeOnce(command) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command.file, command.args, {
+    env: command.env,
+    cwd: command.cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.error) throw new Error(`${command.file} did not start: ${result.error.message}`);
+  if (result.status !== 0) {
+    const why = result.signal ? `killed by ${result.signal}` : `exit ${result.status}`;
+    throw new Error(`${why}: ${firstLines(result.stderr)}`);
+  }
+  return ms;
+}
+
+function firstLines(buffer, n = 3) {
+  return String(buffer ?? '').trim().split('\n').slice(0, n).join(' | ') || '(no stderr)';
+}
+
+// Runs every case once per round, in turn, so that machine noise (other
+// builds on a shared host) lands on all cases alike and ratios stay side by
+// side. A case's `before` step (a clean, say) is not timed. Warm-up rounds fill the page cache and are not recorded. A case that
+// fails stops being run and keeps its error.
+export function roundRobin(cases, { runs, warmup, onRound }) {
+  const samples = new Map(cases.map((c) => [c.id, []]));
+  const errors = new Map();
+  for (let round = 0; round < warmup + runs; round++) {
+    for (const c of cases) {
+      if (errors.has(c.id)) continue;
+      try {
+        c.command.before?.();
+        const ms = timeOnce(c.command);
+        if (round >= warmup) samples.get(c.id).push(ms);
+      } catch (error) {
+        errors.set(c.id, error.message);
+      }
+    }
+    onRound?.(round + 1, warmup + runs);
+  }
+  return new Map(cases.map((c) => [c.id, errors.has(c.id) ? { error: errors.get(c.id) } : { stats: summarize(samples.get(c.id)) }]));
+}
