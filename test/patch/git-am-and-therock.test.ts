@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runLauncher } from '../helpers/run-built.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { repoRoot } from '../helpers/tools.js';
+import { buildHipcc, sourceOfBuild } from './hipcc-builds.js';
+import { gitIn, makeLlvmProject, snapshot } from './tree-snapshot.js';
+
+// The patches as TheRock applies its own: `git am --whitespace=nowarn
+// --no-gpg-sign`, without --3way, in llvm-project-shaped git repositories made
+// from the 7.0.2 tarball's files.
+const patchIn = (dir: string) => {
+  const files = readdirSync(join(repoRoot, dir)).filter((f) => f.endsWith('.patch'));
+  expect(files).toHaveLength(1);
+  return join(repoRoot, dir, files[0]!);
+};
+const backport = patchIn('patches/backport');
+const windowsFix = patchIn('patches/windows-quoting-fix');
+const fixture = join(repoRoot, 'test/fixtures/hipcc/fixture-upstream-hip-clang-launcher.patch');
+const gitAm = (repo: string, patches: string[]) => gitIn(repo, ['am', '--whitespace=nowarn', '--no-gpg-sign', ...patches]);
+
+describe('git am, and TheRock checkouts', () => {
+  let dir: string;
+  let patchedSource: Map<string, string>;
+  let upstreamFixedSource: Map<string, string>;
+  beforeAll(() => {
+    dir = makeTempDir('hcl-git-am-');
+    patchedSource = snapshot(sourceOfBuild(buildHipcc('patched')), false);
+    upstreamFixedSource = snapshot(sourceOfBuild(buildHipcc('upstream-fixed')), false);
+  });
+
+  it('the backport applies with git am to an llvm-project checkout of 7.0.2, as a commit with its subject', () => {
+    const repo = makeLlvmProject(join(dir, 'llvm-a'), true);
+    gitAm(repo, [backport]);
+    // git am drops the [hipcc] tag from the subject, as it does for TheRock's own patches.
+    expect(gitIn(repo, ['log', '-1', '--format=%s'])).toBe('Add HIP_CLANG_LAUNCHER to run clang through a compiler cache\n');
+    expect(gitIn(repo, ['status', '--porcelain'])).toBe('');
+    expect(snapshot(join(repo, 'amd/hipcc'), false)).toEqual(patchedSource);
+  });
+
+  it("the Windows quoting fix applies with git am on top of upstream's variable (test fixture), not to a tree without it", () => {
+    const repo = makeLlvmProject(join(dir, 'llvm-b'), true);
+    gitAm(repo, [fixture, windowsFix]);
+    expect(snapshot(join(repo, 'amd/hipcc'), false)).toEqual(upstreamFixedSource);
+
+    const plain = makeLlvmProject(join(dir, 'llvm-plain'), true);
+    expect(() => gitAm(plain, [windowsFix])).toThrow(/patch does not apply|Patch failed/);
+  });
+
+  it("TheRock: --therock-patches adds the patch last in TheRock's series; TheRock's git am of the series gives the patched source; --revert removes it", () => {
+    const therock = join(dir, 'TheRock');
+    const series = join(therock, 'patches/amd-mainline/llvm-project');
+    mkdirSync(series, { recursive: true });
+    const llvm = makeLlvmProject(join(therock, 'compiler/amd-llvm'), true);
+    // A patch TheRock already carries, so ours must sort after it.
+    writeFileSync(join(llvm, 'amd/hipcc/README.md'), `${readFileSync(join(llvm, 'amd/hipcc/README.md'), 'utf8')}\nTheRock note.\n`);
+    gitIn(llvm, ['commit', '-q', '-am', 'TheRock: note in the hipcc README']);
+    gitIn(llvm, ['format-patch', '-1', '-o', series]);
+    gitIn(llvm, ['reset', '-q', '--hard', 'HEAD~1']);
+    // Contents only: git reset rewrites files under the umask.
+    const pristine = snapshot(therock, false);
+
+    const check = runLauncher(['patch', therock, '--therock-patches', '--check']);
+    expect(check.status).toBe(0);
+    expect(check.stdout.toString()).toContain('(TheRock checkout)');
+    expect(snapshot(therock, false)).toEqual(pristine);
+
+    const r = runLauncher(['patch', therock, '--therock-patches']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const names = readdirSync(series).sort();
+    expect(names).toEqual(['0001-TheRock-note-in-the-hipcc-README.patch', '0002-hipcc-Add-HIP_CLANG_LAUNCHER-to-run-clang-through-a-.patch']);
+    expect(readFileSync(join(series, names[1]!), 'utf8')).toBe(readFileSync(backport, 'utf8'));
+    expect(runLauncher(['patch', therock, '--therock-patches']).stdout.toString()).toContain("nothing to do: already in TheRock's patches");
+
+    // What TheRock's fetch_sources does with the series, sorted by name.
+    gitAm(llvm, names.map((n) => join(series, n)));
+    const hipcc = snapshot(join(llvm, 'amd/hipcc'), false);
+    expect(hipcc.get('src/hipBin_amd.h')).toBe(patchedSource.get('src/hipBin_amd.h'));
+    expect(hipcc.get('src/hipBin_base.h')).toBe(patchedSource.get('src/hipBin_base.h'));
+    gitIn(llvm, ['reset', '-q', '--hard', 'HEAD~2']);
+
+    expect(runLauncher(['patch', therock, '--therock-patches', '--revert']).status).toBe(0);
+    expect(snapshot(therock, false)).toEqual(pristine);
+  });
+
+  it('TheRock without --therock-patches patches its llvm-project source in place', () => {
+    const therock = join(dir, 'TheRock-inplace');
+    mkdirSync(join(therock, 'patches/amd-mainline'), { recursive: true });
+    const llvm = makeLlvmProject(join(therock, 'compiler/amd-llvm'));
+    const r = runLauncher(['patch', therock]);
+    expect(r.status).toBe(0);
+    expect(snapshot(join(llvm, 'amd/hipcc'), false)).toEqual(patchedSource);
+  });
+});
