@@ -74,6 +74,24 @@ describe('hip-clang-launcher patch', () => {
     expect(patchCli([tree]).stdout).toContain('nothing to do: already applied');
   });
 
+  it('tolerates what git am tolerates, line offsets, and keeps CRLF line ends of a Windows checkout', () => {
+    const tree = copyHipccDir(join(dir, 'offset-crlf'));
+    const amd = join(tree, 'src/hipBin_amd.h');
+    const base = join(tree, 'src/hipBin_base.h');
+    writeFileSync(amd, `// a local comment\n// and another\n${readFileSync(amd, 'utf8')}`);
+    writeFileSync(base, readFileSync(base, 'utf8').replaceAll('\n', '\r\n'));
+    const r = patchCli([tree]);
+    expect(r.status).toBe(0);
+    const patchedAmd = readFileSync(amd, 'utf8');
+    expect(patchedAmd.startsWith('// a local comment\n// and another\n')).toBe(true);
+    expect(patchedAmd).toContain('if (!var.hipClangLauncherEnv_.empty()) {');
+    const patchedBase = readFileSync(base, 'utf8');
+    expect(patchedBase).toContain('# define HIP_CLANG_LAUNCHER             "HIP_CLANG_LAUNCHER"\r\n');
+    expect(patchedBase.replaceAll('\r\n', '')).not.toContain('\n');
+    expect(patchCli([tree, '--revert']).status).toBe(0);
+    expect(readFileSync(base, 'utf8')).toBe(readFileSync(join(pristineHipcc(), 'src/hipBin_base.h'), 'utf8').replaceAll('\n', '\r\n'));
+  });
+
   it('a hunk that does not match: one line naming file and hunk, exit 6, nothing written (not even the files that matched)', () => {
     const tree = copyHipccDir(join(dir, 'conflict'));
     const base = join(tree, 'src/hipBin_base.h');
