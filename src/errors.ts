@@ -1,3 +1,5 @@
+import { writeSync } from 'node:fs';
+
 // Every way hip-clang-launcher itself can fail, each with its message, its
 // advice and its exit code (volta's error/kind.rs model). A compiler's own
 // failure is never one of these: its exit status passes through untouched.
@@ -65,11 +67,22 @@ export function exitCodeOf(error: unknown): number {
   return error instanceof HclError ? error.exitCode : EXIT_CODES.internal;
 }
 
+// Writes to fd 2 directly: Node's process.stderr stream throws EBADF while it
+// is being created on some Windows pipe handles (seen under wine with hipcc's
+// _popen), and an error report must never turn into a crash of its own.
+export function writeStderr(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch {
+    // No usable stderr: the exit code still tells.
+  }
+}
+
 // The top-level catch: print one line and exit with the kind's code.
 export function failAndExit(error: unknown): never {
-  process.stderr.write(`${formatError(error)}\n`);
+  writeStderr(`${formatError(error)}\n`);
   if (process.env.HIP_CLANG_LAUNCHER_DEBUG && error instanceof Error && error.stack) {
-    process.stderr.write(`${error.stack}\n`);
+    writeStderr(`${error.stack}\n`);
   }
   process.exit(exitCodeOf(error));
 }

@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { writeStderr } from '../errors.js';
 
 // The opt-in call log: one JSON line per call. One write() per line on a file
 // opened O_APPEND, so parallel compiles never interleave within a line.
@@ -19,6 +20,6 @@ export function appendCallRecord(file: string, record: CallRecord): void {
     appendFileSync(file, `${JSON.stringify(record)}\n`, { flag: 'a' });
   } catch (error) {
     // A log that cannot be written must not fail the build.
-    process.stderr.write(`hip-clang-launcher: warning: cannot append to log ${file}: ${(error as Error).message}\n`);
+    writeStderr(`hip-clang-launcher: warning: cannot append to log ${file}: ${(error as Error).message}\n`);
   }
 }

@@ -80,7 +80,7 @@ describe('launcher transparency (built executable)', () => {
       const deadline = Date.now() + 10_000;
       while (readFileSync(marker, 'utf8') !== 'ready' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       child.kill(signal);
-      const [code] = (await new Promise((resolve) => child.once('exit', (...a) => resolve(a)))) as [number | null];
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
       expect(readFileSync(marker, 'utf8')).toBe(signal);
       expect(code).toBe(100 + (signal === 'SIGINT' ? 2 : 15));
     });
