@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import type * as ChildProcessModule from 'node:child_process';
 import { openSync, readSync, closeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { ExecStep } from './plan-launch.js';
@@ -45,11 +45,18 @@ export function execveFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, 
   }
 }
 
+// child_process drags in streams, net and dgram (about 40 internal modules,
+// most of the launcher's own start-up time); the execve path never spawns,
+// so it is loaded only when a spawn is needed.
+function spawnFunction(): typeof ChildProcessModule.spawn {
+  return (process.getBuiltinModule('node:child_process') as typeof ChildProcessModule).spawn;
+}
+
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGBREAK'];
 
 function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv): Promise<ChildOutcome | NodeJS.ErrnoException> {
   return new Promise((resolve) => {
-    const child = spawn(step.file, step.argv.slice(1), {
+    const child = spawnFunction()(step.file, step.argv.slice(1), {
       argv0: step.argv[0],
       env,
       stdio: 'inherit',
