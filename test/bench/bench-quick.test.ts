@@ -87,7 +87,7 @@ describe('bench with a prerequisite missing', () => {
     });
     expect(run.status).toBe(1);
     const report = JSON.parse(readFileSync(join(out, 'benchmarks.json'), 'utf8')) as Report;
-    const failed = report.groups[0].cases.filter((c) => !c.ok).map((c) => c.id);
+    const failed = report.groups[0]!.cases.filter((c) => !c.ok).map((c) => c.id);
     expect(failed).toEqual(['hipcc7-launcher-sccache', 'hipcc7-stub-sccache', 'sccache-direct']);
     expect(run.stderr).toMatch(/sccache-direct: .*missing/);
     expect(readFileSync(join(out, 'BENCHMARKS.md'), 'utf8')).toContain('**FAILED**');
