@@ -34,6 +34,14 @@ const TARGETS = [
     show: (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`,
   },
   {
+    id: 'cold-build-overhead-depend',
+    text: 'the same, with ccache in depend mode (CCACHE_DEPEND=1)',
+    from: ['build', 'cold-depend', 'uncached'],
+    value: (a, b) => a.stats.median / b.stats.median - 1,
+    met: (x) => x <= 0.05,
+    show: (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`,
+  },
+  {
     id: 'linux-added-rss',
     text: 'the launcher adds 0 resident memory on Linux while the compiler runs',
     from: ['memory', 'launcher'],

@@ -17,7 +17,7 @@ const EXPECTED: Record<string, string[]> = {
   'per-call': ['direct', 'sh-stub', 'python', 'node-bare', 'node-empty-file', 'launcher', 'shim', 'launcher-bundle'],
   'hip-hit': ['hipcc7-launcher-ccache', 'hipcc7-stub-ccache', 'ccache-direct', 'hipcc7-launcher-sccache', 'hipcc7-stub-sccache', 'sccache-direct', 'perl-shim-ccache', 'perl-stub-ccache'],
   memory: ['direct', 'sh-stub', 'python', 'launcher', 'shim', 'launcher-spawn-wait'],
-  build: ['no-launcher', 'uncached', 'cold', 'warm'],
+  build: ['no-launcher', 'uncached', 'cold', 'warm', 'cold-depend', 'warm-depend'],
 };
 
 describe('npm run bench -- --quick', () => {
@@ -53,7 +53,7 @@ describe('npm run bench -- --quick', () => {
   });
 
   it('decides every target (met or missed, none unmeasured)', () => {
-    expect(report.targets.map((t) => t.id)).toEqual(['launcher-vs-node', 'shim-vs-node', 'warm-build-speedup', 'cold-build-overhead', 'linux-added-rss']);
+    expect(report.targets.map((t) => t.id)).toEqual(['launcher-vs-node', 'shim-vs-node', 'warm-build-speedup', 'cold-build-overhead', 'cold-build-overhead-depend', 'linux-added-rss']);
     for (const t of report.targets) expect(['met', 'missed'], t.id).toContain(t.status);
   });
 

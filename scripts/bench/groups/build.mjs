@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ccacheEnv, ccacheStats } from '../caches.mjs';
+import { ccacheStats } from '../caches.mjs';
 import { cleanEnv, hipEnv } from '../environment.mjs';
 import { hipSource } from '../hip-source.mjs';
 import { hipcc7, launcherPath } from '../prerequisites.mjs';
@@ -23,9 +23,7 @@ export const buildGroup = {
     const dir = join(ctx.work, 'build');
     writeProject(dir, units);
     const base = { ...cleanEnv(), ...hipEnv() };
-    let coldRound = 0;
-    const warmDir = join(dir, 'warm-cache');
-    const coldDirs = [];
+    let builds = 0;
     const make = (env, before) => () => {
       const command = {
         file: 'make',
@@ -40,33 +38,52 @@ export const buildGroup = {
       return command;
     };
     const viaLauncher = { HIP_CLANG_LAUNCHER: launcherPath() };
-    const warmEnv = { ...viaLauncher, HIP_CLANG_LAUNCHER_CACHE: 'ccache', ...ccacheEnv(warmDir) };
-    // Each cold build gets a new, empty cache directory.
-    const cold = make({ ...viaLauncher, HIP_CLANG_LAUNCHER_CACHE: 'ccache' }, (env) => {
-      env.CCACHE_DIR = join(dir, `cold-cache-${++coldRound}`, 'ccache');
-      coldDirs.push(env.CCACHE_DIR);
+    const cacheDirs = { cold: [], warm: [] };
+    // ccache as installed, and in its depend mode (no preprocessor run on a miss; needs -MD, which the build passes).
+    const ccacheModes = [
+      { suffix: '', label: 'ccache', env: {} },
+      { suffix: '-depend', label: 'ccache `CCACHE_DEPEND=1`', env: { CCACHE_DEPEND: '1' } },
+    ];
+    const cacheCases = ccacheModes.flatMap((mode) => {
+      const env = { ...viaLauncher, HIP_CLANG_LAUNCHER_CACHE: 'ccache', ...mode.env };
+      const warmDir = join(dir, `warm-cache${mode.suffix}`, 'ccache');
+      cacheDirs.warm.push([`warm${mode.suffix}`, warmDir]);
+      return [
+        {
+          id: `cold${mode.suffix}`,
+          label: `hipcc 7 → **launcher** → ${mode.label}, cold cache`,
+          // Each cold build gets a new, empty cache directory.
+          command: make(env, (commandEnv) => {
+            commandEnv.CCACHE_DIR = join(dir, `cold-cache-${++builds}`, 'ccache');
+            cacheDirs.cold.push([`cold${mode.suffix}`, commandEnv.CCACHE_DIR]);
+          }),
+        },
+        { id: `warm${mode.suffix}`, label: `hipcc 7 → **launcher** → ${mode.label}, warm cache`, command: () => fillThen(make({ ...env, CCACHE_DIR: warmDir })()) },
+      ];
     });
     return {
       units,
       notes: [
-        `${units} distinct HIP translation units (two kernels and a launch function each), \`make -j${JOBS}\`, objects removed before every build; hipcc 7.0.2 with our HIP_CLANG_LAUNCHER backport.`,
-        'uncached: the launcher with HIP_CLANG_LAUNCHER_CACHE=none. cold: ccache with a new empty cache directory for every build (every compile a miss). warm: ccache filled once before the rounds (every compile a hit; checked in its statistics).',
+        `${units} distinct HIP translation units (two kernels and a launch function each), \`make -j${JOBS}\`, each compiled with -MD (dependency files, as CMake and ninja builds do); objects removed before every build; hipcc 7.0.2 with our HIP_CLANG_LAUNCHER backport.`,
+        'uncached: the launcher with HIP_CLANG_LAUNCHER_CACHE=none. cold: a new empty cache directory for every build (every compile a miss; checked in ccache\'s statistics). warm: a cache filled once before the rounds (every compile a hit; checked).',
+        'On a miss ccache runs the preprocessor before compiling; for HIP that is a host and a device pass over the HIP headers. Its depend mode (CCACHE_DEPEND=1) takes the headers from the -MD output instead.',
         'hipcc without a launcher is the floor: what a build cost before any of this.',
       ],
       cases: [
         { id: 'no-launcher', label: 'hipcc 7, no launcher, no cache', command: make({}) },
         { id: 'uncached', label: 'hipcc 7 → **launcher**, cache `none`', command: make({ ...viaLauncher, HIP_CLANG_LAUNCHER_CACHE: 'none' }) },
-        { id: 'cold', label: 'hipcc 7 → **launcher** → ccache, cold cache', command: cold },
-        { id: 'warm', label: 'hipcc 7 → **launcher** → ccache, warm cache', command: () => fillThen(make(warmEnv)()) },
+        ...cacheCases,
       ],
       verify(ready, outcome) {
         const problems = [];
         const stats = (cacheDir) => ccacheStats({ ...base, CCACHE_DIR: cacheDir });
-        const warm = stats(warmEnv.CCACHE_DIR);
-        if (outcome.get('warm')?.stats && warm.misses !== units) problems.push(['warm', `the warm cache missed ${warm.misses - units} time(s) after it was filled`]);
-        for (const d of coldDirs) {
+        for (const [id, d] of cacheDirs.warm) {
           const s = stats(d);
-          if (s.misses !== units || s.hits !== 0) problems.push(['cold', `a cold build had ${s.hits} hit(s) and ${s.misses} miss(es), not ${units} misses`]);
+          if (outcome.get(id)?.stats && s.misses !== units) problems.push([id, `the warm cache missed ${s.misses - units} time(s) after it was filled`]);
+        }
+        for (const [id, d] of cacheDirs.cold) {
+          const s = stats(d);
+          if (s.misses !== units || s.hits !== 0) problems.push([id, `a cold build had ${s.hits} hit(s) and ${s.misses} miss(es), not ${units} misses`]);
         }
         return problems;
       },
@@ -100,7 +117,7 @@ function writeProject(dir, units) {
       'all: $(OBJS)',
       'obj/%.o: src/%.hip',
       '\t@mkdir -p obj',
-      '\t$(HIPCC) --offload-arch=gfx90a -O3 -c $< -o $@',
+      '\t$(HIPCC) --offload-arch=gfx90a -O3 -MD -MF $@.d -c $< -o $@',
       '',
     ].join('\n'),
   );
