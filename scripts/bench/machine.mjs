@@ -5,9 +5,12 @@ import { firstLineOf, hipcc7, launcherPath } from './prerequisites.mjs';
 // What the numbers were taken on, and with which versions: only ratios carry
 // over to another machine. No paths: the report is committed.
 export function describeMachine(ctx) {
+  // hipcc 7's own --version needs a GPU agent to answer; its source pin says which it is.
   const hipcc = (() => {
     try {
-      return firstLineOf(hipcc7('patched'), ['--version']).replace(/\s+/g, ' ');
+      hipcc7('patched');
+      const pin = /rocm-([\d.]+)$/.exec(process.env.HCL_HIPCC_SRC ?? '')?.[1] ?? 'unknown';
+      return `hipcc ${pin} from Debian's rocm-llvm source, built by scripts/build-hipcc.sh (patched and unpatched)`;
     } catch (error) {
       return `not available: ${error.message}`;
     }

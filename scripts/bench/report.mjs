@@ -60,6 +60,7 @@ function renderGroup(group) {
 
 function fmt(x, unit) {
   if (!Number.isFinite(x)) return '-';
+  if (Number.isInteger(x) && unit !== 's') return String(x);
   if (unit === 's') return x.toFixed(2);
   return Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1);
 }

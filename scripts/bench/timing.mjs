@@ -27,9 +27,11 @@ function firstLines(buffer, n = 3) {
 
 // Runs every case once per round, in turn, so that machine noise (other
 // builds on a shared host) lands on all cases alike and ratios stay side by
-// side. A case's `before` step (a clean, say) is not timed. Warm-up rounds fill the page cache and are not recorded. A case that
-// fails stops being run and keeps its error.
-export function roundRobin(cases, { runs, warmup, onRound }) {
+// side. A case's `before` step (a clean, say) is not timed. Warm-up rounds
+// fill the page cache and are not recorded. A case that fails stops being
+// run and keeps its error. `measureOnce` takes one sample (default: wall
+// time); `toResult` turns a case's samples into its result.
+export async function roundRobin(cases, { runs, warmup, onRound, measureOnce = timeOnce, toResult = (samples) => ({ stats: summarize(samples) }) }) {
   const samples = new Map(cases.map((c) => [c.id, []]));
   const errors = new Map();
   for (let round = 0; round < warmup + runs; round++) {
@@ -37,13 +39,13 @@ export function roundRobin(cases, { runs, warmup, onRound }) {
       if (errors.has(c.id)) continue;
       try {
         c.command.before?.();
-        const ms = timeOnce(c.command);
-        if (round >= warmup) samples.get(c.id).push(ms);
+        const sample = await measureOnce(c.command);
+        if (round >= warmup) samples.get(c.id).push(sample);
       } catch (error) {
         errors.set(c.id, error.message);
       }
     }
     onRound?.(round + 1, warmup + runs);
   }
-  return new Map(cases.map((c) => [c.id, errors.has(c.id) ? { error: errors.get(c.id) } : { stats: summarize(samples.get(c.id)) }]));
+  return new Map(cases.map((c) => [c.id, errors.has(c.id) ? { error: errors.get(c.id) } : toResult(samples.get(c.id))]));
 }

@@ -4,6 +4,7 @@ import { ccacheStats } from '../caches.mjs';
 import { cleanEnv, hipEnv } from '../environment.mjs';
 import { hipSource } from '../hip-source.mjs';
 import { hipcc7, launcherPath } from '../prerequisites.mjs';
+import { summarize } from '../stats.mjs';
 import { roundRobin, timeOnce } from '../timing.mjs';
 
 const JOBS = 2;
@@ -92,10 +93,8 @@ export const buildGroup = {
       },
     };
   },
-  async measure(cases, plan) {
-    const inSeconds = (s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, k === 'n' ? v : v / 1000]));
-    const measured = roundRobin(cases, plan);
-    return new Map([...measured].map(([id, r]) => [id, r.stats ? { ...r, stats: inSeconds(r.stats) } : r]));
+  measure(cases, plan) {
+    return roundRobin(cases, { ...plan, toResult: (ms) => ({ stats: summarize(ms.map((x) => x / 1000)) }) });
   },
 };
 

@@ -5,6 +5,7 @@ import { compilerWorkspace, writePythonLauncher, writeShStub } from '../fixtures
 import { launcherPath, shimOver } from '../prerequisites.mjs';
 import { sampleTreeRss } from '../rss.mjs';
 import { summarize } from '../stats.mjs';
+import { roundRobin } from '../timing.mjs';
 
 const COMPILER = 'sleep-compiler';
 const MiB = 1024;
@@ -15,7 +16,6 @@ export const memory = {
   id: 'memory',
   title: 'Memory added while the compiler runs (a compiler that sleeps 1 s)',
   unit: 'MiB',
-  reference: 'direct',
   columns: { peakTreeMiB: 'peak tree MiB (incl. start)', compilerMiB: 'compiler MiB', processesWhileCompiling: 'processes' },
   runs: { full: 5, quick: 1 },
   warmup: { full: 1, quick: 0 },
@@ -45,38 +45,20 @@ export const memory = {
       ],
     };
   },
-  async measure(cases, { runs, warmup }, prepared) {
+  measure(cases, plan, prepared) {
     const compilerFiles = prepared.compilerFiles();
-    const samples = new Map(cases.map((c) => [c.id, []]));
-    const errors = new Map();
-    for (let round = 0; round < warmup + runs; round++) {
-      for (const c of cases) {
-        if (errors.has(c.id)) continue;
-        try {
-          const seen = await sampleTreeRss(c.command, compilerFiles);
-          if (round >= warmup) samples.get(c.id).push(seen);
-        } catch (error) {
-          errors.set(c.id, error.message);
-        }
-      }
-    }
-    return new Map(
-      cases.map((c) => {
-        if (errors.has(c.id)) return [c.id, { error: errors.get(c.id) }];
-        const seen = samples.get(c.id);
-        return [
-          c.id,
-          {
-            stats: summarize(seen.map((s) => s.addedKiB / MiB)),
-            extra: {
-              peakTreeMiB: summarize(seen.map((s) => s.treeKiB / MiB)).median,
-              compilerMiB: summarize(seen.map((s) => s.compilerKiB / MiB)).median,
-              processesWhileCompiling: Math.max(...seen.map((s) => s.treeProcesses)),
-            },
-          },
-        ];
+    return roundRobin(cases, {
+      ...plan,
+      measureOnce: (command) => sampleTreeRss(command, compilerFiles),
+      toResult: (seen) => ({
+        stats: summarize(seen.map((s) => s.addedKiB / MiB)),
+        extra: {
+          peakTreeMiB: summarize(seen.map((s) => s.treeKiB / MiB)).median,
+          compilerMiB: summarize(seen.map((s) => s.compilerKiB / MiB)).median,
+          processesWhileCompiling: Math.max(...seen.map((s) => s.treeProcesses)),
+        },
       }),
-    );
+    });
   },
 };
 
