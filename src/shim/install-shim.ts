@@ -9,7 +9,7 @@ import { HclError } from '../errors.js';
 import { detectForeignWrapper } from './detect-foreign-wrapper.js';
 import { sha256OfFile, type FsOps } from './fs-ops.js';
 import { isOurShim } from './inspect-entry.js';
-import { DEFAULT_ENTRY_STEMS, MANIFEST_NAME, entryFileName, shimFileName, SHIM_STEM } from './layout.js';
+import { DEFAULT_ENTRY_STEMS, entryFileName, shimFileName, SHIM_STEM } from './layout.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { withWritableBin } from './open-bin.js';
 import { planInstall } from './plan-install.js';
@@ -56,7 +56,7 @@ export function entryNames(names: readonly string[] | undefined, platform: NodeJ
 export function installShim(opts: InstallOptions): InstallResult {
   const names = entryNames(opts.names, opts.platform);
   checkCacheSetting(opts.cache);
-  return withWritableBin(opts.given, [...names, MANIFEST_NAME], opts.cwd, opts.ops, ({ bin, recovered }) => {
+  return withWritableBin(opts.given, names, opts.cwd, opts.ops, ({ bin, recovered }) => {
     const previous = readManifest(bin);
     const shimName = shimFileName(opts.platform);
     const owns = (name: string) => previous?.entries.some((e) => e.name === name) === true && isOurShim(bin, name, shimName, previous.shimSha256, opts.platform);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HclError } from '../errors.js';
 import { JOURNAL_NAME } from './layout.js';
@@ -36,10 +36,17 @@ export function beginJournal(bin: string, header: JournalHeader, ops: FsOps): vo
   const file = journalPath(bin);
   const tmp = tempNameFor(file);
   if (lexists(tmp)) ops.unlink(tmp);
-  ops.writeFile(tmp, `${JSON.stringify(header)}\n`);
-  ops.fsync(tmp);
-  ops.rename(tmp, file);
-  ops.fsync(bin);
+  try {
+    ops.writeFile(tmp, `${JSON.stringify(header)}\n`);
+    ops.fsync(tmp);
+    ops.rename(tmp, file);
+    ops.fsync(bin);
+  } catch (error) {
+    // Nothing has changed yet: leave nothing behind either.
+    rmSync(tmp, { force: true });
+    rmSync(file, { force: true });
+    throw error;
+  }
 }
 
 export function recordDone(bin: string, index: number, ops: FsOps): void {

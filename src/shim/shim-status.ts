@@ -1,7 +1,7 @@
 import { findDrift, type Drift } from './drift.js';
 import { findLlvmBin } from './find-llvm-bin.js';
 import { journalPath, readJournal } from './journal.js';
-import { DEFAULT_ENTRY_STEMS, MANIFEST_NAME, entryFileName } from './layout.js';
+import { DEFAULT_ENTRY_STEMS, entryFileName } from './layout.js';
 import { readManifest, type Manifest } from './manifest.js';
 
 // What is wrapped where: read only, no lock taken.
@@ -16,7 +16,7 @@ export interface ShimStatus {
 }
 
 export function shimStatus(given: string, platform: NodeJS.Platform, cwd: string): ShimStatus {
-  const bin = findLlvmBin(given, [MANIFEST_NAME, ...DEFAULT_ENTRY_STEMS.map((n) => entryFileName(n, platform))], cwd);
+  const bin = findLlvmBin(given, DEFAULT_ENTRY_STEMS.map((n) => entryFileName(n, platform)), cwd);
   const journal = readJournal(bin);
   const manifest = readManifest(bin);
   return {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { HclError } from '../errors.js';
 import { lexists, type FsOps } from './fs-ops.js';
 import { beginJournal, journalPath, readJournal, recordCommitted, recordDone, type Action, type JournalHeader } from './journal.js';
-import { applyStep, describeStep, undoStep, type Step } from './steps.js';
+import { applyStep, describeStep, tempNameFor, undoStep, type Step } from './steps.js';
 
 // The all-or-nothing core of install and uninstall (rustup's transaction.rs
 // model): the plan is journalled first, each change is recorded as it is
@@ -82,6 +82,9 @@ export type Recovery = { outcome: 'none' } | { outcome: 'completed' | 'rolled-ba
 
 // Finishes a transaction a crash left behind. Call with the install lock held.
 export function recoverInterrupted(bin: string, ops: FsOps): Recovery {
+  // A journal being written when the crash came: nothing had changed yet.
+  const unfinished = tempNameFor(journalPath(bin));
+  if (lexists(unfinished)) ops.unlink(unfinished);
   const journal = readJournal(bin);
   if (!journal) return { outcome: 'none' };
   const { header } = journal;

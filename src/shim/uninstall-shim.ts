@@ -3,7 +3,7 @@
 //   2. read the manifest (none: nothing to do; corrupt: stop)
 //   3. plan: per entry, in reverse, put the original back unless an upgrade replaced it
 //   4. run the plan as a transaction; set-aside shims, manifest and executable go at commit
-import { MANIFEST_NAME, DEFAULT_ENTRY_STEMS, entryFileName } from './layout.js';
+import { DEFAULT_ENTRY_STEMS, entryFileName } from './layout.js';
 import { readManifest } from './manifest.js';
 import type { FsOps } from './fs-ops.js';
 import { withWritableBin } from './open-bin.js';
@@ -26,7 +26,7 @@ export interface UninstallResult {
 }
 
 export function uninstallShim(opts: UninstallOptions): UninstallResult {
-  const markers = [MANIFEST_NAME, ...DEFAULT_ENTRY_STEMS.map((n) => entryFileName(n, opts.platform))];
+  const markers = DEFAULT_ENTRY_STEMS.map((n) => entryFileName(n, opts.platform));
   return withWritableBin(opts.given, markers, opts.cwd, opts.ops, ({ bin, recovered }) => {
     const manifest = readManifest(bin);
     if (!manifest) return { bin, removed: [], notes: [], recovered };
