@@ -41,4 +41,24 @@ hipcc7="$(bash "$here/build-hipcc.sh" patched)"
 HIP_CLANG_PATH=/usr/lib/llvm-15/bin HIP_CLANG_LAUNCHER="$launcher" \
   compile_twice hipcc7 "$hipcc7" --offload-arch=gfx90a
 echo
+
+echo "== Route 2: Debian's perl hipcc 5.2.3 (cannot be patched) with the shim in a ROCm-like tree"
+# A ROCm-style llvm/bin made from Debian's llvm-15 with hard links (cp -al), so
+# the shim's renames never touch the system: clang++-15 -> clang++ -> clang -> clang-15.
+rocm="$work/rocm"
+mkdir -p "$rocm"
+cp -al /usr/lib/llvm-15 "$rocm/llvm"
+bin="$rocm/llvm/bin"
+rm "$bin/clang-15" && mv "$bin/clang" "$bin/clang-15"
+ln -s clang-15 "$bin/clang" && ln -s clang++ "$bin/clang++-15"
+digest() { (cd "$rocm" && find . -printf '%p %y %m %l\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16; }
+before="$(digest)"
+"$launcher" install "$rocm" --names clang,clang++,clang++-15 --cache ccache | sed 's/^/  /'
+rm -f saxpy-*.o
+HIP_CLANG_PATH="$bin" compile_twice perl-hipcc /usr/bin/hipcc --offload-arch=gfx90a
+"$launcher" uninstall "$rocm" | sed 's/^/  /'
+after="$(digest)"
+echo "  tree digest before install: $before, after uninstall: $after $([ "$before" = "$after" ] && echo '(restored byte for byte)' || echo '(DIFFERS)')"
+[ "$before" = "$after" ]
+echo
 ccache --show-stats | sed -n '1,6p' | sed 's/^/  /'
