@@ -19,10 +19,12 @@ const tools = process.env.HCL_TOOLS;
 if (!tools) throw new Error('run through scripts/build.sh (HCL_TOOLS unset)');
 const arg = (name) => process.argv[process.argv.indexOf(name) + 1];
 const targetName = arg('--target');
-// Each target's pinned Node, its base binary, and whether its blob may carry a
-// V8 code cache (a Windows blob must not: the cache is tied to the generating platform).
+// Each target's pinned Node and its base binary. No V8 code cache in either
+// blob: it is not byte-reproducible from build to build (so the shim's sha256
+// would drift on a mere rebuild), a Windows blob must not carry one at all,
+// and for an 11 KB hot-path bundle it saves next to nothing.
 const TARGETS = {
-  linux: { version: process.env.HCL_NODE_VERSION, base: process.env.HCL_NODE, platform: 'linux', output: 'dist/linux-x64/hip-clang-launcher', useCodeCache: true },
+  linux: { version: process.env.HCL_NODE_VERSION, base: process.env.HCL_NODE, platform: 'linux', output: 'dist/linux-x64/hip-clang-launcher', useCodeCache: false },
   win: { version: process.env.HCL_NODE_WIN_VERSION, base: process.env.HCL_NODE_EXE, platform: 'win', output: 'dist/win-x64/hip-clang-launcher.exe', useCodeCache: false },
 };
 const target = TARGETS[targetName];
