@@ -14,6 +14,18 @@ const cppSource = join(repoRoot, 'test/fixtures/plain.cpp');
 const hipArgs = (out: string) => ['-x', 'hip', '--offload-arch=gfx90a', '--rocm-path=/usr', `--rocm-device-lib-path=${tools.deviceLibPath}`, '-O2', '-c', hipSource, '-o', out];
 const cppArgs = (out: string) => ['-O2', '-c', cppSource, '-o', out];
 
+// Compiles twice through the launcher with env's cache; both objects must equal the uncached one.
+function compileTwiceMatching(dir: string, env: NodeJS.ProcessEnv, argsFor: (out: string) => string[], tag: string): void {
+  const reference = compileUncached(dir, argsFor(join(dir, `${tag}-ref.o`)));
+  for (const n of [1, 2]) {
+    const out = join(dir, `${tag}-${n}.o`);
+    const r = runLauncher([tools.clangxx, ...argsFor(out)], { env, cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(out).equals(reference)).toBe(true);
+  }
+}
+
 function compileUncached(dir: string, args: string[]): Buffer {
   const r = runLauncher([tools.clangxx, ...args], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none' }), cwd: dir });
   expect(r.stderr).toBe('');
@@ -69,23 +81,13 @@ describe('sccache through the built launcher', () => {
     const cacheEnv = sccacheEnv(join(dir, 'debian'), 4391);
     servers.push([tools.sccacheDebian, cacheEnv]);
     const env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: tools.sccacheDebian, ...cacheEnv });
-    const hipRef = compileUncached(dir, hipArgs(join(dir, 'hip-ref.o')));
-    for (const n of [1, 2]) {
-      const r = runLauncher([tools.clangxx, ...hipArgs(join(dir, `hip-04-${n}.o`))], { env, cwd: dir });
-      expect(r.status).toBe(0);
-      expect(readFileSync(join(dir, `hip-04-${n}.o`)).equals(hipRef)).toBe(true);
-    }
+    compileTwiceMatching(dir, env, hipArgs, 'hip-04');
     const afterHip = sccacheStats(tools.sccacheDebian, cacheEnv);
     expect(afterHip.hits).toBe(0);
     expect(afterHip.notCacheable).toBe(2);
     expect(afterHip.notCachedReasons).toEqual({ '-x': 2 });
 
-    const cppRef = compileUncached(dir, cppArgs(join(dir, 'cpp-ref.o')));
-    for (const n of [1, 2]) {
-      const r = runLauncher([tools.clangxx, ...cppArgs(join(dir, `cpp-04-${n}.o`))], { env, cwd: dir });
-      expect(r.status).toBe(0);
-      expect(readFileSync(join(dir, `cpp-04-${n}.o`)).equals(cppRef)).toBe(true);
-    }
+    compileTwiceMatching(dir, env, cppArgs, 'cpp-04');
     const afterCpp = sccacheStats(tools.sccacheDebian, cacheEnv);
     expect(afterCpp.misses).toBe(1);
     expect(afterCpp.hits).toBe(1);
@@ -95,12 +97,7 @@ describe('sccache through the built launcher', () => {
     const cacheEnv = sccacheEnv(join(dir, 'hip'), 4392);
     servers.push([tools.sccacheHip, cacheEnv]);
     const env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip, ...cacheEnv });
-    const hipRef = compileUncached(dir, hipArgs(join(dir, 'hip-ref2.o')));
-    for (const n of [1, 2]) {
-      const r = runLauncher([tools.clangxx, ...hipArgs(join(dir, `hip-10-${n}.o`))], { env, cwd: dir });
-      expect(r.status).toBe(0);
-      expect(readFileSync(join(dir, `hip-10-${n}.o`)).equals(hipRef)).toBe(true);
-    }
+    compileTwiceMatching(dir, env, hipArgs, 'hip-10');
     const stats = sccacheStats(tools.sccacheHip, cacheEnv);
     expect(stats.misses).toBe(1);
     expect(stats.hits).toBe(1);
