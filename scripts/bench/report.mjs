@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { summarize } from './summary.mjs';
 
 // BENCHMARKS.md for people, benchmarks.json for tools; both from one report object.
 export function writeReport(report, outDir) {
@@ -17,6 +18,10 @@ export function renderMarkdown(report) {
     `Written by \`npm run bench\`${report.mode === 'quick' ? ' (--quick: a smoke test, the numbers mean nothing)' : ''} on ${report.date.slice(0, 10)}.`,
     'Every case of a table ran in the same rounds, taking turns, so the ratios are side by side; on another machine only the ratios carry over.',
     'Times are wall time from spawn to exit as seen by the parent process: the median, and p10-p90 for the spread.',
+    '',
+    '## Summary',
+    '',
+    ...summarize(report.groups).map((line) => `- ${line}`),
     '',
     '## Targets',
     '',

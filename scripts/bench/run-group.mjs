@@ -60,7 +60,7 @@ function withoutWorkPath(result, work) {
 }
 
 function progress(done, total) {
-  if (done === total || done % 10 === 0) log(`  round ${done}/${total}`);
+  if (done === total || done % 10 === 0 || total <= 10) log(`  round ${done}/${total}`);
 }
 
 export function log(message) {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { summarize } from './stats.mjs';
 
 // Wall time of one call, from spawn to exit, measured by the parent. The
@@ -19,6 +20,23 @@ export function timeOnce(command) {
     throw new Error(`${why}: ${firstLines(result.stderr)}`);
   }
   return ms;
+}
+
+// CPU seconds (user + system) of the children this process has waited for,
+// grandchildren included: a build's compute, which other load on a shared
+// machine disturbs far less than its wall time. Linux only (/proc).
+const TICKS_PER_SECOND = 100;
+export function waitedChildrenCpuSeconds() {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  // After "pid (comm) ", field 3 (state) is index 0: cutime is field 16, cstime field 17.
+  return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND;
+}
+
+// Wall time and CPU time of one call.
+export function timeAndCpuOnce(command) {
+  const cpuBefore = waitedChildrenCpuSeconds();
+  const ms = timeOnce(command);
+  return { ms, cpuSeconds: waitedChildrenCpuSeconds() - cpuBefore };
 }
 
 function firstLines(buffer, n = 3) {

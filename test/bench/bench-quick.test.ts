@@ -66,7 +66,7 @@ describe('npm run bench -- --quick', () => {
   });
 
   it('writes BENCHMARKS.md with the tables, machine and versions, and no temporary paths', () => {
-    for (const heading of ['## Targets', '## Cost per call', '## A real HIP warm hit', '## Memory added', '## A build', '## Machine and versions', '## Reproduce']) {
+    for (const heading of ['## Summary', '## Targets', '## Cost per call', '## A real HIP warm hit', '## Memory added', '## A build', '## Machine and versions', '## Reproduce']) {
       expect(markdown).toContain(heading);
     }
     expect(markdown).not.toContain('FAILED');

@@ -5,7 +5,7 @@ import { cleanEnv, hipEnv } from '../environment.mjs';
 import { hipSource } from '../hip-source.mjs';
 import { hipcc7, launcherPath } from '../prerequisites.mjs';
 import { summarize } from '../stats.mjs';
-import { roundRobin, timeOnce } from '../timing.mjs';
+import { roundRobin, timeAndCpuOnce, timeOnce } from '../timing.mjs';
 
 const JOBS = 2;
 
@@ -17,6 +17,7 @@ export const buildGroup = {
   title: 'A build: HIP translation units through hipcc 7 and the launcher, make -j2',
   unit: 's',
   reference: 'uncached',
+  columns: { cpuSeconds: 'CPU s (median)' },
   runs: { full: 5, quick: 1 },
   warmup: { full: 1, quick: 0 },
   prepare(ctx) {
@@ -69,6 +70,7 @@ export const buildGroup = {
         'uncached: the launcher with HIP_CLANG_LAUNCHER_CACHE=none. cold: a new empty cache directory for every build (every compile a miss; checked in ccache\'s statistics). warm: a cache filled once before the rounds (every compile a hit; checked).',
         'On a miss ccache runs the preprocessor before compiling; for HIP that is a host and a device pass over the HIP headers. Its depend mode (CCACHE_DEPEND=1) takes the headers from the -MD output instead.',
         'hipcc without a launcher is the floor: what a build cost before any of this.',
+        'CPU s is the user + system time of make and everything it ran: other load on a shared machine stretches wall times far more than it changes this.',
       ],
       cases: [
         { id: 'no-launcher', label: 'hipcc 7, no launcher, no cache', command: make({}) },
@@ -94,7 +96,14 @@ export const buildGroup = {
     };
   },
   measure(cases, plan) {
-    return roundRobin(cases, { ...plan, toResult: (ms) => ({ stats: summarize(ms.map((x) => x / 1000)) }) });
+    return roundRobin(cases, {
+      ...plan,
+      measureOnce: timeAndCpuOnce,
+      toResult: (samples) => ({
+        stats: summarize(samples.map((x) => x.ms / 1000)),
+        extra: { cpuSeconds: summarize(samples.map((x) => x.cpuSeconds)).median },
+      }),
+    });
   },
 };
 

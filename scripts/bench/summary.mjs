@@ -1,0 +1,56 @@
+// The headline sentences of the report, computed from this run's medians so
+// they can never disagree with the tables below them.
+export function summarize(groups) {
+  const get = (groupId, caseId) => groups.find((g) => g.id === groupId)?.cases.find((c) => c.id === caseId && c.ok)?.stats;
+  const ms = (x) => `${x.toFixed(1)} ms`;
+  const lines = [];
+
+  const direct = get('per-call', 'direct');
+  if (direct) {
+    const added = [
+      ['a `sh` stub', 'sh-stub'],
+      ['a python3 launcher', 'python'],
+      ['a bare Node start', 'node-bare'],
+      ['the launcher', 'launcher'],
+      ['the shim', 'shim'],
+    ]
+      .filter(([, id]) => get('per-call', id))
+      .map(([name, id]) => `${name} +${ms(get('per-call', id).median - direct.median)}`);
+    lines.push(`Per call, on top of running the compiler directly: ${added.join(', ')}.`);
+  }
+
+  const hit = (id) => get('hip-hit', id)?.median;
+  if (hit('hipcc7-launcher-ccache') && hit('hipcc7-stub-ccache') && hit('ccache-direct')) {
+    lines.push(
+      `A warm ccache hit on a real HIP file: ${ms(hit('ccache-direct'))} calling ccache directly, ${ms(hit('hipcc7-stub-ccache'))} through hipcc 7 and a \`sh\` stub, ${ms(hit('hipcc7-launcher-ccache'))} through hipcc 7 and the launcher.`,
+    );
+  }
+  if (hit('perl-shim-ccache') && hit('perl-stub-ccache')) {
+    lines.push(`Debian's perl hipcc runs clang three times per compile (two probes and the compile), so a Node shim pays its start three times: ${ms(hit('perl-shim-ccache'))} per warm hit through the shim, ${ms(hit('perl-stub-ccache'))} through \`sh\` stubs.`);
+  }
+
+  const build = (id) => get('build', id)?.median;
+  if (build('uncached') && build('warm') && build('cold')) {
+    const pct = (x) => {
+      const whole = Math.round(x * 100);
+      return `${whole >= 0 ? '+' : ''}${whole}%`;
+    };
+    const depend = build('cold-depend') ? `, ${pct(build('cold-depend') / build('uncached') - 1)} with CCACHE_DEPEND=1` : '';
+    const cpu = (id) => groups.find((g) => g.id === 'build')?.cases.find((c) => c.id === id && c.ok)?.extra?.cpuSeconds;
+    const cpuNote =
+      cpu('cold') && cpu('uncached')
+        ? ` In CPU time a cold build costs ${pct(cpu('cold') / cpu('uncached') - 1)}${cpu('cold-depend') ? ` (${pct(cpu('cold-depend') / cpu('uncached') - 1)} in depend mode)` : ''}.`
+        : '';
+    lines.push(
+      `The build: ${build('uncached').toFixed(1)} s uncached, ${build('warm').toFixed(2)} s warm (${(build('uncached') / build('warm')).toFixed(0)}x faster); a cold cache costs ${pct(build('cold') / build('uncached') - 1)}${depend}.${cpuNote}`,
+    );
+  }
+
+  const rss = (id) => groups.find((g) => g.id === 'memory')?.cases.find((c) => c.id === id && c.ok);
+  if (rss('launcher') && rss('launcher-spawn-wait')) {
+    lines.push(
+      `Memory while the compiler runs: the launcher adds ${rss('launcher').stats.max.toFixed(1)} MiB at most with execve (its process has become the compiler); spawn-and-wait keeps about ${rss('launcher-spawn-wait').stats.median.toFixed(0)} MiB of Node resident beside the compiler.`,
+    );
+  }
+  return lines;
+}
