@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { ratio } from './stats.mjs';
 import { roundRobin } from './timing.mjs';
 
@@ -54,9 +55,9 @@ export async function runGroup(group, ctx, options) {
   return { id: group.id, title: group.title, unit: group.unit ?? 'ms', reference: group.reference, columns: group.columns ?? {}, runs, warmup, notes: prepared.notes ?? [], cases, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
-// The report is committed: the temporary work directory's path means nothing elsewhere.
+// The report is committed: this machine's temporary and home paths mean nothing elsewhere.
 function withoutWorkPath(result, work) {
-  return result.error ? { ...result, error: result.error.replaceAll(work, '<work>') } : result;
+  return result.error ? { ...result, error: result.error.replaceAll(work, '<work>').replaceAll(homedir(), '~') } : result;
 }
 
 function progress(done, total) {
