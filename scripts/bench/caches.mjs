@@ -25,9 +25,10 @@ export function ccacheStats(env) {
 }
 
 // A started server, so the measured calls never pay for (or race on) its start.
+// The idle timeout outlives any pause in a run, yet ends a server an interrupted run left behind.
 export async function startSccache(dir, baseEnv) {
   const sccache = sccacheHipPath();
-  const env = { ...baseEnv, SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(await freePort()), SCCACHE_IDLE_TIMEOUT: '0' };
+  const env = { ...baseEnv, SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(await freePort()), SCCACHE_IDLE_TIMEOUT: '300' };
   execFileSync(sccache, ['--start-server'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   return {
     sccache,
