@@ -1,7 +1,7 @@
 // npm run bench: what the launcher costs per compile and what it saves per
 // build, measured side by side in one run; writes BENCHMARKS.md and
 // benchmarks.json. Node built-ins only, so the harness is not what is measured.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGroup } from './groups/build.mjs';
@@ -10,7 +10,7 @@ import { memory } from './groups/memory.mjs';
 import { perCall } from './groups/per-call.mjs';
 import { describeMachine } from './machine.mjs';
 import { parseOptions } from './options.mjs';
-import { launcherPath, repoRoot } from './prerequisites.mjs';
+import { repoRoot } from './prerequisites.mjs';
 import { writeReport } from './report.mjs';
 import { runGroup } from './run-group.mjs';
 import { evaluateTargets } from './targets.mjs';
@@ -18,6 +18,11 @@ import { evaluateTargets } from './targets.mjs';
 const ALL_GROUPS = [perCall, hipHit, memory, buildGroup];
 
 const options = parseOptions(process.argv.slice(2), repoRoot);
+if (options.render) {
+  const written = writeReport(JSON.parse(readFileSync(options.render, 'utf8')), options.out, { markdownOnly: true });
+  console.error(`bench: wrote ${written.join(', ')}`);
+  process.exit(0);
+}
 const unknown = (options.only ?? []).filter((id) => !ALL_GROUPS.some((g) => g.id === id));
 if (unknown.length) {
   console.error(`bench: unknown group ${unknown.join(', ')}; groups: ${ALL_GROUPS.map((g) => g.id).join(', ')}`);
@@ -26,7 +31,7 @@ if (unknown.length) {
 const groups = ALL_GROUPS.filter((g) => !options.only || options.only.includes(g.id));
 
 const work = mkdtempSync(join(tmpdir(), 'hcl-bench-'));
-const ctx = { work, quick: options.quick, node: process.env.HCL_NODE || process.execPath, launcher: launcherPath() };
+const ctx = { work, quick: options.quick, node: process.env.HCL_NODE || process.execPath };
 const results = [];
 try {
   for (const group of groups) results.push(await runGroup(group, ctx, options));

@@ -1,14 +1,15 @@
 import { isAbsolute, resolve } from 'node:path';
 
-const USAGE = `usage: npm run bench -- [--quick] [--out <dir>] [--only <group,...>] [--runs <n>] [--keep]
-  --quick        a few iterations of each case (a smoke test; numbers are not meaningful)
-  --out <dir>    where BENCHMARKS.md and benchmarks.json go (default: the repository root)
-  --only <ids>   run only these groups: per-call, hip-hit, memory, build
-  --runs <n>     timed rounds per case instead of the group's default
-  --keep         keep the work directory (printed at the end)`;
+const USAGE = `usage: npm run bench -- [--quick] [--out <dir>] [--only <group,...>] [--runs <n>] [--keep] [--render <json>]
+  --quick         a few iterations of each case (a smoke test; numbers are not meaningful)
+  --out <dir>     where BENCHMARKS.md and benchmarks.json go (default: the repository root)
+  --only <ids>    run only these groups: per-call, hip-hit, memory, build
+  --runs <n>      timed rounds per case instead of the group's default
+  --keep          keep the work directory (printed at the end)
+  --render <json> measure nothing: write BENCHMARKS.md (into --out) from an earlier benchmarks.json`;
 
 export function parseOptions(argv, repoRoot) {
-  const options = { quick: false, out: repoRoot, only: undefined, runs: undefined, keep: false };
+  const options = { quick: false, out: repoRoot, only: undefined, runs: undefined, keep: false, render: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -20,6 +21,7 @@ export function parseOptions(argv, repoRoot) {
     else if (arg === '--keep') options.keep = true;
     else if (arg === '--out') options.out = isAbsolute(value()) ? argv[i] : resolve(argv[i]);
     else if (arg === '--only') options.only = value().split(',');
+    else if (arg === '--render') options.render = resolve(value());
     else if (arg === '--runs') {
       options.runs = Number(value());
       if (!Number.isInteger(options.runs) || options.runs < 1) fail('--runs needs a whole number of at least 1');

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { summarize } from './summary.mjs';
 
 // BENCHMARKS.md for people, benchmarks.json for tools; both from one report object.
-export function writeReport(report, outDir) {
+export function writeReport(report, outDir, { markdownOnly = false } = {}) {
   const md = join(outDir, 'BENCHMARKS.md');
   const json = join(outDir, 'benchmarks.json');
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(md, renderMarkdown(report));
+  if (markdownOnly) return [md];
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   return [md, json];
 }
 
@@ -93,7 +94,8 @@ const REPRODUCE = [
   'npm run build       # dist/linux-x64/hip-clang-launcher',
   'npm run bench       # all groups, rewrites BENCHMARKS.md and benchmarks.json',
   'npm run bench -- --only per-call --runs 100   # one group, more rounds',
-  'npm run bench -- --quick --out /tmp/bench     # the CI smoke test',
+  'npm run bench -- --quick --out "$(mktemp -d)"   # the CI smoke test',
+  'npm run bench -- --render benchmarks.json      # rewrite BENCHMARKS.md from a JSON report',
   '```',
   '',
   'Close other heavy work first: the cases take turns, so noise lands on all of them alike, but it still widens the spread.',
