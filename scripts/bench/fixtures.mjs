@@ -18,6 +18,15 @@ export function compilerWorkspace(dir, name, env) {
   return { compiler, call };
 }
 
+// The peers every launcher is compared with: nothing in front, a sh exec stub, a python3 exec launcher.
+export function peerCases(dir, compiler, call) {
+  return [
+    { id: 'direct', label: 'compiler called directly', command: () => call(compiler) },
+    { id: 'sh-stub', label: '`sh` exec stub (PyTorch / TheRock style)', command: () => call(writeShStub(join(dir, 'sh-stub'), compiler)) },
+    { id: 'python', label: 'python3 exec launcher (cuid_launcher.py style)', command: () => call(writePythonLauncher(join(dir, 'exec-launcher.py')), [compiler]) },
+  ];
+}
+
 export function compileC(name, outDir) {
   const out = join(outDir, name);
   execFileSync('gcc', ['-O2', '-o', out, join(programs, `${name}.c`)]);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanEnv } from '../environment.mjs';
-import { compilerWorkspace, writePythonLauncher, writeShStub } from '../fixtures.mjs';
+import { compilerWorkspace, peerCases } from '../fixtures.mjs';
 import { launcherPath, shimOver } from '../prerequisites.mjs';
 import { sampleTreeRss } from '../rss.mjs';
 import { summarize } from '../stats.mjs';
@@ -32,9 +32,7 @@ export const memory = {
         'Peak tree RSS includes the moment before the compiler starts, when the launcher (Node) itself is running.',
       ],
       cases: [
-        { id: 'direct', label: 'compiler called directly', command: () => call(compiler) },
-        { id: 'sh-stub', label: '`sh` exec stub', command: () => call(writeShStub(join(dir, 'sh-stub'), compiler)) },
-        { id: 'python', label: 'python3 exec launcher', command: () => call(writePythonLauncher(join(dir, 'exec-launcher.py')), [compiler]) },
+        ...peerCases(dir, compiler, call),
         { id: 'launcher', label: '**launcher** (Linux: execve)', command: () => call(launcherPath(), [compiler]) },
         { id: 'shim', label: '**shim** (Linux: execve)', command: () => call(shimOver(dir, compiler, env)) },
         {

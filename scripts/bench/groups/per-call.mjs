@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanEnv } from '../environment.mjs';
-import { compilerWorkspace, writePythonLauncher, writeShStub } from '../fixtures.mjs';
+import { compilerWorkspace, peerCases } from '../fixtures.mjs';
 import { launcherPath, repoRoot, requireFile, shimOver } from '../prerequisites.mjs';
 
 // 1. What a call costs when the compiler itself costs nothing: every
@@ -18,13 +18,12 @@ export const perCall = {
     const none = { HIP_CLANG_LAUNCHER_CACHE: 'none' };
     return {
       notes: [
+        'Calling the compiler directly is the floor of the harness itself (a spawn and a wait from Node).',
         'Every call is compile-shaped (`<compiler> -c x.c`); calls without -c/-S would be routed straight to the compiler anyway.',
         'The single executable is the pkg-built SEA of the pinned Node; the diagnostic row runs the same bundle (build/main.cjs) on that Node without the SEA wrapper.',
       ],
       cases: [
-        { id: 'direct', label: 'compiler called directly (harness floor)', command: () => call(compiler) },
-        { id: 'sh-stub', label: '`sh` exec stub (PyTorch / TheRock style)', command: () => call(writeShStub(join(dir, 'sh-stub'), compiler)) },
-        { id: 'python', label: 'python3 exec launcher (cuid_launcher.py style)', command: () => call(writePythonLauncher(join(dir, 'exec-launcher.py')), [compiler]) },
+        ...peerCases(dir, compiler, call),
         { id: 'node-bare', label: 'bare Node start: `node -e 0` (the Node the executable embeds)', command: () => ({ file: ctx.node, args: ['-e', '0'], env, cwd: dir }) },
         { id: 'node-empty-file', label: 'bare Node start: `node empty.js`', command: () => ({ file: ctx.node, args: [emptyScript(dir)], env, cwd: dir }) },
         { id: 'launcher', label: '**launcher**, cache `none`', command: () => call(launcherPath(), [compiler], none) },
