@@ -10,7 +10,7 @@ import { memory } from './groups/memory.mjs';
 import { perCall } from './groups/per-call.mjs';
 import { describeMachine } from './machine.mjs';
 import { parseOptions } from './options.mjs';
-import { repoRoot } from './prerequisites.mjs';
+import { freshCopy, repoRoot, useFreshCopies } from './prerequisites.mjs';
 import { writeReport } from './report.mjs';
 import { runGroup } from './run-group.mjs';
 import { evaluateTargets } from './targets.mjs';
@@ -31,7 +31,8 @@ if (unknown.length) {
 const groups = ALL_GROUPS.filter((g) => !options.only || options.only.includes(g.id));
 
 const work = mkdtempSync(join(tmpdir(), 'hcl-bench-'));
-const ctx = { work, quick: options.quick, node: process.env.HCL_NODE || process.execPath };
+useFreshCopies(join(work, 'bin'));
+const ctx = { work, quick: options.quick, node: freshCopy(process.env.HCL_NODE || process.execPath, 'node') };
 const results = [];
 try {
   for (const group of groups) results.push(await runGroup(group, ctx, options));

@@ -6,15 +6,11 @@ import { firstLineOf, hipcc7, launcherPath } from './prerequisites.mjs';
 // over to another machine. No paths: the report is committed.
 export function describeMachine(ctx) {
   // hipcc 7's own --version needs a GPU agent to answer; its source pin says which it is.
-  const hipcc = (() => {
-    try {
-      hipcc7('patched');
-      const pin = /rocm-([\d.]+)$/.exec(process.env.HCL_HIPCC_SRC ?? '')?.[1] ?? 'unknown';
-      return `hipcc ${pin} from Debian's rocm-llvm source, built by scripts/build-hipcc.sh (patched and unpatched)`;
-    } catch (error) {
-      return `not available: ${error.message}`;
-    }
-  })();
+  const hipcc = orWhyNot(() => {
+    hipcc7('patched');
+    const pin = /rocm-([\d.]+)$/.exec(process.env.HCL_HIPCC_SRC ?? '')?.[1] ?? 'unknown';
+    return `hipcc ${pin} from Debian's rocm-llvm source, built by scripts/build-hipcc.sh (patched and unpatched)`;
+  });
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
     nproc: cpus().length,
@@ -24,7 +20,7 @@ export function describeMachine(ctx) {
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
     versions: {
       node: firstLineOf(ctx.node, ['--version']),
-      launcher: firstLineOf(launcherPath(), ['--version']),
+      launcher: orWhyNot(() => firstLineOf(launcherPath(), ['--version'])),
       clang: firstLineOf('clang++-15', ['--version']),
       ccache: firstLineOf('ccache', ['--version']),
       sccacheHip: process.env.HCL_SCCACHE_HIP ? firstLineOf(process.env.HCL_SCCACHE_HIP, ['--version']) : 'HCL_SCCACHE_HIP unset',
@@ -34,6 +30,14 @@ export function describeMachine(ctx) {
       gnuMake: firstLineOf('make', ['--version']),
     },
   };
+}
+
+function orWhyNot(describe) {
+  try {
+    return describe();
+  } catch (error) {
+    return `not available: ${error.message}`;
+  }
 }
 
 function osName() {

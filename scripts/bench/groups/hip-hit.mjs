@@ -24,7 +24,6 @@ export const hipHit = {
   prepare(ctx) {
     const root = join(ctx.work, 'hip-hit');
     const base = cleanEnv();
-    const launcher = { HIP_CLANG_LAUNCHER: launcherPath() };
     const checks = new Map();
     const servers = [];
 
@@ -46,7 +45,7 @@ export const hipHit = {
     const viaPatched = (cache) => (dir, cacheFile) => ({
       file: hipcc7('patched'),
       args: HIPCC_ARGS,
-      env: { ...hipEnv(), ...launcher, HIP_CLANG_LAUNCHER_CACHE: cache === 'sccache' ? cacheFile : 'ccache' },
+      env: { ...hipEnv(), HIP_CLANG_LAUNCHER: launcherPath(), HIP_CLANG_LAUNCHER_CACHE: cache === 'sccache' ? cacheFile : 'ccache' },
     });
     // Unpatched hipcc 7 can only be redirected by a stub standing in for clang++.
     const viaStub = (dir, cacheFile) => {
@@ -64,7 +63,8 @@ export const hipHit = {
     };
     const perlViaShim = (dir) => {
       const bin = join(llvmTreeCopy(dir), 'bin');
-      // Debian's perl hipcc runs clang-15 (a link to clang), which the default names leave unwrapped.
+      // Debian's perl hipcc runs clang-15, a link to clang: with the default names it would reach
+      // the shim under a name the manifest does not list (and fail), so it is wrapped too.
       installShim(bin, base, ['--names', 'clang,clang++,clang-15']);
       servers.push({ stop: () => uninstallShim(bin, base) });
       return { file: '/usr/bin/hipcc', args: HIPCC_ARGS, env: { ...hipEnv(bin), HIP_CLANG_LAUNCHER_CACHE: 'ccache' } };
