@@ -33,6 +33,8 @@ const groups = ALL_GROUPS.filter((g) => !options.only || options.only.includes(g
 const work = mkdtempSync(join(tmpdir(), 'hcl-bench-'));
 useFreshCopies(join(work, 'bin'));
 const ctx = { work, quick: options.quick, node: freshCopy(process.env.HCL_NODE || process.execPath, 'node') };
+// Described first: the load average is the one the run started under, and the fresh copies still exist.
+const machine = describeMachine(ctx);
 const results = [];
 try {
   for (const group of groups) results.push(await runGroup(group, ctx, options));
@@ -44,7 +46,7 @@ try {
 const report = {
   mode: options.quick ? 'quick' : 'full',
   date: new Date().toISOString(),
-  machine: describeMachine(ctx),
+  machine,
   groups: results,
   targets: evaluateTargets(results),
 };

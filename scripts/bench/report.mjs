@@ -19,6 +19,7 @@ export function renderMarkdown(report) {
     `Written by \`npm run bench\`${report.mode === 'quick' ? ' (--quick: a smoke test, the numbers mean nothing)' : ''} on ${report.date.slice(0, 10)}.`,
     'Every case of a table ran in the same rounds, taking turns, so the ratios are side by side; on another machine only the ratios carry over.',
     'Times are wall time from spawn to exit as seen by the parent process: the median, and p10-p90 for the spread.',
+    'The launcher, the shim and the Node they are compared with run from fresh copies in a temporary directory: on this machine the same bytes started 1-2 ms slower from a file written long before.',
     '',
     '## Summary',
     '',

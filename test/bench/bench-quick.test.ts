@@ -74,6 +74,7 @@ describe('npm run bench -- --quick', () => {
     expect(markdown).not.toMatch(/\/tmp\/hcl-bench-/);
     expect(report.machine.nproc).toBeGreaterThan(0);
     expect(report.machine.versions.node).toMatch(/^v\d+\./);
+    expect(report.machine.versions.launcher).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
 
