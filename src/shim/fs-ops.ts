@@ -18,7 +18,8 @@ export interface FsOps {
 }
 
 function fsyncPath(path: string): void {
-  const fd = fs.openSync(path, 'r');
+  // Windows flushes only through a handle opened for writing (FlushFileBuffers: EPERM otherwise).
+  const fd = fs.openSync(path, process.platform === 'win32' ? 'r+' : 'r');
   try {
     fs.fsyncSync(fd);
   } finally {

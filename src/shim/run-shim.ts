@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { HclError } from '../errors.js';
 import { pathModuleFor, type Host } from '../host.js';
 import { CACHE_VAR } from '../launcher/env-vars.js';
@@ -13,6 +14,14 @@ export async function runShim(invocation: { name: string; invokedPath: string; a
   // The link resolves to <bin>/hip-clang-launcher; on Windows the copy itself is in <bin>.
   const bin = p.dirname(host.realpath(host.execPath) ?? host.execPath);
   const target = findShimTarget(bin, invocation.name, host);
+  if (!target && !existsSync(p.join(bin, MANIFEST_NAME))) {
+    // Most likely the executable was renamed rather than installed as a shim.
+    throw new HclError(
+      'usage',
+      `invoked as '${invocation.name}', and under any name but hip-clang-launcher this executable is a compiler shim, but no shim is installed in ${bin}`,
+      `rename it to hip-clang-launcher${host.platform === 'win32' ? '.exe' : ''} to use the launcher and its commands`,
+    );
+  }
   if (!target) {
     throw new HclError(
       'not-a-llvm-bin',

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -45,5 +46,18 @@ describe('recursion (built executable)', () => {
     expect(readRecord(record).argv[0]).toBe(cache);
     runLauncher([compiler, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, TC_RECORD: record, HIP_CLANG_LAUNCHER_BYPASS: '1' }) });
     expect(readRecord(record).argv[0]).toBe(compiler);
+  });
+});
+
+describe('renamed executable (built executable)', () => {
+  it('says it is a shim under any other name, and how to use it as the launcher', () => {
+    const dir = makeTempDir('hcl-renamed-');
+    const renamed = join(dir, 'hcl');
+    symlinkSync(built.linux, renamed);
+    const r = runLauncher([], { env: cleanEnv() });
+    expect(r.status).toBe(2);
+    const viaName = spawnSync(renamed, ['which-cache'], { env: cleanEnv(), encoding: 'utf8' });
+    expect(viaName.status).toBe(2);
+    expect(viaName.stderr).toMatch(/^hip-clang-launcher: error: invoked as 'hcl', .* no shim is installed in .*; rename it to hip-clang-launcher to use the launcher and its commands\n$/);
   });
 });

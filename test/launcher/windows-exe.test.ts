@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { buildTestCompiler, readRecord } from '../helpers/test-compiler.js';
-import { built, tools } from '../helpers/tools.js';
+import { built } from '../helpers/tools.js';
+import { runWine, winPath } from '../helpers/wine.js';
 
 // The win-x64 executable under Debian's wine64, with our test compiler built
 // for Windows by mingw-w64 (a real Windows program, not a fake of clang).
@@ -23,21 +23,8 @@ describe('hip-clang-launcher.exe under wine', () => {
     record = join(dir, 'record');
   });
 
-  // Node under wine cannot write to a pipe (EBADF), so output goes through files, as a build log would.
-  const wine = (args: string[], env: Record<string, string> = {}) => {
-    const out = join(dir, 'stdout');
-    const err = join(dir, 'stderr');
-    const fds = [openSync(out, 'w'), openSync(err, 'w')] as const;
-    const r = spawnSync(tools.wine, [exe, ...args], {
-      env: { ...process.env, ...tools.wineEnv(), HIP_CLANG_LAUNCHER_CACHE: 'none', TC_RECORD: `Z:${record}`, ...env },
-      stdio: ['ignore', fds[0], fds[1]],
-      timeout: 120_000,
-    });
-    fds.forEach((fd) => closeSync(fd));
-    if (r.error) throw r.error;
-    return { status: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
-  };
-  const winPath = (p: string) => `Z:${p.replaceAll('/', '\\')}`;
+  const wine = (args: string[], env: Record<string, string> = {}) =>
+    runWine(exe, args, dir, { HIP_CLANG_LAUNCHER_CACHE: 'none', TC_RECORD: `Z:${record}`, ...env });
 
   it('passes argv with spaces and quotes exactly, with the compiler path holding spaces', () => {
     const args = ['-c', 'C:\\My Files\\a b.hip', 'say "hi"', 'trailing\\', 'a\\"b', '-DNAME="x y"', '-o', 'out dir\\a.o'];
