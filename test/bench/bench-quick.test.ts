@@ -79,8 +79,8 @@ describe('npm run bench -- --quick', () => {
 });
 
 describe('bench with a prerequisite missing', () => {
+  const out = makeTempDir('hcl-bench-missing-');
   it('fails the cases that need it, loudly, instead of skipping them', () => {
-    const out = makeTempDir('hcl-bench-missing-');
     const run = spawnSync(tools.node24, [join(repoRoot, 'scripts/bench/bench.mjs'), '--quick', '--only', 'hip-hit', '--out', out], {
       cwd: repoRoot,
       encoding: 'utf8',
