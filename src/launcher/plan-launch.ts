@@ -33,6 +33,8 @@ export interface LaunchRequest {
   args: string[];
   // Shim mode knows the real compiler already: skip the look-up and self check.
   resolvedCompiler?: string;
+  // Run the compiler directly whatever the cache setting (a shim reached under an unlisted name).
+  uncached?: boolean;
 }
 
 // Where the compiler is: a path as given (relative to the working directory),
@@ -80,7 +82,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: (host: Ho
     env: childEnv(host.env, {}),
   });
 
-  if (host.env[BYPASS_VAR] === '1') return plain('bypass');
+  if (host.env[BYPASS_VAR] === '1' || request.uncached) return plain('bypass');
   if (currentDepth(host.env) > 0) return plain('nested');
   const kind = classifyCall(request.args);
   if (kind === 'probe') return plain('probe');

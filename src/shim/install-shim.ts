@@ -2,10 +2,12 @@
 //   1. find the bin dir (ROCm root, llvm/bin, lib/llvm/bin, llvm-N/bin); check it is writable
 //   2. take the lock; finish (complete or roll back) a journal a crash left
 //   3. read the manifest (corrupt: stop); refuse trees wrapped by other tools
-//   4. plan: shim executable, then per name E: E-real (renamed file or new link), E -> shim, manifest
+//   4. plan: shim executable, then per name E (plus every link that reaches one of them):
+//      E-real (renamed file or new link), E -> shim, manifest
 //   5. run the plan as a transaction: journal, each change recorded, commit, clean up;
 //      any failure undoes the changes in reverse and leaves the tree as it was
 import { HclError } from '../errors.js';
+import { findDependentLinks } from './dependent-links.js';
 import { detectForeignWrapper } from './detect-foreign-wrapper.js';
 import { sha256OfFile, type FsOps } from './fs-ops.js';
 import { isOurShim } from './inspect-entry.js';
@@ -54,10 +56,12 @@ export function entryNames(names: readonly string[] | undefined, platform: NodeJ
 }
 
 export function installShim(opts: InstallOptions): InstallResult {
-  const names = entryNames(opts.names, opts.platform);
+  const asked = entryNames(opts.names, opts.platform);
   checkCacheSetting(opts.cache);
-  return withWritableBin(opts.given, names, opts.cwd, opts.ops, ({ bin, recovered }) => {
+  return withWritableBin(opts.given, asked, opts.cwd, opts.ops, ({ bin, recovered }) => {
     const previous = readManifest(bin);
+    const dependents = findDependentLinks(bin, asked);
+    const names = [...asked, ...dependents];
     const shimName = shimFileName(opts.platform);
     const owns = (name: string) => previous?.entries.some((e) => e.name === name) === true && isOurShim(bin, name, shimName, previous.shimSha256, opts.platform);
     const foreign = detectForeignWrapper(bin, names, owns);
@@ -75,6 +79,10 @@ export function installShim(opts: InstallOptions): InstallResult {
       previous,
     });
     runTransaction(bin, { action: 'install', txid, steps: plan.steps }, opts.ops, opts.warn);
-    return { bin, changed: plan.steps.length > 0, manifest: plan.manifest, notes: plan.notes, recovered };
+    const notes = [...plan.notes];
+    if (dependents.length > 0 && plan.steps.length > 0) {
+      notes.push(`also wrapped ${dependents.join(', ')}: links that reach ${asked.join(' or ')} and would otherwise reach the shim`);
+    }
+    return { bin, changed: plan.steps.length > 0, manifest: plan.manifest, notes, recovered };
   });
 }

@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import { pathModuleFor, type Host } from '../host.js';
 import { programNameOf } from '../invocation.js';
 import { readManifest, type ManifestEntry } from './manifest.js';
@@ -24,4 +25,26 @@ export function findShimTarget(bin: string, name: string, host: Host): ShimTarge
 export function realCompilerBehindShim(file: string, host: Host): string | undefined {
   const p = pathModuleFor(host.platform);
   return findShimTarget(p.dirname(file), programNameOf(file, host.platform), host)?.realCompiler;
+}
+
+// A link in `bin` made after install (an upgrade adding clang-cpp -> clang,
+// say) reaches the shim under a name the manifest does not list: follow its
+// chain to the listed name it passes through.
+export function findShimTargetThroughLinks(bin: string, name: string, host: Host): ShimTarget | undefined {
+  const p = pathModuleFor(host.platform);
+  let current = p.join(bin, name);
+  for (let hop = 0; hop < 40; hop += 1) {
+    let target: string;
+    try {
+      target = readlinkSync(current);
+    } catch {
+      return undefined;
+    }
+    current = p.resolve(p.dirname(current), target);
+    if (p.dirname(current) === bin) {
+      const found = findShimTarget(bin, programNameOf(current, host.platform), host);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

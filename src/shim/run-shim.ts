@@ -4,7 +4,7 @@ import { pathModuleFor, type Host } from '../host.js';
 import { CACHE_VAR } from '../launcher/env-vars.js';
 import { runLauncher } from '../launcher/run-launcher.js';
 import { MANIFEST_NAME } from './layout.js';
-import { findShimTarget } from './real-compiler.js';
+import { findShimTarget, findShimTargetThroughLinks } from './real-compiler.js';
 
 // Shim mode: this executable invoked as `clang++` (a link or copy in an llvm
 // bin dir). The manifest beside the executable names the real compiler; the
@@ -23,6 +23,13 @@ export async function runShim(invocation: { name: string; invokedPath: string; a
     );
   }
   if (!target) {
+    // Never leave a name that reached the compiler before install broken: run
+    // the real compiler under the invoked name (its driver mode), uncached.
+    const viaLink = findShimTargetThroughLinks(bin, invocation.name, host);
+    if (viaLink) {
+      const compiler = p.join(bin, invocation.name);
+      return runLauncher({ compiler, args: invocation.args, resolvedCompiler: viaLink.realCompiler, uncached: true }, host);
+    }
     throw new HclError(
       'not-a-llvm-bin',
       `invoked as ${invocation.name}, but ${p.join(bin, MANIFEST_NAME)} lists no shim of that name`,
