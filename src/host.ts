@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { posix, win32 } from 'node:path';
 
 // Everything the hot path asks of the machine, so tests can stub it.
 export interface Host {
@@ -20,8 +20,8 @@ export function createHost(): Host {
     execPath: process.execPath,
     isExecutableFile(file) {
       try {
-        if (!fs.statSync(file).isFile()) return false;
-        if (process.platform !== 'win32') fs.accessSync(file, fs.constants.X_OK);
+        if (!statSync(file).isFile()) return false;
+        if (process.platform !== 'win32') accessSync(file, constants.X_OK);
         return true;
       } catch {
         return false;
@@ -29,7 +29,7 @@ export function createHost(): Host {
     },
     realpath(file) {
       try {
-        return fs.realpathSync.native(file);
+        return realpathSync.native(file);
       } catch {
         return undefined;
       }
@@ -37,6 +37,6 @@ export function createHost(): Host {
   };
 }
 
-export function pathModuleFor(platform: NodeJS.Platform): typeof path.posix {
-  return platform === 'win32' ? path.win32 : path.posix;
+export function pathModuleFor(platform: NodeJS.Platform): typeof posix {
+  return platform === 'win32' ? win32 : posix;
 }

@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { compileFunction } from 'node:vm';
 
 // The admin CLI lives in its own bundle (cli.cjs) so that yargs and execa are
 // never parsed on the compile hot path. In the single executable it is a SEA
@@ -11,6 +9,9 @@ export interface AdminCli {
 }
 
 export async function loadAdminCli(): Promise<AdminCli> {
+  // Fetched here, not imported: the compile hot path never needs them.
+  const { createRequire } = process.getBuiltinModule('node:module') as typeof import('node:module');
+  const { compileFunction } = process.getBuiltinModule('node:vm') as typeof import('node:vm');
   const sea = await import('node:sea').catch(() => undefined);
   if (sea?.isSea()) {
     const source = sea.getAsset('cli.cjs', 'utf8');

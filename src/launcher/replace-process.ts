@@ -1,6 +1,6 @@
 import type * as ChildProcessModule from 'node:child_process';
 import { openSync, readSync, closeSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
+import type * as OsModule from 'node:os';
 import type { ExecStep } from './plan-launch.js';
 
 // Hands the process over to the planned program.
@@ -103,7 +103,8 @@ export function exitLikeChild(outcome: ChildOutcome): never {
     process.removeAllListeners(outcome.signal);
     process.kill(process.pid, outcome.signal);
     // Signals Node cannot re-raise on this platform: the shell's convention.
-    const number = (osConstants.signals as Record<string, number>)[outcome.signal] ?? 0;
+    const os = process.getBuiltinModule('node:os') as typeof OsModule;
+    const number = (os.constants.signals as Record<string, number>)[outcome.signal] ?? 0;
     process.exit(128 + number);
   }
   process.exit(outcome.exitCode ?? 1);
