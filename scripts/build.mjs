@@ -62,9 +62,13 @@ const cli = await build({
   entryPoints: [join(repo, 'src/cli/main.ts')],
   outfile: join(repo, 'build/cli.cjs'),
   metafile: true,
-  // yargs 18 is ESM and reads import.meta.url, which a CJS bundle lacks.
-  define: { ...common.define, 'import.meta.url': '__hcl_import_meta_url' },
-  banner: { js: 'var __hcl_import_meta_url=require("url").pathToFileURL(__filename).href;' },
+  // yargs 18 is ESM and reads import.meta.url, which a CJS bundle lacks. It
+  // derives two things from it: its locales directory (y18n fails hard on
+  // EACCES there, e.g. when the executable sits in a directory the user cannot
+  // search) and where to look for a package.json whose "yargs" key would change
+  // how our arguments parse (from the user's cwd, if no node_modules is in the
+  // path). A fixed path that exists nowhere gives both a clean ENOENT.
+  define: { ...common.define, 'import.meta.url': JSON.stringify('file:///nonexistent-hip-clang-launcher/node_modules/yargs/lib/platform-shims/esm.mjs') },
 });
 await writeFile(join(repo, 'build/cli.meta.json'), JSON.stringify(cli.metafile, null, 1));
 }
