@@ -67,8 +67,12 @@ const cli = await build({
   // EACCES there, e.g. when the executable sits in a directory the user cannot
   // search) and where to look for a package.json whose "yargs" key would change
   // how our arguments parse (from the user's cwd, if no node_modules is in the
-  // path). A fixed path that exists nowhere gives both a clean ENOENT.
-  define: { ...common.define, 'import.meta.url': JSON.stringify('file:///nonexistent-hip-clang-launcher/node_modules/yargs/lib/platform-shims/esm.mjs') },
+  // path). A fixed path that exists nowhere gives both a clean ENOENT (rooted
+  // at the system drive on Windows, where a file URL needs a drive letter).
+  define: { ...common.define, 'import.meta.url': '__hcl_yargs_url' },
+  banner: {
+    js: 'var __hcl_yargs_url=require("url").pathToFileURL((process.platform==="win32"?(process.env.SystemDrive||"C:")+"\\\\":"/")+"nonexistent-hip-clang-launcher/node_modules/yargs/lib/platform-shims/esm.mjs").href;',
+  },
 });
 await writeFile(join(repo, 'build/cli.meta.json'), JSON.stringify(cli.metafile, null, 1));
 }
