@@ -63,12 +63,12 @@ const cli = await build({
   outfile: join(repo, 'build/cli.cjs'),
   metafile: true,
   // yargs 18 is ESM and reads import.meta.url, which a CJS bundle lacks. It
-  // derives two things from it: its locales directory (y18n fails hard on
-  // EACCES there, e.g. when the executable sits in a directory the user cannot
-  // search) and where to look for a package.json whose "yargs" key would change
-  // how our arguments parse (from the user's cwd, if no node_modules is in the
-  // path). A fixed path that exists nowhere gives both a clean ENOENT (rooted
-  // at the system drive on Windows, where a file URL needs a drive letter).
+  // derives its locales directory from it (y18n fails hard on EACCES there,
+  // e.g. when the executable sits below a directory the user cannot search),
+  // and without node_modules in the path it also reads the package.json of the
+  // user's working directory. A fixed path that exists nowhere gives a clean
+  // ENOENT for both (rooted at the system drive on Windows, where a file URL
+  // needs a drive letter).
   define: { ...common.define, 'import.meta.url': '__hcl_yargs_url' },
   banner: {
     js: 'var __hcl_yargs_url=require("url").pathToFileURL((process.platform==="win32"?(process.env.SystemDrive||"C:")+"\\\\":"/")+"nonexistent-hip-clang-launcher/node_modules/yargs/lib/platform-shims/esm.mjs").href;',
