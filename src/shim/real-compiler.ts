@@ -1,6 +1,6 @@
-import { readlinkSync } from 'node:fs';
 import { pathModuleFor, type Host } from '../host.js';
 import { programNameOf } from '../invocation.js';
+import { firstInBinOnChain } from './link-chain.js';
 import { readManifest, type ManifestEntry } from './manifest.js';
 
 // Where a shim's real compiler is: only ever through the manifest in the
@@ -31,20 +31,7 @@ export function realCompilerBehindShim(file: string, host: Host): string | undef
 // say) reaches the shim under a name the manifest does not list: follow its
 // chain to the listed name it passes through.
 export function findShimTargetThroughLinks(bin: string, name: string, host: Host): ShimTarget | undefined {
-  const p = pathModuleFor(host.platform);
-  let current = p.join(bin, name);
-  for (let hop = 0; hop < 40; hop += 1) {
-    let target: string;
-    try {
-      target = readlinkSync(current);
-    } catch {
-      return undefined;
-    }
-    current = p.resolve(p.dirname(current), target);
-    if (p.dirname(current) === bin) {
-      const found = findShimTarget(bin, programNameOf(current, host.platform), host);
-      if (found) return found;
-    }
-  }
-  return undefined;
+  const listed = new Set(readManifest(bin)?.entries.map((e) => programNameOf(e.name, host.platform)));
+  const via = firstInBinOnChain(bin, name, (step) => listed.has(programNameOf(step, host.platform)), pathModuleFor(host.platform));
+  return via === undefined ? undefined : findShimTarget(bin, programNameOf(via, host.platform), host);
 }
