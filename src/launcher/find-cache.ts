@@ -31,7 +31,8 @@ export function cacheKindOf(file: string, platform: NodeJS.Platform): CacheKind 
   return 'other';
 }
 
-export function chooseCache(host: Host): CacheChoice {
+// `explain`: list every candidate considered, not just up to the choice (for which-cache).
+export function chooseCache(host: Host, explain = false): CacheChoice {
   const raw = host.env[CACHE_VAR];
   const setting = raw === undefined || raw.trim() === '' ? 'auto' : raw.trim();
   const lowered = setting.toLowerCase();
@@ -43,7 +44,7 @@ export function chooseCache(host: Host): CacheChoice {
   if (lowered === 'auto') {
     const considered: Candidate[] = [];
     for (const name of AUTO_ORDER) {
-      const candidates = findProgramCandidates(name, host);
+      const candidates = findProgramCandidates(name, host, explain);
       considered.push(...candidates);
       const hit = candidates.find((c) => !c.skipped);
       if (hit) {
@@ -54,7 +55,7 @@ export function chooseCache(host: Host): CacheChoice {
   }
 
   if (lowered === 'sccache' || lowered === 'ccache') {
-    const candidates = findProgramCandidates(lowered, host);
+    const candidates = findProgramCandidates(lowered, host, explain);
     const hit = candidates.find((c) => !c.skipped);
     if (!hit) {
       throw new HclError(

@@ -57,15 +57,19 @@ export function isSelf(file: string, host: Host): boolean {
   return real !== undefined && (host.platform === 'win32' ? real.toLowerCase() === self.toLowerCase() : real === self);
 }
 
-// Every place `name` was found, in search order, with the reason any was passed over.
-export function findProgramCandidates(name: string, host: Host): Candidate[] {
+// The places `name` was found, in search order, with the reason any was
+// passed over. The compile path wants only the first usable one and stops
+// there; `which-cache` asks for all of them (`all`) to explain its choice.
+export function findProgramCandidates(name: string, host: Host, all = false): Candidate[] {
   const p = pathModuleFor(host.platform);
   const fileName = host.platform === 'win32' && !/\.exe$/i.test(name) ? `${name}.exe` : name;
   const found: Candidate[] = [];
   for (const dir of searchDirs(host)) {
     const file = p.join(dir, fileName);
     if (!host.isExecutableFile(file)) continue;
-    found.push(isSelf(file, host) ? { file, skipped: 'it is hip-clang-launcher itself' } : { file });
+    const self = isSelf(file, host);
+    found.push(self ? { file, skipped: 'it is hip-clang-launcher itself' } : { file });
+    if (!self && !all) break;
   }
   return found;
 }

@@ -13,7 +13,7 @@ export const whichCacheCommand: CommandModule<object, Args> = {
   describe: `show which cache a compile would use, and why (${CACHE_VAR})`,
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   handler: (args) => {
-    const choice = chooseCache(createHost());
+    const choice = chooseCache(createHost(), true);
     if (args.json) {
       console.log(JSON.stringify(choice, null, 2));
       return;
