@@ -10,6 +10,14 @@ export interface CallRecord {
   compiler: string;
   cache: string | null;
   route: string;
+  // Why the call went that way, in a line.
+  reason: string;
+  // The call as parsed: 'hip' where it offloads, else the first input's language.
+  language: string | null;
+  // Every HIP rule that spoke, with its reason.
+  rules: { rule: string; reason: string }[];
+  // The -cuid the launcher added, if any.
+  cuid: string | null;
   exitCode: number | null;
   signal: string | null;
   durationMs: number;

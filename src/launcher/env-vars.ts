@@ -6,6 +6,8 @@ export const CACHE_VAR = 'HIP_CLANG_LAUNCHER_CACHE';
 export const LOG_VAR = 'HIP_CLANG_LAUNCHER_LOG';
 // Added to the compiler's environment: how many launchers are above this one.
 export const DEPTH_VAR = 'HIP_CLANG_LAUNCHER_DEPTH';
+// Added beside DEPTH_VAR when the launcher hands the call to a cache: a launcher below it goes direct.
+export const OUTER_CACHE_VAR = 'HIP_CLANG_LAUNCHER_OUTER_CACHE';
 // Probe mode for `check-hipcc`: a file the launcher writes its argv to.
 export const PROBE_VAR = 'HIP_CLANG_LAUNCHER_PROBE';
 // `1`: skip the cache for this call (the volta `*_BYPASS` switch).
@@ -15,3 +17,11 @@ export const SCCACHE_IGNORE_SERVER_IO_ERROR = 'SCCACHE_IGNORE_SERVER_IO_ERROR';
 
 // Past this many nested launchers something calls itself: stop rather than loop.
 export const MAX_DEPTH = 8;
+// Where memoised facts live (default: the user's cache directory).
+export const STATE_DIR_VAR = 'HIP_CLANG_LAUNCHER_STATE_DIR';
+// `off`: never add a -cuid to HIP compiles.
+export const CUID_VAR = 'HIP_CLANG_LAUNCHER_CUID';
+// One or more directories (PATH-style list): paths under them are keyed relative to them.
+export const BASEDIR_VAR = 'HIP_CLANG_LAUNCHER_BASEDIR';
+// Set by the launcher for a hipcc it runs, so hipcc's clang calls come back through it.
+export const HIP_CLANG_LAUNCHER_VAR = 'HIP_CLANG_LAUNCHER';

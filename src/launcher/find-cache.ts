@@ -2,6 +2,7 @@ import { HclError } from '../errors.js';
 import { pathModuleFor, type Host } from '../host.js';
 import { hasPathSeparator } from '../invocation.js';
 import { CACHE_VAR } from './env-vars.js';
+import { learnCacheFacts } from './cache-facts.js';
 import { findProgramCandidates, isSelf, type Candidate } from './find-program.js';
 
 // Chooses the compiler cache for a call, from HIP_CLANG_LAUNCHER_CACHE:
@@ -31,8 +32,19 @@ export function cacheKindOf(file: string, platform: NodeJS.Platform): CacheKind 
   return 'other';
 }
 
+// What the compile is, for choosing: auto mode never sends HIP to a cache that cannot cache it.
+export type CachePurpose = 'hip' | 'other';
+
+// Why auto mode passes over a cache for HIP (undefined: fit).
+function hipUnfit(kind: CacheKind, host: Host): (file: string) => string | undefined {
+  return (file) => {
+    const facts = learnCacheFacts(file, kind, host);
+    return facts.cachesHip === false ? `${kind} ${facts.version?.join('.') ?? ''} cannot cache HIP (sccache 0.8+ can)` : undefined;
+  };
+}
+
 // `explain`: list every candidate considered, not just up to the choice (for which-cache).
-export function chooseCache(host: Host, explain = false): CacheChoice {
+export function chooseCache(host: Host, explain = false, purpose: CachePurpose = 'other'): CacheChoice {
   const raw = host.env[CACHE_VAR];
   const setting = raw === undefined || raw.trim() === '' ? 'auto' : raw.trim();
   const lowered = setting.toLowerCase();
@@ -44,14 +56,16 @@ export function chooseCache(host: Host, explain = false): CacheChoice {
   if (lowered === 'auto') {
     const considered: Candidate[] = [];
     for (const name of AUTO_ORDER) {
-      const candidates = findProgramCandidates(name, host, explain);
+      const candidates = findProgramCandidates(name, host, explain, purpose === 'hip' ? hipUnfit(name, host) : undefined);
       considered.push(...candidates);
       const hit = candidates.find((c) => !c.skipped);
       if (hit) {
-        return { file: hit.file, kind: name, setting, reason: `auto: first of sccache, ccache found (${hit.file})`, considered };
+        const what = purpose === 'hip' ? 'that can cache HIP ' : '';
+        return { file: hit.file, kind: name, setting, reason: `auto: first of sccache, ccache ${what}found (${hit.file})`, considered };
       }
     }
-    return { file: undefined, kind: undefined, setting, reason: 'auto: neither sccache nor ccache was found, compiling directly', considered };
+    const none = purpose === 'hip' ? 'no sccache 0.8+ nor ccache was found for HIP' : 'neither sccache nor ccache was found';
+    return { file: undefined, kind: undefined, setting, reason: `auto: ${none}, compiling directly`, considered };
   }
 
   if (lowered === 'sccache' || lowered === 'ccache') {

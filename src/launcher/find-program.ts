@@ -60,16 +60,17 @@ export function isSelf(file: string, host: Host): boolean {
 // The places `name` was found, in search order, with the reason any was
 // passed over. The compile path wants only the first usable one and stops
 // there; `which-cache` asks for all of them (`all`) to explain its choice.
-export function findProgramCandidates(name: string, host: Host, all = false): Candidate[] {
+// `reject` passes over a program that is there but unfit (a cache too old for HIP), saying why.
+export function findProgramCandidates(name: string, host: Host, all = false, reject?: (file: string) => string | undefined): Candidate[] {
   const p = pathModuleFor(host.platform);
   const fileName = host.platform === 'win32' && !/\.exe$/i.test(name) ? `${name}.exe` : name;
   const found: Candidate[] = [];
   for (const dir of searchDirs(host)) {
     const file = p.join(dir, fileName);
     if (!host.isExecutableFile(file)) continue;
-    const self = isSelf(file, host);
-    found.push(self ? { file, skipped: 'it is hip-clang-launcher itself' } : { file });
-    if (!self && !all) break;
+    const skipped = isSelf(file, host) ? 'it is hip-clang-launcher itself' : reject?.(file);
+    found.push(skipped ? { file, skipped } : { file });
+    if (!skipped && !all) break;
   }
   return found;
 }

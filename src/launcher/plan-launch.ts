@@ -1,17 +1,22 @@
 import { HclError } from '../errors.js';
 import { pathModuleFor, type Host } from '../host.js';
 import { hasPathSeparator, programNameOf } from '../invocation.js';
-import { classifyCall } from './classify-call.js';
-import { BYPASS_VAR, SCCACHE_IGNORE_SERVER_IO_ERROR } from './env-vars.js';
-import { chooseCache, type CacheChoice } from './find-cache.js';
+import { learnCacheFacts, type CacheFacts } from './cache-facts.js';
+import { BYPASS_VAR, HIP_CLANG_LAUNCHER_VAR, SCCACHE_IGNORE_SERVER_IO_ERROR } from './env-vars.js';
+import { chooseCache, type CacheChoice, type CachePurpose } from './find-cache.js';
 import { findProgram, isSelf } from './find-program.js';
+import { applyRules, type RulesOutcome } from './hip-rules/index.js';
+import type { World } from './hip-rules/rule.js';
+import { parseCall, type ParsedCall } from './parse-call.js';
 import { realCompilerBehindShim } from '../shim/real-compiler.js';
-import { assertNotLooping, childEnv, currentDepth } from './recursion.js';
+import { assertNotLooping, childEnv, underOuterCache } from './recursion.js';
+import { readSettings } from './settings.js';
 
 // Builds the forwarded call: which program to run with which argv and
 // environment, plus what to run instead if the cache cannot be started.
+// The call is parsed once; the HIP rules (hip-rules/) decide over that record.
 
-export type Route = 'cache' | 'probe' | 'not-cacheable' | 'no-cache' | 'nested' | 'bypass';
+export type Route = 'cache' | 'probe' | 'not-cacheable' | 'no-cache' | 'nested' | 'bypass' | 'direct' | 'hipcc';
 
 export interface ExecStep {
   file: string;
@@ -20,11 +25,15 @@ export interface ExecStep {
 
 export interface LaunchPlan {
   route: Route;
+  // Why the call goes where it goes, in a line (the log records it).
+  reason: string;
   compiler: string;
+  call: ParsedCall;
   cache: CacheChoice | undefined;
   // Tried in order: a step that cannot be started hands over to the next.
   steps: ExecStep[];
   env: NodeJS.ProcessEnv;
+  rules: RulesOutcome | undefined;
 }
 
 export interface LaunchRequest {
@@ -66,32 +75,73 @@ export function resolveCompiler(compiler: string, host: Host): string {
   return file;
 }
 
-export function planLaunch(request: LaunchRequest, host: Host, choose: (host: Host) => CacheChoice = chooseCache): LaunchPlan {
+// How a hipcc run by the launcher reaches it again: this executable, or
+// under plain Node (the npm package) the script it runs as.
+function selfCommand(host: Host): string {
+  const sea = process.getBuiltinModule('node:sea') as { isSea?: () => boolean } | undefined;
+  return sea?.isSea?.() ? host.execPath : pathModuleFor(host.platform).resolve(host.cwd, process.argv[1] ?? host.execPath);
+}
+
+// The compiler's argv with rule additions, placed before a `--` that ends options.
+function withArgs(args: readonly string[], added: readonly string[]): string[] {
+  if (added.length === 0) return [...args];
+  const end = args.indexOf('--');
+  return end < 0 ? [...args, ...added] : [...args.slice(0, end), ...added, ...args.slice(end)];
+}
+
+const CACHEABLE_MODES: ReadonlySet<string> = new Set(['compile', 'assemble', 'unknown']);
+
+export function planLaunch(request: LaunchRequest, host: Host, choose: typeof chooseCache = chooseCache): LaunchPlan {
   assertNotLooping(host.env, request.compiler);
   const compilerFile = request.resolvedCompiler ?? resolveCompiler(request.compiler, host);
   // Resolved through a shim's manifest: the real compiler's own path is what clang and the cache must see.
   if (request.resolvedCompiler === undefined && programNameOf(compilerFile, host.platform) !== programNameOf(request.compiler, host.platform)) {
     request = { ...request, compiler: compilerFile };
   }
+  // hipcc is known by the name it was called by, or by where that name leads.
+  let call = parseCall(request.compiler, request.args);
+  if (call.driver !== 'hipcc' && parseCall(compilerFile, []).driver === 'hipcc') call = { ...call, driver: 'hipcc' };
+
   const direct: ExecStep = { file: compilerFile, argv: [request.compiler, ...request.args] };
-  const plain = (route: Route, cache?: CacheChoice): LaunchPlan => ({
+  const plain = (route: Route, reason: string, cache?: CacheChoice, rules?: RulesOutcome, env: Record<string, string> = {}): LaunchPlan => ({
     route,
+    reason,
     compiler: compilerFile,
+    call,
     cache,
     steps: [direct],
-    env: childEnv(host.env, {}),
+    env: childEnv(host.env, env),
+    rules,
   });
 
-  if (host.env[BYPASS_VAR] === '1' || request.uncached) return plain('bypass');
-  if (currentDepth(host.env) > 0) return plain('nested');
-  const kind = classifyCall(request.args);
-  if (kind === 'probe') return plain('probe');
-  if (kind === 'other') return plain('not-cacheable');
+  if (host.env[BYPASS_VAR] === '1') return plain('bypass', `${BYPASS_VAR}=1`);
+  if (request.uncached) return plain('bypass', 'a shim name installed after the shim: its real compiler runs uncached');
+  if (underOuterCache(host.env)) return plain('nested', 'a launcher above this one already hands the call to a cache');
+  if (call.driver !== 'hipcc') {
+    if (call.mode === 'probe') return plain('probe', 'a probe: it compiles nothing');
+    if (!CACHEABLE_MODES.has(call.mode)) return plain('not-cacheable', `${call.mode === 'none' ? 'no input' : `a ${call.mode} call`}: no object for a cache to keep`);
+  }
 
-  const cache = choose(host);
-  if (!cache.file) return plain('no-cache', cache);
+  const settings = readSettings(host);
+  const purpose: CachePurpose = call.offload ? 'hip' : 'other';
+  const cache = call.driver === 'hipcc' ? undefined : choose(host, false, purpose);
+  const facts: CacheFacts | undefined =
+    cache?.file && cache.kind ? (call.offload ? learnCacheFacts(cache.file, cache.kind, host) : { kind: cache.kind, version: undefined, cachesHip: undefined }) : undefined;
+  const world: World = {
+    platform: host.platform,
+    cwd: host.cwd,
+    cache: cache?.file && facts ? { file: cache.file, facts, explicit: cache.setting.toLowerCase() !== 'auto' } : undefined,
+    settings,
+    selfCommand: call.driver === 'hipcc' ? selfCommand(host) : '',
+    hipClangLauncherSet: Boolean(host.env[HIP_CLANG_LAUNCHER_VAR]),
+  };
+  const rules = applyRules(call, world);
+  const ruled = rules.decisions.find((d) => d.route)?.reason;
+  if (rules.route === 'hipcc') return plain('hipcc', ruled ?? 'hipcc', cache, rules, rules.env);
+  if (rules.route === 'direct') return plain('direct', ruled ?? 'direct', cache, rules, rules.env);
+  if (!cache?.file) return plain('no-cache', cache?.reason ?? 'no cache', cache, rules);
 
-  const additions: Record<string, string> = {};
+  const additions: Record<string, string> = { ...rules.env };
   if (cache.kind === 'sccache' && host.env[SCCACHE_IGNORE_SERVER_IO_ERROR] === undefined) {
     additions[SCCACHE_IGNORE_SERVER_IO_ERROR] = '1';
   }
@@ -100,9 +150,12 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: (host: Ho
   const compilerForCache = hasPathSeparator(request.compiler, host.platform) ? request.compiler : compilerFile;
   return {
     route: 'cache',
+    reason: cache.reason,
     compiler: compilerFile,
+    call,
     cache,
-    steps: [{ file: cache.file, argv: [cache.file, compilerForCache, ...request.args] }, direct],
-    env: childEnv(host.env, additions),
+    steps: [{ file: cache.file, argv: [cache.file, compilerForCache, ...withArgs(request.args, rules.addArgs)] }, direct],
+    env: childEnv(host.env, additions, true),
+    rules,
   };
 }

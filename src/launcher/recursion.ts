@@ -1,9 +1,10 @@
 import { HclError } from '../errors.js';
-import { DEPTH_VAR, MAX_DEPTH } from './env-vars.js';
+import { DEPTH_VAR, MAX_DEPTH, OUTER_CACHE_VAR } from './env-vars.js';
 
-// The marker handed to every process the launcher starts. A launcher or shim
-// that finds itself under another one goes straight to the compiler (the
-// outer cache already holds this call); one nested past MAX_DEPTH is a loop.
+// The markers handed to every process the launcher starts. A launcher or shim
+// that finds itself under one that is caching goes straight to the compiler
+// (the outer cache already holds this call); under one that is not (it ran
+// hipcc, or compiled directly) it does its own job. Nested past MAX_DEPTH is a loop.
 
 export function currentDepth(env: NodeJS.ProcessEnv): number {
   const n = Number.parseInt(env[DEPTH_VAR] ?? '', 10);
@@ -21,6 +22,13 @@ export function assertNotLooping(env: NodeJS.ProcessEnv, compiler: string): void
   }
 }
 
-export function childEnv(env: NodeJS.ProcessEnv, additions: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...env, ...additions, [DEPTH_VAR]: String(currentDepth(env) + 1) };
+export function underOuterCache(env: NodeJS.ProcessEnv): boolean {
+  return env[OUTER_CACHE_VAR] === '1';
+}
+
+export function childEnv(env: NodeJS.ProcessEnv, additions: Record<string, string>, caching = false): NodeJS.ProcessEnv {
+  const child: NodeJS.ProcessEnv = { ...env, ...additions, [DEPTH_VAR]: String(currentDepth(env) + 1) };
+  if (caching) child[OUTER_CACHE_VAR] = '1';
+  else delete child[OUTER_CACHE_VAR];
+  return child;
 }

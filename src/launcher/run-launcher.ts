@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { writeStderr } from '../errors.js';
 import type { Host } from '../host.js';
 import { appendCallRecord } from './call-log.js';
 import { LOG_VAR, PROBE_VAR } from './env-vars.js';
@@ -13,6 +14,7 @@ export async function runLauncher(request: LaunchRequest, host: Host): Promise<n
   if (probeFile) recordProbe(probeFile, request);
 
   const plan = planLaunch(request, host);
+  for (const warning of plan.rules?.warnings ?? []) writeStderr(`hip-clang-launcher: warning: ${warning}\n`);
   const logFile = host.env[LOG_VAR];
 
   // With a log, wait for the compiler so the line can hold its exit code and duration.
@@ -27,6 +29,10 @@ export async function runLauncher(request: LaunchRequest, host: Host): Promise<n
       compiler: plan.compiler,
       cache: outcome.step === plan.steps[0] && plan.route === 'cache' ? (plan.cache?.file ?? null) : null,
       route: outcome.step === plan.steps[0] ? plan.route : 'cache-unavailable',
+      reason: outcome.step === plan.steps[0] ? plan.reason : `${plan.cache?.file ?? 'the cache'} could not be started; compiled directly`,
+      language: plan.call.offload ? 'hip' : (plan.call.inputs[0]?.language ?? null),
+      rules: (plan.rules?.decisions ?? []).map((d) => ({ rule: d.rule, reason: d.reason })),
+      cuid: outcome.step === plan.steps[0] ? (plan.rules?.cuid ?? null) : null,
       exitCode: outcome.exitCode,
       signal: outcome.signal,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,

@@ -78,10 +78,11 @@ describe('choosing the cache (built executable)', () => {
     const r = runLauncher(['which-cache', '--json'], { env: env(`${binA}:${binB}:/usr/bin:/bin`) });
     expect(r.status).toBe(0);
     const choice = JSON.parse(r.stdout.toString());
-    expect(choice).toMatchObject({ file: join(binB, 'sccache'), kind: 'sccache', setting: 'auto' });
-    expect(choice.reason).toContain('auto');
+    expect(choice['c/c++']).toMatchObject({ file: join(binB, 'sccache'), kind: 'sccache', setting: 'auto' });
+    expect(choice['c/c++'].reason).toContain('auto');
     const text = runLauncher(['which-cache'], { env: env(`${binA}:/usr/bin`, { HIP_CLANG_LAUNCHER_CACHE: 'ccache' }) });
-    expect(text.stdout.toString()).toContain(`cache:   ${join(binA, 'ccache')}`);
+    expect(text.stdout.toString()).toContain(`c/c++:  ${join(binA, 'ccache')}`);
+    expect(text.stdout.toString()).toContain(`hip:    ${join(binA, 'ccache')}`);
   });
 
   it('skips a cache that is really this launcher, and refuses one named explicitly', () => {

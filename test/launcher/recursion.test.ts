@@ -36,12 +36,18 @@ describe('recursion (built executable)', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
-  it('goes straight to the compiler when already under a launcher (the outer cache holds the call)', () => {
+  it('goes straight to the compiler when already under a caching launcher (the outer cache holds the call)', () => {
     const bin = join(dir, 'cachebin');
     mkdirSync(bin);
     const cache = buildTestCompiler(bin, 'ccache');
-    runLauncher([compiler, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, TC_RECORD: record, HIP_CLANG_LAUNCHER_DEPTH: '1' }) });
+    runLauncher([compiler, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, TC_RECORD: record, HIP_CLANG_LAUNCHER_DEPTH: '1', HIP_CLANG_LAUNCHER_OUTER_CACHE: '1' }) });
     expect(readRecord(record).argv[0]).toBe(compiler);
+    // The cache was handed the marker, so what it runs goes direct.
+    runLauncher([compiler, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, TC_RECORD: record, TC_SHOW_ENV: 'HIP_CLANG_LAUNCHER_OUTER_CACHE' }) });
+    expect(readRecord(record).env.HIP_CLANG_LAUNCHER_OUTER_CACHE).toBe('1');
+    // Under a launcher that did not cache (it ran hipcc, say), this one does its own job.
+    runLauncher([compiler, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, TC_RECORD: record, HIP_CLANG_LAUNCHER_DEPTH: '1' }) });
+    expect(readRecord(record).argv[0]).toBe(cache);
     runLauncher([compiler, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, TC_RECORD: record }) });
     expect(readRecord(record).argv[0]).toBe(cache);
     runLauncher([compiler, '-c', 'x.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, TC_RECORD: record, HIP_CLANG_LAUNCHER_BYPASS: '1' }) });

@@ -1,0 +1,143 @@
+// The slice of clang's option table the launcher needs, as data (ccache's
+// compopt.cpp is the model). Spellings follow clang's Options.td: a flag
+// listed as taking a separate value consumes the next argument; its joined
+// forms (`-ofile`, `-MFfile`, `--offload-arch=x`) are matched by the parser.
+
+// Flags whose presence makes the whole call a probe: it prints facts about
+// the compiler and compiles nothing.
+export const PROBE_FLAGS: ReadonlySet<string> = new Set([
+  '--version',
+  '-dumpmachine',
+  '-dumpversion',
+  '-dumpfullversion',
+  '-###',
+  '--help',
+  '-help',
+  '--help-hidden',
+]);
+export const PROBE_PREFIXES: readonly string[] = ['-print-', '--print-'];
+
+// Flags that take the next argument as their value (`-o out.o`, `-x hip`).
+// Missing one here would let the parser take a value for an input file.
+export const SEPARATE_VALUE_FLAGS: ReadonlySet<string> = new Set([
+  '-o',
+  '--output',
+  '-x',
+  '--language',
+  '-I',
+  '-isystem',
+  '-iquote',
+  '-idirafter',
+  '-iprefix',
+  '-iwithprefix',
+  '-iwithprefixbefore',
+  '-isysroot',
+  '--sysroot',
+  '-imacros',
+  '-include',
+  '-include-pch',
+  '-D',
+  '-U',
+  '-MF',
+  '-MT',
+  '-MQ',
+  '-MJ',
+  '-L',
+  '-l',
+  '-u',
+  '-T',
+  '-z',
+  '-Xclang',
+  '-Xlinker',
+  '-Xassembler',
+  '-Xpreprocessor',
+  '-Xarch_device',
+  '-Xarch_host',
+  '-Xoffload-linker',
+  '-Xcuda-fatbinary',
+  '-Xcuda-ptxas',
+  '-mllvm',
+  '-target',
+  '--target',
+  '-arch',
+  '-resource-dir',
+  '-working-directory',
+  '--serialize-diagnostics',
+  '-ivfsoverlay',
+  '-fmodules-cache-path',
+  '--offload-arch',
+  '--cuda-gpu-arch',
+  '--offload',
+  '--rocm-path',
+  '--hip-path',
+  '--hip-device-lib-path',
+  '--hip-version',
+  '-cuid',
+  '-main-file-name',
+]);
+
+// Joined prefixes that carry the same meaning as a separate-value flag.
+export const OUTPUT_JOINED: readonly string[] = ['--output=', '-o'];
+export const LANGUAGE_JOINED: readonly string[] = ['--language=', '-x'];
+export const OFFLOAD_ARCH_JOINED: readonly string[] = ['--offload-arch=', '--cuda-gpu-arch='];
+export const CUID_JOINED: readonly string[] = ['-cuid=', '-fuse-cuid='];
+export const DEPFILE_OUTPUT_JOINED: readonly string[] = ['-MF'];
+
+// Which part of an offloading compile runs. clang spells each two ways.
+export const DEVICE_ONLY_FLAGS: ReadonlySet<string> = new Set(['--offload-device-only', '--cuda-device-only']);
+export const HOST_ONLY_FLAGS: ReadonlySet<string> = new Set(['--offload-host-only', '--cuda-host-only']);
+export const BOTH_SIDES_FLAGS: ReadonlySet<string> = new Set(['--offload-host-device', '--cuda-compile-host-device']);
+
+// Relocatable device code: objects keep device code to link later (where __hip_cuid_ collides).
+export const RDC_ON: ReadonlySet<string> = new Set(['-fgpu-rdc', '-fcuda-rdc']);
+export const RDC_OFF: ReadonlySet<string> = new Set(['-fno-gpu-rdc', '-fno-cuda-rdc']);
+
+export const COMPRESS_ON: ReadonlySet<string> = new Set(['--offload-compress']);
+export const COMPRESS_OFF: ReadonlySet<string> = new Set(['--no-offload-compress']);
+
+// Depfile flags: -MD/-MMD write one beside the compile (as CMake and Ninja ask).
+export const DEPFILE_FLAGS: ReadonlySet<string> = new Set(['-MD', '-MMD']);
+export const PREPROCESS_DEPS_FLAGS: ReadonlySet<string> = new Set(['-M', '-MM']);
+
+// What the call stops at. Absent all of these, clang links.
+export const STOP_FLAGS: Readonly<Record<string, 'compile' | 'assemble' | 'preprocess' | 'syntax-only'>> = {
+  '-c': 'compile',
+  '-S': 'assemble',
+  '-E': 'preprocess',
+  '-fsyntax-only': 'syntax-only',
+};
+
+export const SAVE_TEMPS_PREFIX = '-save-temps';
+export const EMIT_LLVM_FLAGS: ReadonlySet<string> = new Set(['-emit-llvm']);
+
+// Input languages by extension, as clang's driver types them (types.def).
+export const LANGUAGE_BY_EXTENSION: Readonly<Record<string, string>> = {
+  c: 'c',
+  i: 'cpp-output',
+  cc: 'c++',
+  cp: 'c++',
+  cxx: 'c++',
+  cpp: 'c++',
+  'c++': 'c++',
+  C: 'c++',
+  CC: 'c++',
+  CPP: 'c++',
+  ii: 'c++-cpp-output',
+  cu: 'cuda',
+  cui: 'cuda-cpp-output',
+  hip: 'hip',
+  hipi: 'hip-cpp-output',
+  m: 'objective-c',
+  mm: 'objective-c++',
+  s: 'assembler',
+  S: 'assembler-with-cpp',
+  sx: 'assembler-with-cpp',
+  ll: 'ir',
+  bc: 'ir',
+};
+
+// Languages whose compile offloads to a GPU: the HIP rules apply to these.
+export const OFFLOAD_LANGUAGES: ReadonlySet<string> = new Set(['hip', 'cuda', 'hip-cpp-output', 'cuda-cpp-output']);
+
+// Driver names that are hipcc, not clang (hipcc's own environment changes the clang call it makes).
+export const HIPCC_NAMES: ReadonlySet<string> = new Set(['hipcc', 'hipcc.bin', 'hipcc.pl', 'hipcc.exe', 'hipcc.bat']);

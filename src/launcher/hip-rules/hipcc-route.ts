@@ -1,0 +1,25 @@
+import type { Rule } from './rule.js';
+import { HIP_CLANG_LAUNCHER_VAR } from '../env-vars.js';
+
+// hipcc reads its own environment (HIPCC_COMPILE_FLAGS_APPEND, HIP_CLANG_PATH,
+// ROCM_PATH, ...), which changes the clang command it runs and is in no
+// cache's key: a cache in front of hipcc can hand back another setting's
+// object. So hipcc always runs uncached, with HIP_CLANG_LAUNCHER pointing back
+// here: each clang call it makes, with that environment already expanded
+// into its argv, then comes through the launcher and is cached correctly.
+export const hipccRoute: Rule = {
+  name: 'hipcc-not-cached',
+  summary: 'hipcc itself never reaches a cache; its clang calls come back through the launcher',
+  decide(call, world) {
+    if (call.driver !== 'hipcc') return undefined;
+    if (world.hipClangLauncherSet) {
+      return { rule: this.name, route: 'hipcc', reason: `hipcc runs uncached; ${HIP_CLANG_LAUNCHER_VAR} is already set for its clang calls` };
+    }
+    return {
+      rule: this.name,
+      route: 'hipcc',
+      env: { [HIP_CLANG_LAUNCHER_VAR]: world.selfCommand },
+      reason: `hipcc runs uncached with ${HIP_CLANG_LAUNCHER_VAR} set to the launcher, so its clang calls are cached`,
+    };
+  },
+};

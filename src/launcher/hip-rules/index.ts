@@ -1,0 +1,43 @@
+import type { ParsedCall } from '../parse-call.js';
+import { cuid } from './cuid.js';
+import { hipCapableCache } from './hip-capable-cache.js';
+import { hipccRoute } from './hipcc-route.js';
+import { mishandledShapes } from './mishandled-shapes.js';
+import type { Decision, Rule, RouteChange, World } from './rule.js';
+
+// Every HIP rule the launcher has, in the order they apply (ccache's option
+// table is the model: reading this list tells what the launcher does to a
+// call). The first rule that changes the route ends the list: a call that
+// will not reach the cache needs nothing else.
+export const HIP_RULES: readonly Rule[] = [hipccRoute, hipCapableCache, mishandledShapes, cuid];
+
+export interface RulesOutcome {
+  decisions: Decision[];
+  route: RouteChange | undefined;
+  addArgs: string[];
+  env: Record<string, string>;
+  warnings: string[];
+  cuid: string | undefined;
+}
+
+export function applyRules(call: ParsedCall, world: World, rules: readonly Rule[] = HIP_RULES): RulesOutcome {
+  const outcome: RulesOutcome = { decisions: [], route: undefined, addArgs: [], env: {}, warnings: [], cuid: undefined };
+  for (const rule of rules) {
+    const decision = rule.decide(call, world);
+    if (!decision) continue;
+    outcome.decisions.push(decision);
+    if (decision.warning) outcome.warnings.push(decision.warning);
+    if (decision.route) {
+      outcome.route = decision.route;
+      // What earlier rules added was for the cache; the route change drops it.
+      outcome.addArgs = [];
+      outcome.cuid = undefined;
+      outcome.env = { ...decision.env };
+      break;
+    }
+    if (decision.addArgs) outcome.addArgs.push(...decision.addArgs);
+    if (decision.env) Object.assign(outcome.env, decision.env);
+    if (decision.cuid) outcome.cuid = decision.cuid;
+  }
+  return outcome;
+}

@@ -1,0 +1,52 @@
+import { compareVersions, type Version } from '../cache-facts.js';
+import type { ParsedCall } from '../parse-call.js';
+import type { Rule } from './rule.js';
+
+// Call shapes that a cache version crashes on, fails, or can answer with a
+// stale object. Such a call runs the compiler directly: uncached, but right
+// and never failed by the cache. One row per known defect; `fixedIn` is the
+// first version known to be right (undefined: no fixed release yet, so every
+// version is routed around).
+export interface MishandledShape {
+  cache: 'sccache' | 'ccache';
+  fixedIn: Version | undefined;
+  when(call: ParsedCall): boolean;
+  why: string;
+}
+
+export const MISHANDLED_SHAPES: readonly MishandledShape[] = [
+  {
+    cache: 'sccache',
+    fixedIn: undefined,
+    when: (call) => call.offloadMode === 'device-only' && call.depfile,
+    why: 'clang writes no depfile for a device-only compile and sccache then fails it ("failed to zip up compiler outputs")',
+  },
+  {
+    cache: 'sccache',
+    fixedIn: undefined,
+    when: (call) => call.offloadCompress,
+    why: 'sccache reads the --offload-compress preprocessor output as text (sccache #2762): missed includes or a crash',
+  },
+  {
+    cache: 'ccache',
+    fixedIn: [4, 11, 0],
+    when: (call) => call.offloadCompress,
+    why: 'ccache before 4.11 keys --offload-compress compiles on a compressed preprocessor output (fixed in ccache 4.11)',
+  },
+];
+
+export const mishandledShapes: Rule = {
+  name: 'mishandled-shape',
+  summary: 'call shapes a cache version crashes on, fails or keys wrongly compile directly',
+  decide(call, world) {
+    const cache = world.cache;
+    if (!call.offload || !cache) return undefined;
+    const { kind, version } = cache.facts;
+    for (const shape of MISHANDLED_SHAPES) {
+      if (shape.cache !== kind || !shape.when(call)) continue;
+      if (shape.fixedIn && version && compareVersions(version, shape.fixedIn) >= 0) continue;
+      return { rule: this.name, route: 'direct', reason: `${kind} ${version?.join('.') ?? ''}: ${shape.why}`.replace(/ {2}/, ' ') };
+    }
+    return undefined;
+  },
+};

@@ -1,0 +1,45 @@
+import type { CacheFacts } from '../cache-facts.js';
+import type { ParsedCall } from '../parse-call.js';
+
+// The shape every HIP rule has: a pure function of the parsed call and what
+// is known of the world, returning nothing or one decision with its reason.
+// Rules never read the environment or the file system themselves.
+
+export interface World {
+  platform: NodeJS.Platform;
+  cwd: string;
+  // The cache the call would go to; undefined when there is none.
+  cache: { file: string; facts: CacheFacts; explicit: boolean } | undefined;
+  settings: {
+    cuid: boolean;
+    baseDirs: string[];
+  };
+  // For the hipcc route: how hipcc can reach this launcher, and whether the user already set the variable.
+  selfCommand: string;
+  hipClangLauncherSet: boolean;
+}
+
+export type RouteChange = 'direct' | 'hipcc';
+
+export interface Decision {
+  rule: string;
+  reason: string;
+  // Arguments added at the end of the compiler's argv.
+  addArgs?: string[];
+  // Environment entries set for the compiler (or cache) process.
+  env?: Record<string, string>;
+  // Overrides the cache route: `direct` runs the compiler uncached, `hipcc`
+  // runs hipcc uncached with the launcher variable set so its clang calls come back cached.
+  route?: RouteChange;
+  // One line for the user on stderr.
+  warning?: string;
+  // Recorded in the log.
+  cuid?: string;
+}
+
+export interface Rule {
+  name: string;
+  // What the rule is for, in a line (shown by `doctor` and the README table).
+  summary: string;
+  decide(call: ParsedCall, world: World): Decision | undefined;
+}

@@ -1,0 +1,132 @@
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { pathModuleFor, type Host } from '../host.js';
+import { STATE_DIR_VAR } from './env-vars.js';
+
+// Facts that cost a process or a large read (a cache's version, a hipcc's
+// answer to a probe, a digest of device libraries), learned once per file.
+// One small state file per fact, keyed by the file's path, size and mtime:
+// a changed file is a miss, and a file that fails to parse is ignored.
+// Written to a fresh temporary name and renamed into place, so 32 compiles
+// starting at once each read a whole file or none. The directory is the
+// user's; still, nothing in it is trusted: no symlinks followed, regular
+// files only, the recorded key checked on every read.
+
+export interface FileKey {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+interface Stored<T> {
+  key: FileKey;
+  value: T;
+}
+
+export function stateDir(host: Host): string | undefined {
+  const p = pathModuleFor(host.platform);
+  const env = host.env;
+  if (env[STATE_DIR_VAR]) return env[STATE_DIR_VAR];
+  if (host.platform === 'win32') return env.LOCALAPPDATA ? p.join(env.LOCALAPPDATA, 'hip-clang-launcher') : undefined;
+  if (env.XDG_CACHE_HOME && p.isAbsolute(env.XDG_CACHE_HOME)) return p.join(env.XDG_CACHE_HOME, 'hip-clang-launcher');
+  return env.HOME ? p.join(env.HOME, '.cache', 'hip-clang-launcher') : undefined;
+}
+
+// FNV-1a, 32 bits twice over: a stable file name for a path, no crypto module loaded.
+export function shortHash(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+export function keyOf(file: string): FileKey | undefined {
+  try {
+    const st = statSync(file);
+    return st.isFile() ? { path: file, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameKey(a: FileKey, b: FileKey): boolean {
+  return a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+function memoFile(host: Host, kind: string, key: FileKey): string | undefined {
+  const dir = stateDir(host);
+  return dir ? pathModuleFor(host.platform).join(dir, `${kind}-${shortHash(key.path)}.json`) : undefined;
+}
+
+const MAX_STATE_BYTES = 1 << 20;
+
+function readRegularFile(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_STATE_BYTES) return undefined;
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = readSync(fd, buf, got, st.size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.toString('utf8', 0, got);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export function readMemo<T>(host: Host, kind: string, key: FileKey): T | undefined {
+  const file = memoFile(host, kind, key);
+  const text = file && readRegularFile(file);
+  if (!text) return undefined;
+  try {
+    const stored = JSON.parse(text) as Stored<T>;
+    return stored && typeof stored === 'object' && stored.key && sameKey(stored.key, key) ? stored.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Best effort: a state directory that cannot be written only costs a probe next time.
+export function writeMemo<T>(host: Host, kind: string, key: FileKey, value: T): void {
+  const file = memoFile(host, kind, key);
+  if (!file) return;
+  const p = pathModuleFor(host.platform);
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  let fd: number | undefined;
+  try {
+    mkdirSync(p.dirname(file), { recursive: true, mode: 0o700 });
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    writeSync(fd, JSON.stringify({ key, value } satisfies Stored<T>));
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, file);
+  } catch {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created
+    }
+  }
+}
+
+// The memoised value for `file`, computing (and storing) it on a miss.
+export function memoise<T>(host: Host, kind: string, file: string, compute: () => T | undefined): T | undefined {
+  const key = keyOf(file);
+  if (!key) return undefined;
+  const known = readMemo<T>(host, kind, key);
+  if (known !== undefined) return known;
+  const value = compute();
+  if (value !== undefined) writeMemo(host, kind, key, value);
+  return value;
+}

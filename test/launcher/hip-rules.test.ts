@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { factsFromVersionText } from '../../src/launcher/cache-facts.js';
+import { cuidFor } from '../../src/launcher/hip-rules/cuid.js';
+import { applyRules, HIP_RULES } from '../../src/launcher/hip-rules/index.js';
+import type { World } from '../../src/launcher/hip-rules/rule.js';
+import { parseCall } from '../../src/launcher/parse-call.js';
+
+// The rules as pure functions: a parsed call and a world in, a decision out.
+function world(cache: string | undefined, over: Partial<World> = {}): World {
+  const [kind, version] = (cache ?? ' ').split(' ') as ['sccache' | 'ccache', string];
+  return {
+    platform: 'linux',
+    cwd: '/w/a/build',
+    cache: cache ? { file: `/usr/bin/${kind}`, facts: factsFromVersionText(kind, `${kind} ${version}`), explicit: false } : undefined,
+    settings: { cuid: true, baseDirs: [] },
+    selfCommand: '/opt/hcl/hip-clang-launcher',
+    hipClangLauncherSet: false,
+    ...over,
+  };
+}
+const hip = (...extra: string[]) => parseCall('/usr/bin/clang++', ['--offload-arch=gfx90a', '-x', 'hip', '-c', 'k.hip', ...extra]);
+
+describe('HIP rules', () => {
+  it('lists every rule once, in order', () => {
+    expect(HIP_RULES.map((r) => r.name)).toEqual(['hipcc-not-cached', 'hip-capable-cache', 'mishandled-shape', 'cuid']);
+  });
+
+  it('adds a -cuid from the command line, output included, only for a HIP compile going to a cache', () => {
+    const a = applyRules(hip('-o', 'a.o'), world('ccache 4.14.2'));
+    const b = applyRules(hip('-o', 'b.o'), world('ccache 4.14.2'));
+    expect(a.addArgs).toEqual([`-cuid=${a.cuid}`]);
+    expect(a.cuid).toMatch(/^[0-9a-f]{16}$/);
+    expect(b.cuid).not.toBe(a.cuid);
+    expect(applyRules(hip('-o', 'a.o'), world('ccache 4.14.2')).cuid).toBe(a.cuid);
+    expect(applyRules(parseCall('clang++', ['-c', 'x.cpp', '-o', 'x.o']), world('ccache 4.14.2')).addArgs).toEqual([]);
+    expect(applyRules(hip('-o', 'a.o', '-cuid=mine'), world('ccache 4.14.2')).addArgs).toEqual([]);
+    expect(applyRules(hip('-o', 'a.o'), world(undefined)).addArgs).toEqual([]);
+    expect(applyRules(hip('-o', 'a.o'), world('ccache 4.14.2', { settings: { cuid: false, baseDirs: [] } })).addArgs).toEqual([]);
+    // Two HIP inputs under one -cuid would share it.
+    expect(applyRules(parseCall('clang++', ['-x', 'hip', '-c', 'a.hip', 'b.hip']), world('ccache 4.14.2')).addArgs).toEqual([]);
+  });
+
+  it('gives the same id in two checkouts under a base dir, and on Windows with backslashes', () => {
+    const args = (root: string) => ['-I' + root + '/inc', '-x', 'hip', '-c', root + '/k.hip', '-o', 'obj/k.o'];
+    const base = { baseDirs: ['/w'], cuid: true };
+    const idA = cuidFor(args('/w/a'), { platform: 'linux', cwd: '/w/a/build', settings: base });
+    const idB = cuidFor(args('/w/b'), { platform: 'linux', cwd: '/w/b/build', settings: base });
+    expect(idA).toBe(idB);
+    expect(cuidFor(args('/w/b'), { platform: 'linux', cwd: '/w/b/build', settings: { baseDirs: [], cuid: true } })).not.toBe(idA);
+    const win = (root: string) => ['-I' + root + '\\inc', '-x', 'hip', '-c', root + '\\k.hip', '-o', 'obj\\k.o'];
+    const winBase = { baseDirs: ['C:\\w'], cuid: true };
+    expect(cuidFor(win('C:\\w\\a'), { platform: 'win32', cwd: 'C:\\w\\a\\build', settings: winBase })).toBe(
+      cuidFor(win('c:\\W\\b'), { platform: 'win32', cwd: 'C:\\w\\b\\build', settings: winBase }),
+    );
+    expect(cuidFor(win('C:\\w\\a'), { platform: 'win32', cwd: 'C:\\w\\a\\build', settings: winBase })).toBe(idA);
+  });
+
+  it('routes shapes a cache version mishandles straight to the compiler, and only those', () => {
+    const deviceDep = hip('--offload-device-only', '-MD', '-MF', 'k.d', '-o', 'k.o');
+    expect(applyRules(deviceDep, world('sccache 0.17.0')).route).toBe('direct');
+    expect(applyRules(deviceDep, world('ccache 4.14.2')).route).toBeUndefined();
+    expect(applyRules(hip('--offload-device-only', '-o', 'k.o'), world('sccache 0.17.0')).route).toBeUndefined();
+    const compress = hip('--offload-compress', '--offload-arch=gfx1100', '-o', 'k.o');
+    expect(applyRules(compress, world('sccache 0.17.0')).route).toBe('direct');
+    expect(applyRules(compress, world('ccache 4.7.5')).route).toBe('direct');
+    expect(applyRules(compress, world('ccache 4.11.0')).route).toBeUndefined();
+    const direct = applyRules(compress, world('ccache 4.7.5'));
+    expect(direct.addArgs).toEqual([]);
+    expect(direct.decisions[0]!.reason).toContain('4.11');
+  });
+
+  it('warns where an explicitly chosen cache cannot cache HIP, and still adds the id', () => {
+    const out = applyRules(hip('-o', 'k.o'), world('sccache 0.4.0'));
+    expect(out.warnings.join()).toContain('cannot cache HIP');
+    expect(out.route).toBeUndefined();
+  });
+
+  it('never hands hipcc to a cache: it runs with HIP_CLANG_LAUNCHER pointing back', () => {
+    const call = parseCall('/usr/bin/hipcc', ['--offload-arch=gfx90a', '-c', 'k.hip', '-o', 'k.o']);
+    const out = applyRules(call, world('ccache 4.14.2'));
+    expect(out.route).toBe('hipcc');
+    expect(out.env).toEqual({ HIP_CLANG_LAUNCHER: '/opt/hcl/hip-clang-launcher' });
+    expect(applyRules(call, world('ccache 4.14.2', { hipClangLauncherSet: true })).env).toEqual({});
+  });
+});
