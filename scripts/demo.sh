@@ -28,8 +28,11 @@ compile_twice() { # label, command...
     local before after start ms
     before=$(hits)
     start=$(date +%s%N)
-    "$@" -c saxpy.hip -o "saxpy-$n.o"
+    # A clean rebuild: the same object, rebuilt (a copy of each kept to compare).
+    rm -f saxpy.o
+    "$@" -c saxpy.hip -o saxpy.o
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    cp saxpy.o "saxpy-$n.o
     after=$(hits)
     printf '  %-8s compile %d: %5d ms  %s\n' "$label" "$n" "$ms" "$([ "$after" -gt "$before" ] && echo 'cache HIT' || echo 'cache miss')"
   done
@@ -62,3 +65,32 @@ echo "  tree digest before install: $before, after uninstall: $after $([ "$befor
 [ "$before" = "$after" ]
 echo
 ccache --show-stats | sed -n '1,6p' | sed 's/^/  /'
+echo
+
+echo "== Route 3: the Debian sid lab (clang-21, ccache 4.14, sccache 0.17): -fgpu-rdc, one source, two objects, one link"
+# clang gives every HIP object a __hip_cuid_ symbol derived from its command
+# line, -o included; caches leave -o out of their key, so a bare cache hands
+# b.o the object it stored for a.o and the RDC link sees the symbol twice.
+# The launcher adds a per-object -cuid, so b.o is its own cache entry.
+cp test/fixtures/hip/rdc-static.hip test/fixtures/hip/rdc-main.hip "$work/"
+cat >"$work/rdc.sh" <<'LAB'
+set -u
+hip=(-x hip --offload-arch=gfx90a -fgpu-rdc -O2 -c)
+link() { clang++-21 -fgpu-rdc --hip-link --offload-arch=gfx90a "$@" -o prog 2>&1 | grep -o 'duplicate symbol: __hip_cuid_[0-9a-f]*' | head -1; }
+for cache in ccache sccache; do
+  export CCACHE_DIR="$PWD/lab-$cache/cc" SCCACHE_DIR="$PWD/lab-$cache/sc" SCCACHE_SERVER_PORT=4226
+  mkdir -p "lab-$cache" && cd "lab-$cache"
+  clang++-21 "${hip[@]}" ../rdc-main.hip -o main.o
+  for o in a b; do "$cache" clang++-21 "${hip[@]}" ../rdc-static.hip -o "bare-$o.o"; done
+  dup="$(link bare-a.o bare-b.o main.o)"
+  printf '  %-8s bare cache:       link %s\n' "$cache" "${dup:+FAILED ($dup)}${dup:-ok}"
+  for o in a b; do HIP_CLANG_LAUNCHER_CACHE="$cache" "$LAUNCHER" clang++-21 "${hip[@]}" ../rdc-static.hip -o "$o.o"; done
+  dup="$(link a.o b.o main.o)"
+  printf '  %-8s through launcher: link %s\n' "$cache" "${dup:+FAILED ($dup)}${dup:-ok, the program links}"
+  [ -z "$dup" ] || exit 1
+  [ "$cache" = sccache ] && sccache --stop-server >/dev/null 2>&1
+  cd ..
+done
+LAB
+bash "$here/lab-run.sh" --ro-bind "$repo/dist/linux-x64" --bind "$work" --cwd "$work" \
+  --env LAUNCHER="$launcher" -- bash "$work/rdc.sh"
