@@ -37,10 +37,11 @@ export function factsFromVersionText(kind: CacheKind, text: string | undefined):
   return { kind, version, cachesHip };
 }
 
-function probeVersion(file: string, host: Host): string | undefined {
+// '' when the program would not say: remembered too, so a silent cache costs one probe, not one per compile.
+function probeVersion(file: string, host: Host): string {
   const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof ChildProcessModule;
   const result = spawnSync(file, ['--version'], { encoding: 'utf8', timeout: 10_000, env: host.env, windowsHide: true, stdio: ['ignore', 'pipe', 'ignore'] });
-  return result.status === 0 && typeof result.stdout === 'string' ? result.stdout : undefined;
+  return result.status === 0 && typeof result.stdout === 'string' ? result.stdout : '';
 }
 
 export function learnCacheFacts(file: string, kind: CacheKind, host: Host): CacheFacts {

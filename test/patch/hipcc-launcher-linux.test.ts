@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ccacheEnv, ccacheStats, sccacheEnv, sccacheStats, stopSccache } from '../helpers/caches.js';
@@ -22,6 +22,8 @@ describe('patched hipcc 7.0.2 + HIP_CLANG_LAUNCHER on real clang', () => {
   let sccacheServer: Record<string, string> | undefined;
 
   const compile = (hipcc: string, out: string, env: NodeJS.ProcessEnv, args = ['-c']) => {
+    // Each compile is a clean rebuild of `out` (the launcher's -cuid makes every output its own cache entry).
+    rmSync(join(dir, out), { force: true });
     const r = run(hipcc, ['--offload-arch=gfx90a', ...args, 'k.hip', '-o', out], { cwd: dir, env });
     return { ...r, stdout: r.stdout.toString('utf8'), object: existsSync(join(dir, out)) ? readFileSync(join(dir, out)) : undefined };
   };
@@ -47,7 +49,7 @@ describe('patched hipcc 7.0.2 + HIP_CLANG_LAUNCHER on real clang', () => {
     const cache = ccacheEnv(join(dir, 'cc'));
     const env = hipccEnv({ HIP_CLANG_LAUNCHER: built.linux, HIP_CLANG_LAUNCHER_CACHE: tools.ccache, HIP_CLANG_LAUNCHER_PROBE: probe, ...cache });
     for (const n of [1, 2]) {
-      const r = compile(patched, `cc-${n}.o`, env);
+      const r = compile(patched, 'cc.o', env);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.object!.equals(reference)).toBe(true);
@@ -65,7 +67,7 @@ describe('patched hipcc 7.0.2 + HIP_CLANG_LAUNCHER on real clang', () => {
     sccacheServer = sccacheEnv(join(dir, 'sc'), SCCACHE_PORT);
     const env = hipccEnv({ HIP_CLANG_LAUNCHER: built.linux, HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip, ...sccacheServer });
     for (const n of [1, 2]) {
-      const r = compile(patched, `sc-${n}.o`, env);
+      const r = compile(patched, 'sc.o', env);
       expect(r.status).toBe(0);
       expect(r.object!.equals(reference)).toBe(true);
     }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ccacheEnv, ccacheStats, sccacheEnv, sccacheStats, stopSccache } from '../helpers/caches.js';
@@ -138,8 +138,10 @@ describe.each(cases)('shim in a ROCm-like tree ($style)', ({ style, given, runs 
         ? { ...ccacheEnv(cacheDir), HIP_CLANG_LAUNCHER_CACHE: 'ccache' }
         : { ...sccacheEnv(cacheDir, port++), HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip };
     try {
+      // A clean rebuild of one object: the launcher's -cuid makes each output its own cache entry.
+      const out = join(cacheDir, 'k.o');
       for (const n of [1, 2]) {
-        const out = join(cacheDir, `${n}.o`);
+        rmSync(out, { force: true });
         const r = compile(which, tree, out, env);
         expect(r.status, r.stderr).toBe(0);
         expect(readFileSync(out).equals(reference.get(which)!)).toBe(true);
