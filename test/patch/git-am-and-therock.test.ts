@@ -121,6 +121,23 @@ describe('git am, and TheRock checkouts', () => {
     expect(snapshot(therock, false)).toEqual(pristine);
   });
 
+  it("TheRock with upstream's variable (a Windows build): --therock-patches adds the Windows quoting fix, and TheRock's git am gives the fixed source", () => {
+    const therock = join(dir, 'TheRock-windows');
+    const series = join(therock, 'patches/amd-mainline/llvm-project');
+    mkdirSync(series, { recursive: true });
+    // TheRock main fetches llvm-project with upstream's HIP_CLANG_LAUNCHER already in it.
+    const llvm = makeLlvmProject(join(therock, 'compiler/amd-llvm'), true);
+    gitAm(llvm, [fixture]);
+    const r = runLauncher(['patch', therock, '--therock-patches']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toContain("found: upstream HIP_CLANG_LAUNCHER support (ROCm 7.13+), with upstream's Windows quoting bug");
+    expect(readdirSync(series)).toEqual(['0001-hipcc-Pass-the-compiler-to-HIP_CLANG_LAUNCHER-as-one.patch']);
+    expect(readFileSync(join(series, '0001-hipcc-Pass-the-compiler-to-HIP_CLANG_LAUNCHER-as-one.patch'), 'utf8')).toBe(readFileSync(windowsFix, 'utf8'));
+    gitAm(llvm, [join(series, '0001-hipcc-Pass-the-compiler-to-HIP_CLANG_LAUNCHER-as-one.patch')]);
+    expect(snapshot(join(llvm, 'amd/hipcc'), false)).toEqual(upstreamFixedSource);
+  });
+
   it('TheRock without --therock-patches patches its llvm-project source in place', () => {
     const therock = join(dir, 'TheRock-inplace');
     mkdirSync(join(therock, 'patches/amd-mainline'), { recursive: true });

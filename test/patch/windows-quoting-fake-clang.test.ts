@@ -40,6 +40,18 @@ describe('hipcc.exe -> hip-clang-launcher.exe -> fake clang.exe under wine (fake
     writeFileSync(join(dir, 'src dir', 'k.hip'), '__global__ void k() {}\n');
   });
 
+  // What hipcc.exe needs here, the fake clang.exe recording into `record`.
+  const hipEnv = (record: string, extra: Record<string, string | undefined> = {}) =>
+    cleanEnv({
+      ...tools.wineEnv(),
+      HIP_PLATFORM: 'amd',
+      HIP_PATH: winPath(dir),
+      HIP_CLANG_PATH: winPath(join(clangExe, '..')),
+      DEVICE_LIB_PATH: winPath(join(dir, 'device libs')),
+      FAKE_CLANG_RECORD: winPath(record),
+      ...extra,
+    });
+
   // One compile; returns what the launcher received and what clang.exe received.
   const compile = (variant: Variant, tag: string, launcher = true) => {
     const probe = join(dir, `${tag}.probe.jsonl`);
@@ -48,16 +60,10 @@ describe('hipcc.exe -> hip-clang-launcher.exe -> fake clang.exe under wine (fake
       cwd: dir,
       encoding: 'utf8',
       timeout: 120_000,
-      env: cleanEnv({
-        ...tools.wineEnv(),
-        HIP_PLATFORM: 'amd',
-        HIP_PATH: winPath(dir),
-        HIP_CLANG_PATH: winPath(join(clangExe, '..')),
-        DEVICE_LIB_PATH: winPath(join(dir, 'device libs')),
+      env: hipEnv(record, {
         HIP_CLANG_LAUNCHER: launcher ? winPath(launcherExe) : undefined,
         HIP_CLANG_LAUNCHER_CACHE: 'none',
         HIP_CLANG_LAUNCHER_PROBE: winPath(probe),
-        FAKE_CLANG_RECORD: winPath(record),
       }),
     });
     if (r.error) throw r.error;
@@ -111,14 +117,7 @@ describe('hipcc.exe -> hip-clang-launcher.exe -> fake clang.exe under wine (fake
         cwd: dir,
         timeout: 300_000,
         stdio: ['ignore', outFd, errFd],
-        env: cleanEnv({
-          ...tools.wineEnv(),
-          HIP_PLATFORM: 'amd',
-          HIP_PATH: winPath(dir),
-          HIP_CLANG_PATH: winPath(join(clangExe, '..')),
-          DEVICE_LIB_PATH: winPath(join(dir, 'device libs')),
-          FAKE_CLANG_RECORD: winPath(join(dir, `check-${variant}.clang.jsonl`)),
-        }),
+        env: hipEnv(join(dir, `check-${variant}.clang.jsonl`)),
       });
       closeSync(outFd);
       closeSync(errFd);
