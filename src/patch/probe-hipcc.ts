@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProgram } from '../cli/run-program.js';
 import { HclError } from '../errors.js';
-import { CACHE_VAR, PROBE_VAR } from '../launcher/env-vars.js';
+import { CACHE_VAR, LOG_VAR, PROBE_VAR } from '../launcher/env-vars.js';
 import { launcherPath } from './launcher-path.js';
 import { COMPILE_ARGS, hipccVerdict, wantsCompileProbe } from './hipcc-verdict.js';
 
@@ -60,7 +60,9 @@ export async function probeHipcc(hipcc: string, options: { env?: NodeJS.ProcessE
   try {
     const probeFile = join(dir, 'probe.jsonl');
     writeFileSync(join(dir, 'probe.hip'), TINY_HIP);
-    const childEnv = { ...env, HIP_CLANG_LAUNCHER: launcher, [PROBE_VAR]: probeFile, [CACHE_VAR]: 'none', HIPCC_VERBOSE: '1' };
+    const childEnv: NodeJS.ProcessEnv = { ...env, HIP_CLANG_LAUNCHER: launcher, [PROBE_VAR]: probeFile, [CACHE_VAR]: 'none', HIPCC_VERBOSE: '1' };
+    // The probe's compiles are not the user's build: keep them out of its call log.
+    delete childEnv[LOG_VAR];
     const result: ProbeResult = { hipcc, launcher, env: setupVars(env), runs: [], calls: [] };
     const run = async (kind: ProbeRun['kind'], args: string[]) => {
       const r = await runProgram(hipcc, args, {

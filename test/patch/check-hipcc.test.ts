@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLauncher } from '../helpers/run-built.js';
@@ -93,7 +93,10 @@ describe('hip-clang-launcher check-hipcc', () => {
   it('plain output: one line per finding with its fix, the variables to set, the route', () => {
     const text = runLauncher(['check-hipcc', hipcc.patched!], { env: hipccEnv({ ...NO_HIP, HIP_PLATFORM: 'amd' }) }).stdout.toString();
     expect(text).toMatch(/^\[ok\] {4}honours HIP_CLANG_LAUNCHER: the launcher was called\n\[fail\] {2}cannot find its clang here: it looked for \S+; fix: set HIP_CLANG_PATH [^\n]+\nset: {4}HIP_CLANG_PATH=<dir holding clang\+\+>\nroute: {2}launcher, once hipcc compiles here/m);
-    const shim = runLauncher(['check-hipcc', hipcc.unpatched!], { env: hipccEnv() }).stdout.toString();
+    // The probe's own compiles stay out of the user's call log.
+    const log = join(makeTempDir('hcl-check-hipcc-log-'), 'calls.jsonl');
+    const shim = runLauncher(['check-hipcc', hipcc.unpatched!], { env: hipccEnv({ HIP_CLANG_LAUNCHER_LOG: log }) }).stdout.toString();
+    expect(existsSync(log)).toBe(false);
     expect(shim).toMatch(/^\[fail\] {2}ignores HIP_CLANG_LAUNCHER: it ran \/usr\/lib\/llvm-15\/bin\/clang\+\+ itself; fix: use the shim[^\n]*\n\[ok\] {4}a HIP compile through it works here\nroute: {2}shim/m);
   });
 
