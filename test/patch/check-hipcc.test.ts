@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLauncher } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -49,9 +49,19 @@ describe('hip-clang-launcher check-hipcc', () => {
     }
   });
 
+  // hipcc 7 picks NVIDIA when it can run an nvcc (these machines have one on
+  // PATH), else defaults to AMD and calls the launcher with a clang beside
+  // itself: both are "cannot find its clang here". The second environment
+  // hides every nvcc, so the AMD default is tested on any machine.
   it('no HIP variables: our patched hipcc cannot find its clang here (never "ignores"), and the fix names HIP_CLANG_PATH and HIP_PLATFORM=amd', () => {
-    for (const file of [hipcc.patched!, hipcc['upstream-fixed']!]) {
-      const r = check(file, hipccEnv(NO_HIP));
+    const noNvcc = {
+      CUDA_PATH: makeTempDir('hcl-no-cuda-'),
+      PATH: (process.env.PATH ?? '').split(delimiter).filter((d) => d && !existsSync(join(d, 'nvcc'))).join(delimiter),
+    };
+    const runs = [hipcc.patched!, hipcc['upstream-fixed']!].flatMap((file) => [hipccEnv(NO_HIP), hipccEnv({ ...NO_HIP, ...noNvcc })].map((env) => ({ file, env })));
+    for (const [i, { file, env }] of runs.entries()) {
+      const r = check(file, env);
+      if (i % 2 === 1) expect(r.json.lines[0].found).toBe('honours HIP_CLANG_LAUNCHER: the launcher was called');
       expect(r.stderr).toBe('');
       expect(r.status).toBe(3);
       expect(r.json.finding).toBe('clang-not-found');
