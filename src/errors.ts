@@ -19,6 +19,7 @@ export type ErrorKind =
   | 'locked'
   | 'install-failed'
   | 'drift'
+  | 'program-failed'
   | 'internal';
 
 const EXIT_CODES: Record<ErrorKind, number> = {
@@ -36,6 +37,7 @@ const EXIT_CODES: Record<ErrorKind, number> = {
   locked: 10,
   'install-failed': 11,
   drift: 12,
+  'program-failed': 13,
   internal: 70,
 };
 

@@ -1,61 +1,105 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runProgram } from '../cli/run-program.js';
 import { HclError } from '../errors.js';
-import { CACHE_VAR, PROBE_VAR } from '../launcher/env-vars.js';
+import { CACHE_VAR, LOG_VAR, PROBE_VAR } from '../launcher/env-vars.js';
 import { launcherPath } from './launcher-path.js';
+import { COMPILE_ARGS, hipccVerdict, wantsCompileProbe } from './hipcc-verdict.js';
 
-// Asks a built hipcc whether it honours HIP_CLANG_LAUNCHER by running it with
-// the variable pointing at this launcher in probe mode (the launcher notes
-// each call in PROBE_VAR's file, then runs the compiler as usual). No bytes
-// of hipcc are searched: only a call that happened counts.
+// Runs a built hipcc with HIP_CLANG_LAUNCHER pointing at this launcher in
+// probe mode (the launcher notes each call in PROBE_VAR's file, then runs the
+// compiler as usual) and HIPCC_VERBOSE=1 (hipcc prints each command it runs as
+// "hipcc-cmd: ..."). No bytes of hipcc are searched: only what it ran counts.
+// hipccVerdict() turns the result into a route.
 
 export interface ProbeCall {
   compiler: string;
   args: string[];
 }
 
+export interface ProbeRun {
+  kind: 'version' | 'compile';
+  args: string[];
+  exitCode: number;
+  // hipcc's own account of what it ran, one command line each.
+  commands: string[];
+  // The end of its stderr, where hipcc and clang say what went wrong.
+  stderr: string;
+}
+
+// The variables that decide where hipcc looks for its clang and device
+// libraries, as the probe saw them (unset ones are absent).
+export const HIPCC_SETUP_VARS = ['HIP_PLATFORM', 'HIP_CLANG_PATH', 'DEVICE_LIB_PATH', 'ROCM_PATH', 'HIP_PATH'] as const;
+export type HipccSetupVar = (typeof HIPCC_SETUP_VARS)[number];
+
 export interface ProbeResult {
   hipcc: string;
   launcher: string;
-  // What hipcc was run with, in order, until one reached the launcher.
-  attempts: { args: string[]; exitCode: number | null }[];
+  env: Partial<Record<HipccSetupVar, string>>;
+  runs: ProbeRun[];
+  // Every call that reached the launcher, over all runs.
   calls: ProbeCall[];
-  // The compiler arrived as an existing file (not mangled by quoting).
-  compilerIsFile: boolean;
 }
 
-// hipcc 7 runs `clang++ --version` through its command line, needing no GPU
-// target or device libraries; a tiny compile-only HIP file is the fallback
-// for a hipcc that answers --version by itself.
-const TINY_HIP = '__global__ void hcl_probe_kernel(int* p) { *p = 1; }\nint hcl_probe_host() { return 0; }\n';
+// `--version` makes hipcc 7 run `clang++ --version` through its command line:
+// no GPU target or device libraries needed. The compile probe follows when
+// that was not conclusive, or to show that a HIP compile works here.
+const VERSION_ARGS = ['--version'];
+const TINY_HIP = '#include <hip/hip_runtime.h>\n__global__ void hcl_probe_kernel(int* p) { *p = 1; }\n';
+const STDERR_KEPT = 4096;
+export const DEFAULT_PROBE_TIMEOUT_MS = 120_000;
 
-export function probeHipcc(hipcc: string, env: NodeJS.ProcessEnv = process.env): ProbeResult {
+export async function probeHipcc(hipcc: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProbeResult> {
   if (!existsSync(hipcc) || !statSync(hipcc).isFile()) {
     throw new HclError('compiler-not-found', `hipcc ${hipcc} does not exist`, 'give the path of a built hipcc (its bin/hipcc)');
   }
+  const env = options.env ?? process.env;
   const launcher = launcherPath();
   const dir = mkdtempSync(join(tmpdir(), 'hcl-check-hipcc-'));
   try {
     const probeFile = join(dir, 'probe.jsonl');
     writeFileSync(join(dir, 'probe.hip'), TINY_HIP);
-    const childEnv = { ...env, HIP_CLANG_LAUNCHER: launcher, [PROBE_VAR]: probeFile, [CACHE_VAR]: 'none' };
-    const attempts: ProbeResult['attempts'] = [];
-    for (const args of [['--version'], ['-c', '-x', 'hip', 'probe.hip', '-o', 'probe.o']]) {
-      const run = spawnSync(hipcc, args, { cwd: dir, env: childEnv, stdio: 'ignore', timeout: 120_000 });
-      if (run.error && (run.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') {
-        throw new HclError('compiler-not-found', `could not run ${hipcc}: ${run.error.message}`, 'give the path of a built, executable hipcc');
-      }
-      attempts.push({ args, exitCode: run.status });
-      if (existsSync(probeFile)) break;
-    }
-    const calls = existsSync(probeFile)
-      ? readFileSync(probeFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ProbeCall)
-      : [];
-    const compilerIsFile = calls.length > 0 && calls.every((c) => existsSync(c.compiler) && statSync(c.compiler).isFile());
-    return { hipcc, launcher, attempts, calls, compilerIsFile };
+    const childEnv: NodeJS.ProcessEnv = { ...env, HIP_CLANG_LAUNCHER: launcher, [PROBE_VAR]: probeFile, [CACHE_VAR]: 'none', HIPCC_VERBOSE: '1' };
+    // The probe's compiles are not the user's build: keep them out of its call log.
+    delete childEnv[LOG_VAR];
+    const result: ProbeResult = { hipcc, launcher, env: setupVars(env), runs: [], calls: [] };
+    const run = async (kind: ProbeRun['kind'], args: string[]) => {
+      const r = await runProgram(hipcc, args, {
+        cwd: dir,
+        env: childEnv,
+        timeoutMs: options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+        what: `hipcc ${args.join(' ')}`,
+        timeoutOption: '--timeout <seconds>',
+      });
+      result.runs.push({ kind, args, exitCode: r.exitCode, commands: hipccCommands(r.stdout), stderr: r.stderr.slice(-STDERR_KEPT) });
+      result.calls = readCalls(probeFile);
+    };
+    await run('version', VERSION_ARGS);
+    if (wantsCompileProbe(hipccVerdict(result))) await run('compile', COMPILE_ARGS);
+    return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function setupVars(env: NodeJS.ProcessEnv): ProbeResult['env'] {
+  const out: ProbeResult['env'] = {};
+  for (const name of HIPCC_SETUP_VARS) if (env[name] !== undefined) out[name] = env[name];
+  return out;
+}
+
+function hipccCommands(stdout: string): string[] {
+  return stdout
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('hipcc-cmd: '))
+    .map((line) => line.slice('hipcc-cmd: '.length));
+}
+
+function readCalls(file: string): ProbeCall[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ProbeCall);
 }

@@ -39,6 +39,42 @@ describe('git am, and TheRock checkouts', () => {
     expect(snapshot(join(repo, 'amd/hipcc'), false)).toEqual(patchedSource);
   });
 
+  // Upstream's lines as the project's notes give them (llvm-project after PR
+  // #1490): each run must appear in the fixture's tree line for line, so a
+  // patch whose context applies there applies to upstream.
+  it("the fixture gives 7.0.2 upstream's exact lines: field, getenv spelling, operator<< line, blank lines", () => {
+    const source = sourceOfBuild(buildHipcc('upstream'));
+    const lines = (file: string) => readFileSync(join(source, 'src', file), 'utf8').split('\n');
+    const holdsRun = (file: string, run: string[]) => {
+      const all = lines(file);
+      return all.some((_, i) => run.every((line, k) => all[i + k] === line));
+    };
+    expect(holdsRun('hipBin_amd.h', [
+      '  string CMD = compiler;',
+      '',
+      '  if (!var.hipClangLauncher_.empty()) {',
+      '    CMD = "\\"" + var.hipClangLauncher_ + "\\" \\"" + compiler + "\\"";',
+      '  }',
+      '',
+      '  if (needCFLAGS) {',
+    ])).toBe(true);
+    expect(holdsRun('hipBin_base.h', ['# define HCC_AMDGPU_TARGET              "HCC_AMDGPU_TARGET"', '# define HIP_CLANG_LAUNCHER             "HIP_CLANG_LAUNCHER"'])).toBe(true);
+    expect(holdsRun('hipBin_base.h', ['  string hccAmdGpuTargetEnv_ = "";', '  string hipClangLauncher_ = "";'])).toBe(true);
+    expect(holdsRun('hipBin_base.h', [
+      '    os << "Hcc Amd Gpu Target: "             << var.hccAmdGpuTargetEnv_ << endl;',
+      '    os << "Hip Clang launcher: "             << var.hipClangLauncher_ << endl;',
+    ])).toBe(true);
+    expect(holdsRun('hipBin_base.h', [
+      '  if (const char* hipClangLuancher = std::getenv(HIP_CLANG_LAUNCHER))',
+      '    envVariables_.hipClangLauncher_ = hipClangLuancher;',
+      '}',
+    ])).toBe(true);
+    // The fix's context is exactly such a run: its hunk needs both blank lines.
+    const fix = readFileSync(windowsFix, 'utf8');
+    expect(fix).toContain('   string CMD = compiler;\n \n   if (!var.hipClangLauncher_.empty()) {\n');
+    expect(fix).toContain('   }\n \n   if (needCFLAGS) {\n');
+  });
+
   it("the Windows quoting fix applies with git am on top of upstream's variable (test fixture), not to a tree without it", () => {
     const repo = makeLlvmProject(join(dir, 'llvm-b'), true);
     gitAm(repo, [fixture, windowsFix]);
@@ -83,6 +119,23 @@ describe('git am, and TheRock checkouts', () => {
 
     expect(runLauncher(['patch', therock, '--therock-patches', '--revert']).status).toBe(0);
     expect(snapshot(therock, false)).toEqual(pristine);
+  });
+
+  it("TheRock with upstream's variable (a Windows build): --therock-patches adds the Windows quoting fix, and TheRock's git am gives the fixed source", () => {
+    const therock = join(dir, 'TheRock-windows');
+    const series = join(therock, 'patches/amd-mainline/llvm-project');
+    mkdirSync(series, { recursive: true });
+    // TheRock main fetches llvm-project with upstream's HIP_CLANG_LAUNCHER already in it.
+    const llvm = makeLlvmProject(join(therock, 'compiler/amd-llvm'), true);
+    gitAm(llvm, [fixture]);
+    const r = runLauncher(['patch', therock, '--therock-patches']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toContain("found: upstream HIP_CLANG_LAUNCHER support (ROCm 7.13+), with upstream's Windows quoting bug");
+    expect(readdirSync(series)).toEqual(['0001-hipcc-Pass-the-compiler-to-HIP_CLANG_LAUNCHER-as-one.patch']);
+    expect(readFileSync(join(series, '0001-hipcc-Pass-the-compiler-to-HIP_CLANG_LAUNCHER-as-one.patch'), 'utf8')).toBe(readFileSync(windowsFix, 'utf8'));
+    gitAm(llvm, [join(series, '0001-hipcc-Pass-the-compiler-to-HIP_CLANG_LAUNCHER-as-one.patch')]);
+    expect(snapshot(join(llvm, 'amd/hipcc'), false)).toEqual(upstreamFixedSource);
   });
 
   it('TheRock without --therock-patches patches its llvm-project source in place', () => {

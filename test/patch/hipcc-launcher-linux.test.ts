@@ -7,7 +7,8 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, tools } from '../helpers/tools.js';
 import { buildHipcc, hipccEnv, kernelSource } from './hipcc-builds.js';
 
-// Real hipcc 7.0.2, unpatched and with our backport, compiling a kernel plus
+// Real hipcc 7.0.2, unpatched, with our backport and with upstream's form (test
+// fixture, with and without the Windows quoting fix), compiling a kernel plus
 // host code with Debian's clang-15 and device libraries, through the built
 // launcher into real caches. Every compile runs in one directory with the
 // same relative source, so objects compare byte for byte.
@@ -93,6 +94,16 @@ describe('patched hipcc 7.0.2 + HIP_CLANG_LAUNCHER on real clang', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^HIP_CLANG_PATH=\/usr\/lib\/llvm-15\/bin\nHIP_CLANG_LAUNCHER=.*\/hip-clang-launcher\n/m);
     expect(r.stdout).toContain(`hipcc-cmd: "${built.linux}" "${CLANGXX}" `);
+  });
+
+  it("Linux runs the same command with upstream's form, upstream plus the Windows fix, and our backport", () => {
+    const env = hipccEnv({ HIPCC_VERBOSE: '1', HIP_CLANG_LAUNCHER: built.linux, HIP_CLANG_LAUNCHER_CACHE: 'none' });
+    const [upstream, fixed, backport] = [buildHipcc('upstream'), buildHipcc('upstream-fixed'), patched].map((h) => compile(h, 'same.o', env));
+    expect(upstream!.status).toBe(0);
+    expect(upstream!.stdout).toContain(`hipcc-cmd: "${built.linux}" "${CLANGXX}" `);
+    expect(fixed!.stdout).toBe(upstream!.stdout);
+    expect(backport!.stdout).toBe(upstream!.stdout);
+    for (const r of [upstream, fixed, backport]) expect(r!.object!.equals(reference)).toBe(true);
   });
 
   it('a launcher path with spaces works', () => {

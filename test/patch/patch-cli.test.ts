@@ -68,10 +68,41 @@ describe('hip-clang-launcher patch', () => {
     const r = patchCli([tree]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('(llvm-project checkout)');
-    expect(r.stdout).toContain("found: upstream HIP_CLANG_LAUNCHER support, with upstream's Windows quoting bug");
+    expect(r.stdout).toContain("found: upstream HIP_CLANG_LAUNCHER support (ROCm 7.13+), with upstream's Windows quoting bug");
     expect(r.stdout).toContain('applied: [hipcc] Pass the compiler to HIP_CLANG_LAUNCHER as one argument on Windows');
     expect(snapshot(join(tree, 'amd/hipcc'), false)).toEqual(upstreamFixedSource);
     expect(patchCli([tree]).stdout).toContain('nothing to do: already applied');
+  });
+
+  it('tells apart upstream\'s form, upstream plus our fix, our backport and a hipcc without the variable', () => {
+    const cases = [
+      ['unpatched', 0, 'no HIP_CLANG_LAUNCHER support (ROCm 6.x to 7.12)', 'would apply: [hipcc] Add HIP_CLANG_LAUNCHER'],
+      ['upstream', 0, "upstream HIP_CLANG_LAUNCHER support (ROCm 7.13+), with upstream's Windows quoting bug", 'would apply: [hipcc] Pass the compiler'],
+      ['upstream-fixed', 1, "already patched by hip-clang-launcher: upstream's HIP_CLANG_LAUNCHER plus its Windows quoting fix", 'nothing to do'],
+      ['patched', 1, 'already patched by hip-clang-launcher: its backport of HIP_CLANG_LAUNCHER', 'nothing to do'],
+    ] as const;
+    for (const [variant, status, found, action] of cases) {
+      const source = sourceOfBuild(buildHipcc(variant));
+      const before = snapshot(source);
+      const r = patchCli([source, '--check']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(status);
+      expect(r.stdout.split('\n')[1]).toBe(`found: ${found}`);
+      expect(r.stdout).toContain(action);
+      expect(snapshot(source)).toEqual(before);
+    }
+  });
+
+  it("upstream's form without its blank lines (the shape of the old fixture) is a clean conflict naming the hunk", () => {
+    const tree = makeLlvmProject(join(dir, 'upstream-no-blank'));
+    run('git', ['apply', fixture], { cwd: tree });
+    const amd = join(tree, 'amd/hipcc/src/hipBin_amd.h');
+    writeFileSync(amd, readFileSync(amd, 'utf8').replace('  string CMD = compiler;\n\n', '  string CMD = compiler;\n'));
+    const before = snapshot(tree);
+    const r = patchCli([tree]);
+    expect(r.status).toBe(6);
+    expect(r.stderr).toMatch(/^hip-clang-launcher: error: amd\/hipcc\/src\/hipBin_amd\.h does not match hunk #1 of 0001-hipcc-Pass-the-compiler-to-HIP_CLANG_LAUNCHER-as-one\.patch; nothing was changed[^\n]*\n$/);
+    expect(snapshot(tree)).toEqual(before);
   });
 
   it('tolerates what git am tolerates, line offsets, and keeps CRLF line ends of a Windows checkout', () => {

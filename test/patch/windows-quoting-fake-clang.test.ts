@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv } from '../helpers/run-built.js';
@@ -40,6 +40,18 @@ describe('hipcc.exe -> hip-clang-launcher.exe -> fake clang.exe under wine (fake
     writeFileSync(join(dir, 'src dir', 'k.hip'), '__global__ void k() {}\n');
   });
 
+  // What hipcc.exe needs here, the fake clang.exe recording into `record`.
+  const hipEnv = (record: string, extra: Record<string, string | undefined> = {}) =>
+    cleanEnv({
+      ...tools.wineEnv(),
+      HIP_PLATFORM: 'amd',
+      HIP_PATH: winPath(dir),
+      HIP_CLANG_PATH: winPath(join(clangExe, '..')),
+      DEVICE_LIB_PATH: winPath(join(dir, 'device libs')),
+      FAKE_CLANG_RECORD: winPath(record),
+      ...extra,
+    });
+
   // One compile; returns what the launcher received and what clang.exe received.
   const compile = (variant: Variant, tag: string, launcher = true) => {
     const probe = join(dir, `${tag}.probe.jsonl`);
@@ -48,16 +60,10 @@ describe('hipcc.exe -> hip-clang-launcher.exe -> fake clang.exe under wine (fake
       cwd: dir,
       encoding: 'utf8',
       timeout: 120_000,
-      env: cleanEnv({
-        ...tools.wineEnv(),
-        HIP_PLATFORM: 'amd',
-        HIP_PATH: winPath(dir),
-        HIP_CLANG_PATH: winPath(join(clangExe, '..')),
-        DEVICE_LIB_PATH: winPath(join(dir, 'device libs')),
+      env: hipEnv(record, {
         HIP_CLANG_LAUNCHER: launcher ? winPath(launcherExe) : undefined,
         HIP_CLANG_LAUNCHER_CACHE: 'none',
         HIP_CLANG_LAUNCHER_PROBE: winPath(probe),
-        FAKE_CLANG_RECORD: winPath(record),
       }),
     });
     if (r.error) throw r.error;
@@ -96,6 +102,31 @@ describe('hipcc.exe -> hip-clang-launcher.exe -> fake clang.exe under wine (fake
 
   it("upstream's form plus our Windows quoting fix passes the same check", () => {
     expect(problems('upstream-fixed')).toEqual([]);
+  });
+
+  // check-hipcc.exe as a Windows user runs it, on each hipcc.exe. Its output
+  // goes to files: Node under wine cannot open a pipe as process.stdout or
+  // process.stderr (EBADF), which a console on Windows does not meet.
+  it('check-hipcc.exe gives each hipcc.exe its route: launcher, shim, or patch for upstream\'s mangled form', () => {
+    const expected = { patched: ['launcher', 'honours', 0], 'upstream-fixed': ['launcher', 'honours', 0], unpatched: ['shim', 'ignores', 1], upstream: ['patch', 'mangled', 1] };
+    for (const [variant, [route, finding, status]] of Object.entries(expected)) {
+      const outFile = join(dir, `check-${variant}.stdout`);
+      const errFile = join(dir, `check-${variant}.stderr`);
+      const [outFd, errFd] = [openSync(outFile, 'w'), openSync(errFile, 'w')];
+      const r = spawnSync(tools.wine, [launcherExe, 'check-hipcc', winPath(hipccExe[variant as Variant]!), '--json'], {
+        cwd: dir,
+        timeout: 300_000,
+        stdio: ['ignore', outFd, errFd],
+        env: hipEnv(join(dir, `check-${variant}.clang.jsonl`)),
+      });
+      closeSync(outFd);
+      closeSync(errFd);
+      expect(readFileSync(errFile, 'utf8')).toBe('');
+      const json = JSON.parse(readFileSync(outFile, 'utf8'));
+      expect({ variant, route: json.route, finding: json.finding, status: r.status }).toEqual({ variant, route, finding, status });
+      if (route === 'launcher') expect(json.probe.calls[0].compiler).toBe(winPath(clangExe));
+      if (finding === 'mangled') expect(json.probe.calls[0].compiler).toBe(winPath(join(dir, 'ROCm')));
+    }
   });
 
   it("upstream's form (test fixture) fails the same check: the compiler path is split at its space", () => {

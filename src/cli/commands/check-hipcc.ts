@@ -1,40 +1,56 @@
 import type { CommandModule } from 'yargs';
-import { probeHipcc } from '../../patch/probe-hipcc.js';
+import { HclError } from '../../errors.js';
+import { hipccVerdict, type HipccVerdict } from '../../patch/hipcc-verdict.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, probeHipcc, type ProbeResult } from '../../patch/probe-hipcc.js';
 
 interface Args {
   hipcc: string;
   json: boolean;
+  timeout: number;
 }
 
-// Which route a given hipcc needs: the launcher (it honours HIP_CLANG_LAUNCHER)
-// or the shim. Exit status: 0 = launcher, 1 = shim.
+// Which route a given hipcc needs, by a real probe. Exit status: 0 = the
+// launcher route works now; 1 = this hipcc needs the shim or a patch; 3 = it
+// cannot find its clang or compile here (set what it names, run again).
 export const checkHipccCommand: CommandModule<object, Args> = {
   command: 'check-hipcc <hipcc>',
-  describe: 'run a hipcc once to see whether it honours HIP_CLANG_LAUNCHER; say which route to take',
+  describe: 'run a hipcc to see whether it honours HIP_CLANG_LAUNCHER and compiles here; say which route to take',
   builder: (y) =>
     y
       .positional('hipcc', { type: 'string', demandOption: true, describe: 'the hipcc executable to test' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-  handler: (args) => {
-    const result = probeHipcc(args.hipcc);
-    const route = result.calls.length > 0 && result.compilerIsFile ? 'launcher' : 'shim';
-    process.exitCode = route === 'launcher' ? 0 : 1;
-    if (args.json) {
-      console.log(JSON.stringify({ route, ...result }, null, 2));
-      return;
-    }
-    const ran = result.attempts.map((a) => `hipcc ${a.args.join(' ')} (exit ${a.exitCode ?? 'timeout'})`).join(', then ');
-    console.log(`hipcc:    ${result.hipcc}`);
-    console.log(`probe:    ran ${ran} with HIP_CLANG_LAUNCHER=${result.launcher}`);
-    if (result.calls.length === 0) {
-      console.log('launcher: not called: this hipcc ignores HIP_CLANG_LAUNCHER');
-      console.log('route:    shim (hip-clang-launcher install), or patch its source (hip-clang-launcher patch <dir>) and rebuild it');
-    } else if (!result.compilerIsFile) {
-      console.log(`launcher: called, but the compiler arrived mangled as ${JSON.stringify(result.calls[0]!.compiler)}`);
-      console.log("route:    shim, or patch its source (hip-clang-launcher patch <dir> applies the quoting fix) and rebuild it");
-    } else {
-      console.log(`launcher: called with the compiler ${result.calls[0]!.compiler} as its first argument`);
-      console.log(`route:    launcher: set HIP_CLANG_LAUNCHER=${result.launcher} in the build environment`);
-    }
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .option('timeout', { type: 'number', default: DEFAULT_PROBE_TIMEOUT_MS / 1000, describe: 'seconds each hipcc run may take' }),
+  handler: async (args) => {
+    if (!(args.timeout > 0)) throw new HclError('usage', `--timeout must be a positive number of seconds, not ${args.timeout}`, 'give e.g. --timeout 60');
+    const probe = await probeHipcc(args.hipcc, { timeoutMs: args.timeout * 1000 });
+    const verdict = hipccVerdict(probe);
+    process.exitCode = verdict.exitCode;
+    if (args.json) console.log(JSON.stringify({ ...verdict, probe }, null, 2));
+    else console.log(describe(probe, verdict).join('\n'));
   },
 };
+
+function describe(probe: ProbeResult, verdict: HipccVerdict): string[] {
+  const ran = probe.runs.map((r) => `hipcc ${r.args.join(' ')} (exit ${r.exitCode})`).join(', then ');
+  const out = [`hipcc:  ${probe.hipcc}`, `probe:  ran ${ran} with HIP_CLANG_LAUNCHER=${probe.launcher}`];
+  for (const line of verdict.lines) out.push(`${`[${line.status}]`.padEnd(7)} ${line.found}${line.fix ? `; fix: ${line.fix}` : ''}`);
+  const set = Object.entries(verdict.set).map(([name, value]) => `${name}=${value}`);
+  if (set.length > 0) out.push(`set:    ${set.join(' ')}`);
+  out.push(`route:  ${routeLine(probe, verdict)}`);
+  return out;
+}
+
+function routeLine(probe: ProbeResult, verdict: HipccVerdict): string {
+  switch (verdict.route) {
+    case 'launcher':
+      return verdict.exitCode === 0
+        ? `launcher: set HIP_CLANG_LAUNCHER=${probe.launcher} in the build environment`
+        : `launcher, once hipcc compiles here: fix the above, then set HIP_CLANG_LAUNCHER=${probe.launcher}`;
+    case 'patch':
+      return 'patch its source (hip-clang-launcher patch <dir>) and rebuild it, or the shim (hip-clang-launcher install)';
+    case 'shim':
+      return 'shim (hip-clang-launcher install), or patch its source (hip-clang-launcher patch <dir>) and rebuild it';
+    case 'unknown':
+      return 'unknown until hipcc finds its clang: set the variables above and run check-hipcc again';
+  }
+}

@@ -1,0 +1,77 @@
+import { execa } from 'execa';
+import { HclError } from '../errors.js';
+
+// Runs another program for the admin CLI (hipcc probes, cache versions and
+// statistics), never on the compile path. Its output is collected and its exit
+// code returned; a program that cannot start, outlives the timeout or is
+// killed by a signal is a one-line error naming it.
+
+export interface ProgramRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  cwd?: string;
+  // How the program is named in an error: "hipcc --version".
+  what: string;
+  // What raises the limit, for the timeout error: "--timeout <seconds>".
+  timeoutOption?: string;
+}
+
+export async function runProgram(file: string, args: string[], options: RunOptions): Promise<ProgramRun> {
+  const posix = process.platform !== 'win32';
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    stripFinalNewline: false,
+    windowsHide: true,
+    // A group of its own, so that a timeout also ends what it started: hipcc
+    // runs clang through a shell, and a grandchild still holding stdout would
+    // keep us waiting after the child itself is gone.
+    detached: posix,
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void stopTree(child.pid, posix, () => child.kill('SIGKILL'));
+  }, options.timeoutMs);
+  const result = await child;
+  clearTimeout(timer);
+
+  const command = `${file}${args.length ? ` ${args.join(' ')}` : ''}`;
+  if (timedOut) {
+    const raise = options.timeoutOption ? `; raise ${options.timeoutOption} if it is merely slow` : '';
+    throw new HclError('program-failed', `${options.what} did not finish within ${options.timeoutMs / 1000} s and was stopped`, `run it by hand to see where it waits (${command})${raise}`);
+  }
+  if (result.code === 'ENOENT') {
+    throw new HclError('program-failed', `${options.what} could not be started: ${file} or the interpreter on its #! line does not exist`, 'check the path');
+  }
+  if (result.code === 'EACCES') {
+    throw new HclError('program-failed', `${options.what} could not be started: ${file} is not executable`, `chmod +x ${file}, or give an executable`);
+  }
+  if (result.signal) {
+    throw new HclError('program-failed', `${options.what} was killed by ${result.signal}`, `run it by hand to see why (${command})`);
+  }
+  if (result.exitCode === undefined) {
+    throw new HclError('program-failed', `${options.what} could not be run: ${(result.shortMessage ?? 'no exit code').split('\n')[0]}`, 'check the path and its permissions');
+  }
+  return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+async function stopTree(pid: number | undefined, posix: boolean, fallback: () => void): Promise<void> {
+  try {
+    if (pid === undefined) fallback();
+    else if (posix) process.kill(-pid, 'SIGKILL');
+    // taskkill /T ends the whole tree, which Windows has no group signal for.
+    else await execa('taskkill', ['/pid', String(pid), '/T', '/F'], { reject: false, stdio: 'ignore', windowsHide: true });
+  } catch {
+    fallback();
+  }
+}
