@@ -32,7 +32,7 @@ compile_twice() { # label, command...
     rm -f saxpy.o
     "$@" -c saxpy.hip -o saxpy.o
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    cp saxpy.o "saxpy-$n.o
+    cp saxpy.o "saxpy-$n.o"
     after=$(hits)
     printf '  %-8s compile %d: %5d ms  %s\n' "$label" "$n" "$ms" "$([ "$after" -gt "$before" ] && echo 'cache HIT' || echo 'cache miss')"
   done
@@ -72,7 +72,7 @@ echo "== Route 3: the Debian sid lab (clang-21, ccache 4.14, sccache 0.17): -fgp
 # line, -o included; caches leave -o out of their key, so a bare cache hands
 # b.o the object it stored for a.o and the RDC link sees the symbol twice.
 # The launcher adds a per-object -cuid, so b.o is its own cache entry.
-cp test/fixtures/hip/rdc-static.hip test/fixtures/hip/rdc-main.hip "$work/"
+cp "$repo/test/fixtures/hip/rdc-static.hip" "$repo/test/fixtures/hip/rdc-main.hip" "$work/"
 cat >"$work/rdc.sh" <<'LAB'
 set -u
 hip=(-x hip --offload-arch=gfx90a -fgpu-rdc -O2 -c)
@@ -83,10 +83,10 @@ for cache in ccache sccache; do
   clang++-21 "${hip[@]}" ../rdc-main.hip -o main.o
   for o in a b; do "$cache" clang++-21 "${hip[@]}" ../rdc-static.hip -o "bare-$o.o"; done
   dup="$(link bare-a.o bare-b.o main.o)"
-  printf '  %-8s bare cache:       link %s\n' "$cache" "${dup:+FAILED ($dup)}${dup:-ok}"
+  printf '  %-8s bare cache:       link %s\n' "$cache" "$([ -n "$dup" ] && echo "FAILED ($dup)" || echo ok)"
   for o in a b; do HIP_CLANG_LAUNCHER_CACHE="$cache" "$LAUNCHER" clang++-21 "${hip[@]}" ../rdc-static.hip -o "$o.o"; done
   dup="$(link a.o b.o main.o)"
-  printf '  %-8s through launcher: link %s\n' "$cache" "${dup:+FAILED ($dup)}${dup:-ok, the program links}"
+  printf '  %-8s through launcher: link %s\n' "$cache" "$([ -n "$dup" ] && echo "FAILED ($dup)" || echo 'ok, the program links')"
   [ -z "$dup" ] || exit 1
   [ "$cache" = sccache ] && sccache --stop-server >/dev/null 2>&1
   cd ..
