@@ -1,6 +1,8 @@
 import type * as ChildProcessModule from 'node:child_process';
 import type * as OsModule from 'node:os';
 import { whyCannotStart } from './can-start.js';
+import { cacheKindOf } from './find-cache.js';
+import { sccacheServerProblem } from './sccache-server.js';
 import { assertExactEnvironment, exactArgvFor, hasRawBytes } from './exact-bytes.js';
 import type { ExecStep } from './plan-launch.js';
 
@@ -18,11 +20,13 @@ export interface ChildOutcome {
   fallback?: string;
 }
 
-// Every step but the last is the cache: one that cannot start is passed
-// over, with the reason, for the next. The last (the compiler) is always tried.
-function whyPassOver(step: ExecStep): string | undefined {
+// Every step but the last is the cache: one that cannot start (or whose
+// server cannot) is passed over, with the reason, for the next. The last (the
+// compiler) is always tried.
+function whyPassOver(step: ExecStep, env: NodeJS.ProcessEnv): string | undefined {
   const problem = whyCannotStart(step.file);
-  return problem && `cache ${step.file} cannot be started: ${problem}`;
+  if (problem) return `cache ${step.file} cannot be started: ${problem}`;
+  return cacheKindOf(step.file, process.platform) === 'sccache' ? sccacheServerProblem(step.file, env) : undefined;
 }
 
 export function canExecve(): boolean {
@@ -39,7 +43,7 @@ export function execveFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, 
   if (steps.some((step) => hasRawBytes(step.file) || step.argv.some(hasRawBytes))) return;
   const execve = (process as unknown as { execve: Execve }).execve.bind(process);
   for (const [i, step] of steps.entries()) {
-    if (i < steps.length - 1 && whyPassOver(step)) continue;
+    if (i < steps.length - 1 && whyPassOver(step, env)) continue;
     if (!isExecutable(step.file) || whyCannotStart(step.file)) return;
     execve(step.file, step.argv, env);
   }
@@ -95,7 +99,7 @@ export async function spawnFirstStartable(steps: ExecStep[], env: NodeJS.Process
   let lastError: NodeJS.ErrnoException | undefined;
   let fallback: string | undefined;
   for (const [i, step] of steps.entries()) {
-    const passOver = i < steps.length - 1 && process.platform !== 'win32' ? whyPassOver(step) : undefined;
+    const passOver = i < steps.length - 1 && process.platform !== 'win32' ? whyPassOver(step, env) : undefined;
     if (passOver) {
       fallback ??= passOver;
       continue;
