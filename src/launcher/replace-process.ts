@@ -1,5 +1,6 @@
 import type * as ChildProcessModule from 'node:child_process';
 import type * as OsModule from 'node:os';
+import { HclError } from '../errors.js';
 import { whyCannotStart } from './can-start.js';
 import { cacheKindOf } from './find-cache.js';
 import { sccacheServerProblem } from './sccache-server.js';
@@ -43,8 +44,11 @@ export function execveFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, 
   if (steps.some((step) => hasRawBytes(step.file) || step.argv.some(hasRawBytes))) return;
   const execve = (process as unknown as { execve: Execve }).execve.bind(process);
   for (const [i, step] of steps.entries()) {
-    if (i < steps.length - 1 && whyPassOver(step, env)) continue;
-    if (!isExecutable(step.file) || whyCannotStart(step.file)) return;
+    if (i < steps.length - 1) {
+      if (whyPassOver(step, env)) continue;
+    } else if (!isExecutable(step.file) || whyCannotStart(step.file)) {
+      return;
+    }
     execve(step.file, step.argv, env);
   }
 }
@@ -96,7 +100,6 @@ function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv): Promise<ChildOutcome
 // to hide a failure behind).
 export async function spawnFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv): Promise<ChildOutcome> {
   assertExactEnvironment(env);
-  let lastError: NodeJS.ErrnoException | undefined;
   let fallback: string | undefined;
   for (const [i, step] of steps.entries()) {
     const passOver = i < steps.length - 1 && process.platform !== 'win32' ? whyPassOver(step, env) : undefined;
@@ -106,10 +109,12 @@ export async function spawnFirstStartable(steps: ExecStep[], env: NodeJS.Process
     }
     const outcome = await spawnStep(step, env);
     if (!(outcome instanceof Error)) return fallback ? { ...outcome, fallback } : outcome;
+    if (i === steps.length - 1) {
+      throw new HclError('compiler-not-found', `${step.file} cannot be started: ${outcome.message}`, 'check that the compiler runs on its own');
+    }
     fallback ??= `cache ${step.file} cannot be started: ${outcome.message}`;
-    lastError = outcome;
   }
-  throw lastError;
+  throw new HclError('internal', 'nothing to run');
 }
 
 // Leaves the way the child left: same exit code, or death by the same signal.

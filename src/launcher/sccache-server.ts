@@ -72,13 +72,20 @@ function writeState(file: string, state: ServerState): void {
   }
 }
 
-// Field 22 of /proc/<pid>/stat: the process's start time, so a reused pid is not taken for the server.
+// Field 22 of /proc/<pid>/stat: the process's start time, so a reused pid is
+// not taken for the server. One read into a small buffer (readFileSync would
+// fstat and read twice: /proc files have no size).
 function startTimeOf(pid: number): string | undefined {
+  let fd: number | undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    fd = openSync(`/proc/${pid}/stat`, 'r');
+    const buffer = Buffer.alloc(1024);
+    const stat = buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0));
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
