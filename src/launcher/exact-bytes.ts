@@ -21,8 +21,12 @@ import { HclError } from '../errors.js';
 
 const ESCAPED_BYTE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
 
+// Only decodeExact makes such strings: until it has, no string needs looking at
+// (a call with 100,000 arguments pays nothing).
+let escapedAny = false;
+
 export function hasRawBytes(text: string): boolean {
-  return ESCAPED_BYTE.test(text);
+  return escapedAny && ESCAPED_BYTE.test(text);
 }
 
 // Length of the well-formed UTF-8 sequence at `i` (RFC 3629), 0 if there is none.
@@ -52,6 +56,7 @@ export function decodeExact(bytes: Buffer): string {
       continue;
     }
     text += bytes.toString('utf8', start, i) + String.fromCharCode(0xdc00 + bytes[i]!);
+    escapedAny = true;
     start = ++i;
   }
   return text + bytes.toString('utf8', start);
