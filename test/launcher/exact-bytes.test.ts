@@ -19,13 +19,15 @@ describe('bytes that are not UTF-8 (built executable)', () => {
   const port = freePort();
   beforeAll(() => {
     dir = makeTempDir('hcl-bytes-');
-    // Compiles only where NAME is the 3 bytes a \xff b: through U+FFFD it would be 5.
-    writeFileSync(join(dir, 'name.c'), '_Static_assert(sizeof(NAME) == 4, "NAME must be 3 bytes");\nconst char name[] = NAME;\n');
+    // Compiles only where NAME has SIZE bytes: through U+FFFD each \xff would be 3.
+    writeFileSync(join(dir, 'name.c'), '_Static_assert(sizeof(NAME) == SIZE, "NAME has the wrong size");\nconst char name[] = NAME;\n');
     writeFileSync(raw(`${dir}/`, [0xff], '.c'), 'int from_ff(void) { return 0xff; }\n');
   });
   afterAll(() => stopSccache(tools.sccacheHip, sccacheEnv(dir, port)));
 
   const defineArg = raw('-DNAME="a', [0xff], 'b"');
+  // Spaces, quotes and a backslash too: the response file's quoting must keep them for clang and ccache alike.
+  const hardDefineArg = raw('-DNAME="a \'', [0xff], '\\\\b"');
   const compile = (args: Bytes[], env: NodeJS.ProcessEnv, out: string) => {
     const r = runBytes(built.linux, [built.linux, tools.clang, ...args, '-o', out], envPairs(env), { cwd: dir, timeout: 120_000 });
     return { ...r, object: existsSync(join(dir, out)) ? readFileSync(join(dir, out)) : undefined };
@@ -38,7 +40,8 @@ describe('bytes that are not UTF-8 (built executable)', () => {
   };
 
   for (const [what, args] of [
-    ['a -D value', ['-c', defineArg, 'name.c']],
+    ['a -D value', ['-c', defineArg, '-DSIZE=4', 'name.c']],
+    ['a -D value with spaces, quotes and a backslash', ['-c', hardDefineArg, '-DSIZE=7', 'name.c']],
     ['a file name', ['-c', raw([0xff], '.c')]],
   ] as const) {
     it(`${what}: the same object as a direct clang compile, uncached, through ccache and through sccache`, () => {
@@ -67,6 +70,16 @@ describe('bytes that are not UTF-8 (built executable)', () => {
       expect(readFileSync(join(dir, 'calls.jsonl'), 'utf8')).not.toContain('.rsp');
     });
   }
+
+  it('clang sees each argument exactly as a direct call does (-###)', () => {
+    const args = ['-###', '-c', 'name.c', raw('-DV=a b\t"c\'d\\e\nf', [0xff, 0x80], 'g h'), raw('-I', [0xc3], ' x')];
+    const direct = runBytes(tools.clang, [tools.clang, ...args], envPairs(cleanEnv()), { cwd: dir });
+    const through = runBytes(built.linux, [built.linux, tools.clang, ...args], envPairs(cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none' })), { cwd: dir });
+    expect(direct.status).toBe(0);
+    expect(through.status).toBe(0);
+    expect(through.stderr).toBe(direct.stderr);
+    expect(direct.stderr).toContain('g h');
+  });
 
   it('an environment entry: stops before running anything, naming the variable', () => {
     const compiler = buildTestCompiler(dir);
