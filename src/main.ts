@@ -1,6 +1,7 @@
 import { failAndExit, HclError } from './errors.js';
 import { createHost } from './host.js';
 import { decideInvocation } from './invocation.js';
+import { assertExactPath, exactArgv } from './launcher/exact-bytes.js';
 import { runLauncher } from './launcher/run-launcher.js';
 import { runShim } from './shim/run-shim.js';
 import { loadAdminCli } from './load-admin-cli.js';
@@ -11,10 +12,13 @@ import { loadAdminCli } from './load-admin-cli.js';
 async function main(): Promise<void> {
   // In a single executable argv[1] is the name the caller used (a shim's link
   // name, say); under plain node it is the script, so the name comes from there.
-  const invokedPath = process.argv[1] ?? process.execPath;
-  const invocation = decideInvocation(invokedPath, process.argv.slice(2), process.platform);
+  // Arguments that are not UTF-8 come byte for byte from the kernel (exact-bytes.ts).
+  const argv = exactArgv(process.argv);
+  const invokedPath = argv[1] ?? process.execPath;
+  const invocation = decideInvocation(invokedPath, argv.slice(2), process.platform);
   switch (invocation.mode) {
     case 'launcher':
+      assertExactPath(invocation.compiler, 'compiler');
       return runLauncher({ compiler: invocation.compiler, args: invocation.args }, createHost());
     case 'shim':
       return runShim(invocation, createHost());

@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { writeStderr } from '../errors.js';
 
 // The opt-in call log: one JSON line per call. One write() per line on a file
@@ -21,13 +21,28 @@ export interface CallRecord {
   exitCode: number | null;
   signal: string | null;
   durationMs: number;
+  // Why the planned cache was passed over for a direct compile, when it was.
+  fallback?: string;
 }
 
+// The log's name may sit where others can plant things (a shared build tree,
+// /tmp): never follow a final symlink (a dangling one would create its target),
+// never wait on a FIFO without a reader, and write only to a regular file.
+// O_NOFOLLOW and O_NONBLOCK do not exist on Windows, where the name is opened plainly.
+const OPEN_FLAGS =
+  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
 export function appendCallRecord(file: string, record: CallRecord): void {
+  let fd: number | undefined;
   try {
-    appendFileSync(file, `${JSON.stringify(record)}\n`, { flag: 'a' });
+    fd = openSync(file, OPEN_FLAGS, 0o666);
+    if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
+    writeSync(fd, `${JSON.stringify(record)}\n`);
   } catch (error) {
     // A log that cannot be written must not fail the build.
-    writeStderr(`hip-clang-launcher: warning: cannot append to log ${file}: ${(error as Error).message}\n`);
+    const reason = (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'it is a symbolic link' : (error as Error).message;
+    writeStderr(`hip-clang-launcher: warning: cannot append to log ${file}: ${reason}\n`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -1,10 +1,11 @@
 import { pathModuleFor, type Host } from '../host.js';
+import { isCopyOf } from './same-executable.js';
 
 // Finds a program by name in PATH and in each OS's usual install places.
 // Relative PATH entries (and the empty entry, which means the current
 // directory) are never searched: on Windows a planted `sccache.exe` in the
-// build tree would otherwise run. Whatever resolves to this executable is
-// skipped, so a cache never turns out to be ourselves.
+// build tree would otherwise run. Whatever resolves to this executable, or is
+// a copy of it, is skipped, so a cache never turns out to be ourselves.
 
 export interface Candidate {
   file: string;
@@ -51,10 +52,12 @@ export function searchDirs(host: Host): string[] {
   return dirs;
 }
 
+// This executable by its real path (a link to it), or a copy of it.
 export function isSelf(file: string, host: Host): boolean {
   const real = host.realpath(file);
   const self = host.realpath(host.execPath) ?? host.execPath;
-  return real !== undefined && (host.platform === 'win32' ? real.toLowerCase() === self.toLowerCase() : real === self);
+  if (real === undefined) return false;
+  return (host.platform === 'win32' ? real.toLowerCase() === self.toLowerCase() : real === self) || isCopyOf(real, self);
 }
 
 // The places `name` was found, in search order, with the reason any was

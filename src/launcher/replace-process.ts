@@ -1,6 +1,10 @@
 import type * as ChildProcessModule from 'node:child_process';
-import { openSync, readSync, closeSync } from 'node:fs';
 import type * as OsModule from 'node:os';
+import { HclError } from '../errors.js';
+import { whyCannotStart } from './can-start.js';
+import { cacheKindOf } from './find-cache.js';
+import { sccacheServerProblem } from './sccache-server.js';
+import { assertExactEnvironment, exactArgvFor, hasRawBytes } from './exact-bytes.js';
 import type { ExecStep } from './plan-launch.js';
 
 // Hands the process over to the planned program.
@@ -13,22 +17,17 @@ export interface ChildOutcome {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   step: ExecStep;
+  // Why an earlier step (the cache) was passed over, if one was.
+  fallback?: string;
 }
 
-// process.execve aborts the whole process when exec fails, so a step is only
-// handed to it when it is sure to start: an executable ELF file or script.
-export function looksStartable(file: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const head = Buffer.alloc(4);
-    const n = readSync(fd, head, 0, 4, 0);
-    return (n >= 4 && head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF') || (n >= 2 && head.toString('latin1', 0, 2) === '#!');
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+// Every step but the last is the cache: one that cannot start (or whose
+// server cannot) is passed over, with the reason, for the next. The last (the
+// compiler) is always tried.
+function whyPassOver(step: ExecStep, env: NodeJS.ProcessEnv): string | undefined {
+  const problem = whyCannotStart(step.file);
+  if (problem) return `cache ${step.file} cannot be started: ${problem}`;
+  return cacheKindOf(step.file, process.platform) === 'sccache' ? sccacheServerProblem(step.file, env) : undefined;
 }
 
 export function canExecve(): boolean {
@@ -37,11 +36,20 @@ export function canExecve(): boolean {
 
 type Execve = (file: string, argv: string[], env: NodeJS.ProcessEnv) => never;
 
-// Returns only when no step can be exec'd safely; the caller then spawns, and spawn reports why.
+// Returns only when no step can be exec'd safely (process.execve aborts the
+// process if exec fails), or when an argument's raw bytes need a response
+// file that must be removed afterwards; the caller then spawns.
 export function execveFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, isExecutable: (file: string) => boolean): void {
+  assertExactEnvironment(env);
+  if (steps.some((step) => hasRawBytes(step.file) || step.argv.some(hasRawBytes))) return;
   const execve = (process as unknown as { execve: Execve }).execve.bind(process);
-  for (const step of steps) {
-    if (isExecutable(step.file) && looksStartable(step.file)) execve(step.file, step.argv, env);
+  for (const [i, step] of steps.entries()) {
+    if (i < steps.length - 1) {
+      if (whyPassOver(step, env)) continue;
+    } else if (!isExecutable(step.file) || whyCannotStart(step.file)) {
+      return;
+    }
+    execve(step.file, step.argv, env);
   }
 }
 
@@ -55,9 +63,10 @@ function spawnFunction(): typeof ChildProcessModule.spawn {
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGBREAK'];
 
 function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv): Promise<ChildOutcome | NodeJS.ErrnoException> {
-  return new Promise((resolve) => {
-    const child = spawnFunction()(step.file, step.argv.slice(1), {
-      argv0: step.argv[0],
+  const exact = exactArgvFor(step.file, step.argv);
+  return new Promise<ChildOutcome | NodeJS.ErrnoException>((resolve) => {
+    const child = spawnFunction()(step.file, exact.argv.slice(1), {
+      argv0: exact.argv[0],
       env,
       stdio: 'inherit',
       shell: false,
@@ -83,18 +92,29 @@ function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv): Promise<ChildOutcome
       cleanUp();
       resolve({ exitCode, signal, step });
     });
-  });
+  }).finally(() => exact.remove());
 }
 
-// Spawns the first step that starts; the next one is the fallback when it cannot.
+// Spawns the first step that starts; the next one is the fallback when it
+// cannot. On Windows spawn itself is the test (there is no /bin/sh fallback
+// to hide a failure behind).
 export async function spawnFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv): Promise<ChildOutcome> {
-  let lastError: NodeJS.ErrnoException | undefined;
-  for (const step of steps) {
+  assertExactEnvironment(env);
+  let fallback: string | undefined;
+  for (const [i, step] of steps.entries()) {
+    const passOver = i < steps.length - 1 && process.platform !== 'win32' ? whyPassOver(step, env) : undefined;
+    if (passOver) {
+      fallback ??= passOver;
+      continue;
+    }
     const outcome = await spawnStep(step, env);
-    if (!(outcome instanceof Error)) return outcome;
-    lastError = outcome;
+    if (!(outcome instanceof Error)) return fallback ? { ...outcome, fallback } : outcome;
+    if (i === steps.length - 1) {
+      throw new HclError('compiler-not-found', `${step.file} cannot be started: ${outcome.message}`, 'check that the compiler runs on its own');
+    }
+    fallback ??= `cache ${step.file} cannot be started: ${outcome.message}`;
   }
-  throw lastError;
+  throw new HclError('internal', 'nothing to run');
 }
 
 // Leaves the way the child left: same exit code, or death by the same signal.

@@ -36,6 +36,7 @@ export async function runLauncher(request: LaunchRequest, host: Host): Promise<n
       exitCode: outcome.exitCode,
       signal: outcome.signal,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      fallback: outcome.fallback,
     });
   }
   exitLikeChild(outcome);

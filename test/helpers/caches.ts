@@ -22,6 +22,12 @@ export function ccacheStats(env: Record<string, string>): CcacheStats {
   };
 }
 
+// A TCP port on 127.0.0.1 that was free a moment ago: the kernel's pick for a listen on port 0.
+export function freePort(): number {
+  const script = "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })";
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim());
+}
+
 // Each sccache test gets its own server (port) and cache directory, stopped afterwards.
 export function sccacheEnv(dir: string, port: number): Record<string, string> {
   return { SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(port), SCCACHE_IDLE_TIMEOUT: '120', SCCACHE_LOG: '' };

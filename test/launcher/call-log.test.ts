@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, runLauncher } from '../helpers/run-built.js';
@@ -60,5 +61,46 @@ describe('opt-in call log (built executable)', () => {
     const r = runLauncher([compiler, '-c', 'a.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none', HIP_CLANG_LAUNCHER_LOG: join(dir, 'no', 'such', 'dir', 'log') }) });
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/^hip-clang-launcher: warning: cannot append to log /);
+  });
+
+  // The log's name may sit in a directory others can write (a shared build
+  // tree, /tmp): whatever is planted there, the launcher only ever appends to
+  // a regular file, never blocks, and the compile is never affected.
+  describe('a hostile log path', () => {
+    const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+    const compileWithLog = (log: string) =>
+      runLauncher([compiler, '-c', 'a.c'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none', HIP_CLANG_LAUNCHER_LOG: log, TC_EXIT: '5' }), timeout: 20_000 });
+    const expectWarnedOnly = (r: ReturnType<typeof compileWithLog>, log: string) => {
+      expect(r.signal).toBeNull();
+      expect(r.status).toBe(5);
+      expect(r.stderr).toBe(r.stderr.split('\n')[0] + '\n');
+      expect(r.stderr).toContain(`hip-clang-launcher: warning: cannot append to log ${log}: `);
+    };
+
+    it('never follows a planted symlink: its target keeps its bytes, a dangling one creates nothing', () => {
+      const victim = join(dir, 'victim-file');
+      writeFileSync(victim, 'the builder\'s own file\n');
+      const before = sha256(victim);
+      const missing = join(dir, 'would-be-created');
+      for (const [target, link] of [[victim, join(dir, 'planted.jsonl')], [missing, join(dir, 'dangling.jsonl')]] as const) {
+        symlinkSync(target, link);
+        expectWarnedOnly(compileWithLog(link), link);
+      }
+      expect(sha256(victim)).toBe(before);
+      expect(existsSync(missing)).toBe(false);
+    });
+
+    it('does not block on a FIFO with no reader', () => {
+      const fifo = join(dir, 'fifo.jsonl');
+      execFileSync('mkfifo', [fifo]);
+      expectWarnedOnly(compileWithLog(fifo), fifo);
+    });
+
+    it('refuses a directory and a device', () => {
+      const sub = join(dir, 'a-directory');
+      mkdirSync(sub);
+      expectWarnedOnly(compileWithLog(sub), sub);
+      expectWarnedOnly(compileWithLog('/dev/null'), '/dev/null');
+    });
   });
 });

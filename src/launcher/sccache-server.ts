@@ -1,0 +1,189 @@
+import type * as ChildProcessModule from 'node:child_process';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, writeSync } from 'node:fs';
+import { withPidLock } from '../pid-lock.js';
+
+// Whether sccache's server can take a compile. sccache starts its server on
+// first use, and when that fails (the start times out under load, its port
+// is held by a program that is not sccache, a listener closes each
+// connection) the compile fails with it: SCCACHE_IGNORE_SERVER_IO_ERROR does
+// not cover the start. So the launcher starts the server itself, once, under
+// a lock, checks that what listens on the port is that sccache and answers,
+// and remembers the outcome in a small state file:
+//   - a server it checked, by pid and start time: each later call reads the
+//     state file and /proc/<pid>/stat (about 0.1 ms) and execs sccache;
+//   - a failure, for FAILURE_MEMORY_MS: calls compile directly without
+//     trying again, and the log says why.
+// Linux only (it reads /proc); elsewhere sccache is run as it is.
+
+const DEFAULT_PORT = 4226;
+const FAILURE_MEMORY_MS = 30_000;
+const START_TIMEOUT_MS = 30_000;
+const ANSWER_TIMEOUT_MS = 10_000;
+const LOCK_WAIT_MS = START_TIMEOUT_MS + ANSWER_TIMEOUT_MS + 5_000;
+const TCP_LISTEN = '0A';
+
+interface ServerState {
+  ok?: { pid: number; startTime: string };
+  failed?: { at: number; reason: string };
+}
+
+// FNV-1a: a short, stable name for the sccache path in the state file's name.
+function hashOf(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+function stateDir(env: NodeJS.ProcessEnv): string | undefined {
+  const base = env.XDG_CACHE_HOME || (env.HOME && `${env.HOME}/.cache`);
+  return base ? `${base}/hip-clang-launcher` : undefined;
+}
+
+// The state file is ours alone: a regular file we own, never read through a link.
+function readState(file: string): ServerState | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.uid !== process.getuid?.() || stat.size > 4096) return undefined;
+    const buffer = Buffer.alloc(stat.size);
+    readSync(fd, buffer, 0, buffer.length, 0);
+    return JSON.parse(buffer.toString('utf8')) as ServerState;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+// Written whole to a private temporary name, then renamed over the old one.
+function writeState(file: string, state: ServerState): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, JSON.stringify(state));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch {
+    // Unremembered, the next call checks again.
+  }
+}
+
+// Field 22 of /proc/<pid>/stat: the process's start time, so a reused pid is
+// not taken for the server. One read into a small buffer (readFileSync would
+// fstat and read twice: /proc files have no size).
+function startTimeOf(pid: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(`/proc/${pid}/stat`, 'r');
+    const buffer = Buffer.alloc(1024);
+    const stat = buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0));
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+// The inode of the socket listening on 127.0.0.1:port or *:port.
+function listenerInode(port: number): string | undefined {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'latin1');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === TCP_LISTEN && fields[1]?.endsWith(`:${hexPort}`)) return fields[9];
+    }
+  }
+  return undefined;
+}
+
+// The pid of an sccache process of ours holding that socket.
+function sccacheHolding(inode: string): number | undefined {
+  const socket = `socket:[${inode}]`;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/comm`, 'latin1').startsWith('sccache')) continue;
+      for (const fd of readdirSync(`/proc/${entry}/fd`)) {
+        if (readlinkSync(`/proc/${entry}/fd/${fd}`) === socket) return Number(entry);
+      }
+    } catch {
+      // Gone, or not ours to look into.
+    }
+  }
+  return undefined;
+}
+
+function lastLine(text: string | Buffer | null | undefined): string {
+  const lines = String(text ?? '').trim().split('\n');
+  return lines[lines.length - 1]?.replace(/^sccache: (error: )?/, '') ?? '';
+}
+
+function startAndCheck(sccache: string, port: number, env: NodeJS.ProcessEnv): ServerState {
+  const spawnSync = (process.getBuiltinModule('node:child_process') as typeof ChildProcessModule).spawnSync;
+  // SCCACHE_NO_DAEMON would keep --start-server in the foreground.
+  const startEnv = { ...env, SCCACHE_NO_DAEMON: undefined };
+  const run = (args: string[], timeout: number) => spawnSync(sccache, args, { env: startEnv, stdio: ['ignore', 'pipe', 'pipe'], timeout });
+  const fail = (reason: string): ServerState => ({ failed: { at: Date.now(), reason: `sccache server on port ${port} cannot be used: ${reason}` } });
+
+  // Exits non-zero when the port is taken, by an sccache server or not: what listens is checked next.
+  const start = run(['--start-server'], START_TIMEOUT_MS);
+  const inode = listenerInode(port);
+  if (inode === undefined) {
+    return fail(start.error ? `sccache --start-server: ${start.error.message}` : `sccache --start-server: ${lastLine(start.stderr) || `exit ${start.status}`}`);
+  }
+  const pid = sccacheHolding(inode);
+  if (pid === undefined) return fail(`the port is held by a program that is not an sccache of this user`);
+  const answer = run(['--show-stats'], ANSWER_TIMEOUT_MS);
+  if (answer.status !== 0) {
+    return fail(`the server (pid ${pid}) does not answer sccache --show-stats: ${answer.error?.message ?? (lastLine(answer.stderr) || `exit ${answer.status}`)}`);
+  }
+  const startTime = startTimeOf(pid);
+  return startTime === undefined ? fail(`the server (pid ${pid}) exited`) : { ok: { pid, startTime } };
+}
+
+// undefined: the server answers, go ahead. Otherwise why sccache must be passed over.
+export function sccacheServerProblem(sccache: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const dir = stateDir(env);
+  if (!dir) return undefined;
+  const port = Number.parseInt(env.SCCACHE_SERVER_PORT ?? '', 10) || DEFAULT_PORT;
+  const file = `${dir}/sccache-${port}-${hashOf(sccache)}.json`;
+  const known = (state: ServerState | undefined): string | null | undefined => {
+    if (state?.ok && startTimeOf(state.ok.pid) === state.ok.startTime) return null;
+    if (state?.failed && Date.now() - state.failed.at < FAILURE_MEMORY_MS) {
+      return `${state.failed.reason} (found ${Math.round((Date.now() - state.failed.at) / 1000)} s ago; tried again after ${FAILURE_MEMORY_MS / 1000} s)`;
+    }
+    return undefined;
+  };
+  const fast = known(readState(file));
+  if (fast !== undefined) return fast ?? undefined;
+
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    return undefined;
+  }
+  return withPidLock(
+    `${file}.lock`,
+    LOCK_WAIT_MS,
+    () => {
+      const meanwhile = known(readState(file));
+      if (meanwhile !== undefined) return meanwhile ?? undefined;
+      const state = startAndCheck(sccache, port, env);
+      writeState(file, state);
+      return state.failed?.reason;
+    },
+    (owner) => `sccache server on port ${port} cannot be used: another launcher (pid ${owner ?? '?'}) is still starting it`,
+  );
+}
