@@ -19,6 +19,8 @@ export type ErrorKind =
   | 'locked'
   | 'install-failed'
   | 'drift'
+  | 'unreadable-file'
+  | 'program-failed'
   | 'internal';
 
 const EXIT_CODES: Record<ErrorKind, number> = {
@@ -36,6 +38,8 @@ const EXIT_CODES: Record<ErrorKind, number> = {
   locked: 10,
   'install-failed': 11,
   drift: 12,
+  'unreadable-file': 13,
+  'program-failed': 14,
   internal: 70,
 };
 

@@ -27,6 +27,7 @@ export const SUBCOMMANDS: readonly string[] = [
   'install',
   'uninstall',
   'status',
+  'stats',
 ];
 
 const HELP_OR_VERSION: readonly string[] = ['-h', '--help', '-V', '--version'];

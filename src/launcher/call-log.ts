@@ -13,6 +13,8 @@ export interface CallRecord {
   exitCode: number | null;
   signal: string | null;
   durationMs: number;
+  // The launcher's own time: process start to handing the call over.
+  launcherMs: number;
 }
 
 export function appendCallRecord(file: string, record: CallRecord): void {

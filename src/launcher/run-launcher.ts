@@ -18,6 +18,7 @@ export async function runLauncher(request: LaunchRequest, host: Host): Promise<n
   // With a log, wait for the compiler so the line can hold its exit code and duration.
   if (canExecve() && !logFile) execveFirstStartable(plan.steps, plan.env, host.isExecutableFile);
 
+  // performance.now() counts from process start: this is the launcher's own time.
   const started = performance.now();
   const outcome = await spawnFirstStartable(plan.steps, plan.env);
   if (logFile) {
@@ -30,6 +31,7 @@ export async function runLauncher(request: LaunchRequest, host: Host): Promise<n
       exitCode: outcome.exitCode,
       signal: outcome.signal,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      launcherMs: Math.round(started * 1000) / 1000,
     });
   }
   exitLikeChild(outcome);
