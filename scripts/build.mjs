@@ -5,6 +5,7 @@
 //      sea-config can carry execArgvExtension "none": NODE_OPTIONS meant for
 //      another program must not reach our runtime), per target, offline:
 //      its download cache is pre-filled with the pinned, sha256-checked bases.
+//      The output does not depend on the checkout's path (see below).
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { copyFile, mkdir, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';
@@ -94,6 +95,23 @@ const archive = join(seaCache, `node-${v}-${os}-x64.${os === 'win' ? 'zip' : 'ta
 for (const f of [archive, `${archive}.ok`]) if (!existsSync(f)) await writeFile(f, '');
 process.env.HOME = pkgHome;
 
+// Node stores the SEA config's `main` path in the blob, and pkg writes the
+// entry's absolute path there: the checkout directory would become part of
+// the executable, and two checkouts would build different bytes. pkg writes
+// that config into its own temporary directory and generates the blob from
+// there, so the config is rewritten on its way to disk to name a copy of the
+// entry in that directory by a fixed, relative name. (Nothing else in the
+// executable depends on where it was built: asset paths are not stored.)
+const fsPromises = require('node:fs/promises');
+const writeFileAsIs = fsPromises.writeFile;
+fsPromises.writeFile = async (file, data, ...rest) => {
+  if (typeof file === 'string' && file.endsWith('sea-config.json')) {
+    const config = JSON.parse(data);
+    await copyFile(config.main, join(dirname(file), 'main.cjs'));
+    data = JSON.stringify({ ...config, main: 'main.cjs' });
+  }
+  return writeFileAsIs(file, data, ...rest);
+};
 const sea = require('@yao-pkg/pkg/lib-es5/sea').default;
 // Built aside and renamed into place: tests running the old executable never see half a file.
 const final = join(repo, target.output);

@@ -19,6 +19,7 @@ export type ErrorKind =
   | 'locked'
   | 'install-failed'
   | 'drift'
+  | 'unreadable-file'
   | 'program-failed'
   | 'internal';
 
@@ -38,6 +39,7 @@ const EXIT_CODES: Record<ErrorKind, number> = {
   'install-failed': 11,
   drift: 12,
   'program-failed': 13,
+  'unreadable-file': 14,
   internal: 70,
 };
 

@@ -3,8 +3,9 @@
 //
 // The rule, as documented in the README:
 //   1. Invoked under any name other than `hip-clang-launcher` (with `.exe`
-//      trimmed and case folded on Windows; a `-<platform>` suffix allowed):
-//      shim mode. The name is the compiler name the shim stands in for.
+//      trimmed and case folded on Windows; a `-<platform>` suffix allowed;
+//      `main.cjs`, the bundle run by Node, counts as that name too): shim
+//      mode. The name is the compiler name the shim stands in for.
 //   2. Invoked as `hip-clang-launcher`:
 //      a. no argument, `-h`/`--help`, `-V`/`--version`, or exactly one of
 //         the subcommand names below, with no path separator: the admin CLI;
@@ -27,6 +28,7 @@ export const SUBCOMMANDS: readonly string[] = [
   'install',
   'uninstall',
   'status',
+  'stats',
 ];
 
 const HELP_OR_VERSION: readonly string[] = ['-h', '--help', '-V', '--version'];
@@ -44,9 +46,13 @@ export function programNameOf(invokedPath: string, platform: NodeJS.Platform): s
   return platform === 'win32' ? base.replace(/\.exe$/i, '').toLowerCase() : base;
 }
 
+// The hot-path bundle as Node runs it: npm's Windows command shim and
+// `node build/main.cjs` give its own file name, never a compiler's.
+export const BUNDLE_NAME = 'main.cjs';
+
 export function isLauncherName(name: string): boolean {
   // `hip-clang-launcher-linux-x64` as downloaded is still the launcher.
-  return name === PROGRAM_NAME || name.startsWith(`${PROGRAM_NAME}-`);
+  return name === PROGRAM_NAME || name.startsWith(`${PROGRAM_NAME}-`) || name === BUNDLE_NAME;
 }
 
 export function hasPathSeparator(arg: string, platform: NodeJS.Platform): boolean {

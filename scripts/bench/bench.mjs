@@ -1,7 +1,7 @@
 // npm run bench: what the launcher costs per compile and what it saves per
 // build, measured side by side in one run; writes BENCHMARKS.md and
 // benchmarks.json. Node built-ins only, so the harness is not what is measured.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGroup } from './groups/build.mjs';
@@ -9,7 +9,7 @@ import { hipHit } from './groups/hip-hit.mjs';
 import { memory } from './groups/memory.mjs';
 import { perCall } from './groups/per-call.mjs';
 import { describeMachine } from './machine.mjs';
-import { parseOptions } from './options.mjs';
+import { fail, parseOptions } from './options.mjs';
 import { freshCopy, repoRoot, useFreshCopies } from './prerequisites.mjs';
 import { writeReport } from './report.mjs';
 import { runGroup } from './run-group.mjs';
@@ -19,8 +19,17 @@ const ALL_GROUPS = [perCall, hipHit, memory, buildGroup];
 
 const options = parseOptions(process.argv.slice(2), repoRoot);
 if (options.render) {
-  const written = writeReport(JSON.parse(readFileSync(options.render, 'utf8')), options.out, { markdownOnly: true });
-  console.error(`bench: wrote ${written.join(', ')}`);
+  let report;
+  try {
+    report = JSON.parse(readFileSync(options.render, 'utf8'));
+  } catch (error) {
+    fail(`--render ${options.render} cannot be read as a benchmarks.json: ${error.message}`, false);
+  }
+  try {
+    console.error(`bench: wrote ${writeReport(report, options.out, { markdownOnly: true }).join(', ')}`);
+  } catch (error) {
+    fail(`--render ${options.render}: cannot render it into ${options.out}: ${error.message}`, false);
+  }
   process.exit(0);
 }
 const unknown = (options.only ?? []).filter((id) => !ALL_GROUPS.some((g) => g.id === id));
@@ -50,7 +59,6 @@ const report = {
   groups: results,
   targets: evaluateTargets(results),
 };
-mkdirSync(options.out, { recursive: true });
 const written = writeReport(report, options.out);
 console.error(`bench: wrote ${written.join(', ')}`);
 

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
 const USAGE = `usage: npm run bench -- [--quick] [--out <dir>] [--only <group,...>] [--runs <n>] [--keep] [--render <json>]
@@ -30,10 +31,22 @@ export function parseOptions(argv, repoRoot) {
       process.exit(0);
     } else fail(`unknown option '${arg}'`);
   }
+  // Checked before anything is measured: a full run takes minutes.
+  if (!isDirectory(options.out)) fail(`--out ${options.out} is not an existing directory; create it first`, false);
   return options;
 }
 
-function fail(message) {
-  console.error(`bench: ${message}\n${USAGE}`);
+function isDirectory(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function fail(message, usage = true) {
+  // One line, whatever an error message quoted (JSON.parse quotes the file's bytes).
+  const line = `bench: ${message.replace(/\s*\n\s*/g, ' ')}`;
+  console.error(usage ? `${line}\n${USAGE}` : line);
   process.exit(2);
 }

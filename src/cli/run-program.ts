@@ -13,20 +13,22 @@ export interface ProgramRun {
 }
 
 export interface RunOptions {
-  env: NodeJS.ProcessEnv;
+  // Default: this process's environment.
+  env?: NodeJS.ProcessEnv;
   timeoutMs: number;
   cwd?: string;
-  // How the program is named in an error: "hipcc --version".
-  what: string;
+  // How the program is named in an error: "hipcc --version" (default: the command line).
+  what?: string;
   // What raises the limit, for the timeout error: "--timeout <seconds>".
   timeoutOption?: string;
 }
 
-export async function runProgram(file: string, args: string[], options: RunOptions): Promise<ProgramRun> {
+export async function runProgram(file: string, args: readonly string[], options: RunOptions): Promise<ProgramRun> {
   const posix = process.platform !== 'win32';
   const child = execa(file, args, {
     cwd: options.cwd,
-    env: options.env,
+    env: options.env ?? process.env,
+    maxBuffer: 16 * 1024 * 1024,
     extendEnv: false,
     reject: false,
     stdin: 'ignore',
@@ -46,21 +48,22 @@ export async function runProgram(file: string, args: string[], options: RunOptio
   clearTimeout(timer);
 
   const command = `${file}${args.length ? ` ${args.join(' ')}` : ''}`;
+  const what = options.what ?? command;
   if (timedOut) {
     const raise = options.timeoutOption ? `; raise ${options.timeoutOption} if it is merely slow` : '';
-    throw new HclError('program-failed', `${options.what} did not finish within ${options.timeoutMs / 1000} s and was stopped`, `run it by hand to see where it waits (${command})${raise}`);
+    throw new HclError('program-failed', `${what} did not finish within ${options.timeoutMs / 1000} s and was stopped`, `run it by hand to see where it waits (${command})${raise}`);
   }
   if (result.code === 'ENOENT') {
-    throw new HclError('program-failed', `${options.what} could not be started: ${file} or the interpreter on its #! line does not exist`, 'check the path');
+    throw new HclError('program-failed', `${what} could not be started: ${file} or the interpreter on its #! line does not exist`, 'check the path');
   }
   if (result.code === 'EACCES') {
-    throw new HclError('program-failed', `${options.what} could not be started: ${file} is not executable`, `chmod +x ${file}, or give an executable`);
+    throw new HclError('program-failed', `${what} could not be started: ${file} is not executable`, `chmod +x ${file}, or give an executable`);
   }
   if (result.signal) {
-    throw new HclError('program-failed', `${options.what} was killed by ${result.signal}`, `run it by hand to see why (${command})`);
+    throw new HclError('program-failed', `${what} was killed by ${result.signal}`, `run it by hand to see why (${command})`);
   }
   if (result.exitCode === undefined) {
-    throw new HclError('program-failed', `${options.what} could not be run: ${(result.shortMessage ?? 'no exit code').split('\n')[0]}`, 'check the path and its permissions');
+    throw new HclError('program-failed', `${what} could not be run: ${(result.shortMessage ?? 'no exit code').split('\n')[0]}`, 'check the path and its permissions');
   }
   return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
@@ -74,4 +77,18 @@ async function stopTree(pid: number | undefined, posix: boolean, fallback: () =>
   } catch {
     fallback();
   }
+}
+
+// runProgram for a program that must succeed (a cache's version or
+// statistics): a non-zero exit is one line with the first thing it said.
+export async function runProgramOk(file: string, args: readonly string[], options: RunOptions): Promise<ProgramRun> {
+  const run = await runProgram(file, args, options);
+  if (run.exitCode === 0) return run;
+  const said = firstLine(run.stderr) || firstLine(run.stdout);
+  const what = options.what ?? [file, ...args].join(' ');
+  throw new HclError('program-failed', `${what} exited with ${run.exitCode}${said ? `: ${said}` : ''}`, 'run it by hand to see why');
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0]?.trim() ?? '';
 }

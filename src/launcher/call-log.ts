@@ -23,6 +23,8 @@ export interface CallRecord {
   durationMs: number;
   // Why the planned cache was passed over for a direct compile, when it was.
   fallback?: string;
+  // The launcher's own time: process start to handing the call over.
+  launcherMs: number;
 }
 
 // The log's name may sit where others can plant things (a shared build tree,

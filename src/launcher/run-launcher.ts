@@ -20,6 +20,7 @@ export async function runLauncher(request: LaunchRequest, host: Host): Promise<n
   // With a log, wait for the compiler so the line can hold its exit code and duration.
   if (canExecve() && !logFile) execveFirstStartable(plan.steps, plan.env, host.isExecutableFile);
 
+  // performance.now() counts from process start: this is the launcher's own time.
   const started = performance.now();
   const outcome = await spawnFirstStartable(plan.steps, plan.env);
   if (logFile) {
@@ -37,6 +38,7 @@ export async function runLauncher(request: LaunchRequest, host: Host): Promise<n
       signal: outcome.signal,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       fallback: outcome.fallback,
+      launcherMs: Math.round(started * 1000) / 1000,
     });
   }
   exitLikeChild(outcome);

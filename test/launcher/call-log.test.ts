@@ -20,6 +20,7 @@ describe('opt-in call log (built executable)', () => {
   it('appends one whole JSON line per call from 24 parallel processes', async () => {
     const log = join(dir, 'calls.jsonl');
     const env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none', HIP_CLANG_LAUNCHER_LOG: log });
+    const started = Date.now();
     const codes = await Promise.all(
       Array.from({ length: 24 }, (_, i) =>
         new Promise<number | null>((resolve) => {
@@ -33,12 +34,15 @@ describe('opt-in call log (built executable)', () => {
     expect(lines).toHaveLength(24);
     const records = lines.map((l) => JSON.parse(l));
     for (const r of records) {
-      expect(Object.keys(r).sort()).toEqual(['cache', 'compiler', 'cuid', 'durationMs', 'exitCode', 'language', 'pid', 'reason', 'route', 'rules', 'signal', 'time'].sort());
+      expect(Object.keys(r).sort()).toEqual(['cache', 'compiler', 'cuid', 'durationMs', 'exitCode', 'language', 'launcherMs', 'pid', 'reason', 'route', 'rules', 'signal', 'time'].sort());
       expect(r.compiler).toBe(compiler);
       expect(r.route).toBe('no-cache');
       expect(r.cache).toBeNull();
       expect(Number.isNaN(Date.parse(r.time))).toBe(false);
       expect(r.durationMs).toBeGreaterThan(0);
+      // From process start to hand-over: a start-up's worth, never the whole run of the test.
+      expect(r.launcherMs).toBeGreaterThan(0);
+      expect(r.launcherMs).toBeLessThan(Date.now() - started);
     }
     expect(records.map((r) => r.exitCode).sort()).toEqual(codes.map(Number).sort());
     expect(new Set(records.map((r) => r.pid)).size).toBe(24);

@@ -37,6 +37,11 @@ describe('decideInvocation', () => {
     expect(decideInvocation(launcher, [''], 'linux')).toMatchObject({ mode: 'usage-error' });
   });
 
+  it("takes the bundle run by Node (npm's Windows command shim, node build/main.cjs) for the launcher", () => {
+    expect(decideInvocation('C:\\npm\\node_modules\\hip-clang-launcher\\build\\main.cjs', ['--version'], 'win32')).toEqual({ mode: 'cli', args: ['--version'] });
+    expect(decideInvocation('/repo/build/main.cjs', ['clang++', '-c', 'a.c'], 'linux')).toMatchObject({ mode: 'launcher', compiler: 'clang++' });
+  });
+
   it('is a shim under any other name; on Windows .exe is trimmed and case folded', () => {
     expect(decideInvocation('/opt/rocm/llvm/bin/clang++', ['-c', 'a.hip'], 'linux')).toMatchObject({ mode: 'shim', name: 'clang++' });
     expect(decideInvocation('C:\\ROCm\\bin\\CLANG.EXE', ['--version'], 'win32')).toMatchObject({ mode: 'shim', name: 'clang' });

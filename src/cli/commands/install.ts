@@ -15,7 +15,11 @@ interface Args {
 // The shim is this very executable, copied into the tree: a plain-Node run has none to copy.
 export function runningSingleExecutable(): string {
   if (!isSea()) {
-    throw new HclError('usage', 'install copies the running executable into the tree, but this is not the single executable', 'run the built hip-clang-launcher (dist/<platform>/), not build/main.cjs');
+    throw new HclError(
+      'usage',
+      'install copies the running executable into the tree, but this is not the single executable (the npm package and build/main.cjs run on Node)',
+      'run install with the single executable (dist/<platform>/hip-clang-launcher); the npm package serves route 1 and CMake launchers',
+    );
   }
   return process.execPath;
 }

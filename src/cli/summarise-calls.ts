@@ -1,0 +1,196 @@
+// Summarises the opt-in call log (HIP_CLANG_LAUNCHER_LOG, one JSON object a
+// line, see src/launcher/call-log.ts) for `stats`. Pure: lines in, numbers
+// out. The log is input anyone with write access could have shaped: a line
+// that is not a call record is counted and skipped, a field of the wrong type
+// is ignored, and the number of distinct names kept per table is bounded.
+
+// Every route the launcher writes, in the order `stats` shows them.
+export const ROUTES: Record<string, string> = {
+  cache: 'through the cache',
+  'cache-unavailable': 'the cache could not be started; compiled directly',
+  probe: 'a probe (--version, -print-*, ...): straight to the compiler',
+  'not-cacheable': 'nothing to cache (a link, -E, ...): straight to the compiler',
+  'no-cache': 'no cache found or HIP_CLANG_LAUNCHER_CACHE=none',
+  bypass: 'HIP_CLANG_LAUNCHER_BYPASS=1, or a shim reached under an unlisted name',
+  nested: 'under another launcher: straight to the compiler',
+};
+
+// Beyond this many distinct values in one table the rest are counted as OTHER.
+export const MAX_DISTINCT = 200;
+export const OTHER = '(other)';
+
+export interface Spread {
+  calls: number;
+  median: number;
+  p90: number;
+  max: number;
+  mean: number;
+}
+
+export interface RuleCount {
+  calls: number;
+  reasons: Record<string, number>;
+}
+
+export interface CallSummary {
+  calls: number;
+  malformedLines: number;
+  firstTime: string | null;
+  lastTime: string | null;
+  routes: Record<string, number>;
+  routeReasons: Record<string, Record<string, number>>;
+  compilers: Record<string, number>;
+  languages: Record<string, number>;
+  caches: Record<string, number>;
+  rules: Record<string, RuleCount>;
+  cuidsAdded: number;
+  failures: {
+    calls: number;
+    byExitCode: Record<string, number>;
+    bySignal: Record<string, number>;
+    byRoute: Record<string, number>;
+  };
+  // The launcher's own time, process start to hand-over (launcherMs).
+  launcherMs: Spread | null;
+  // The whole call, compiler included, as the launcher waited for it (durationMs).
+  durationMs: (Spread & { total: number }) | null;
+}
+
+export interface CallSummariser {
+  addLine(line: string): void;
+  summary(): CallSummary;
+}
+
+export function createCallSummariser(): CallSummariser {
+  const s: CallSummary = {
+    calls: 0,
+    malformedLines: 0,
+    firstTime: null,
+    lastTime: null,
+    routes: Object.assign(table<number>(), Object.fromEntries(Object.keys(ROUTES).map((r) => [r, 0]))),
+    routeReasons: table(),
+    compilers: table(),
+    languages: table(),
+    caches: table(),
+    rules: table(),
+    cuidsAdded: 0,
+    failures: { calls: 0, byExitCode: table(), bySignal: table(), byRoute: table() },
+    launcherMs: null,
+    durationMs: null,
+  };
+  const launcherMs: number[] = [];
+  const durationMs: number[] = [];
+  let firstMs = Infinity;
+  let lastMs = -Infinity;
+
+  return {
+    addLine(line) {
+      if (line.trim() === '') return;
+      const record = parseRecord(line);
+      if (!record) {
+        s.malformedLines++;
+        return;
+      }
+      s.calls++;
+      const { route } = record;
+      count(s.routes, route);
+      count(s.compilers, record.compiler);
+      if (typeof record.language === 'string') count(s.languages, record.language);
+      if (typeof record.cache === 'string') count(s.caches, record.cache);
+      if (typeof record.reason === 'string') count((s.routeReasons[boundedKey(s.routeReasons, route)] ??= table()), record.reason);
+      if (typeof record.cuid === 'string' && record.cuid !== '') s.cuidsAdded++;
+      if (Array.isArray(record.rules)) {
+        for (const applied of record.rules) {
+          if (!isObject(applied) || typeof applied.rule !== 'string') continue;
+          const key = boundedKey(s.rules, applied.rule);
+          const entry = (s.rules[key] ??= { calls: 0, reasons: table() });
+          entry.calls++;
+          if (typeof applied.reason === 'string') count(entry.reasons, applied.reason);
+        }
+      }
+      const signal = typeof record.signal === 'string' && record.signal !== '' ? record.signal : undefined;
+      const exitCode = typeof record.exitCode === 'number' ? record.exitCode : undefined;
+      if (signal || (exitCode !== undefined && exitCode !== 0)) {
+        s.failures.calls++;
+        if (signal) count(s.failures.bySignal, signal);
+        else count(s.failures.byExitCode, String(exitCode));
+        count(s.failures.byRoute, route);
+      }
+      if (isDuration(record.launcherMs)) launcherMs.push(record.launcherMs);
+      if (isDuration(record.durationMs)) durationMs.push(record.durationMs);
+      if (typeof record.time === 'string') {
+        const ms = Date.parse(record.time);
+        if (!Number.isNaN(ms)) {
+          if (ms < firstMs) [firstMs, s.firstTime] = [ms, record.time];
+          if (ms > lastMs) [lastMs, s.lastTime] = [ms, record.time];
+        }
+      }
+    },
+    summary() {
+      const duration = spread(durationMs);
+      return {
+        ...s,
+        launcherMs: spread(launcherMs),
+        durationMs: duration && { ...duration, total: round(durationMs.reduce((a, b) => a + b, 0)) },
+      };
+    },
+  };
+}
+
+interface RawRecord {
+  route: string;
+  compiler: string;
+  [field: string]: unknown;
+}
+
+function parseRecord(line: string): RawRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value) || typeof value.route !== 'string' || value.route === '' || typeof value.compiler !== 'string') return undefined;
+  return value as RawRecord;
+}
+
+// Names come from the log: a table without a prototype takes `__proto__` as just another name.
+function table<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isDuration(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+// A table keeps at most MAX_DISTINCT names; a log with more (hostile, or a
+// build that names every compiler differently) adds the rest up under OTHER.
+function boundedKey(table: Record<string, unknown>, key: string): string {
+  return Object.hasOwn(table, key) || Object.keys(table).length < MAX_DISTINCT ? key : OTHER;
+}
+
+function count(table: Record<string, number>, key: string): void {
+  const k = boundedKey(table, key);
+  table[k] = (table[k] ?? 0) + 1;
+}
+
+function spread(values: number[]): Spread | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return {
+    calls: sorted.length,
+    median: round(at(0.5)),
+    p90: round(at(0.9)),
+    max: round(sorted[sorted.length - 1]!),
+    mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { createCallSummariser, MAX_DISTINCT, OTHER, ROUTES } from '../../src/cli/summarise-calls.js';
+
+const record = (fields: Record<string, unknown>) =>
+  JSON.stringify({ time: '2026-12-02T10:00:00.000Z', pid: 1, compiler: '/usr/bin/clang++-15', cache: '/usr/bin/ccache', route: 'cache', exitCode: 0, signal: null, durationMs: 10, launcherMs: 20, ...fields });
+
+const summarise = (lines: string[]) => {
+  const s = createCallSummariser();
+  for (const line of lines) s.addLine(line);
+  return s.summary();
+};
+
+// The pure summary behind `stats`: what it counts, and what it refuses to be fooled by.
+describe('summarising the call log', () => {
+  it('counts routes (every known one shown), compilers, caches, failures and the launcher time', () => {
+    const s = summarise([
+      record({ launcherMs: 10 }),
+      record({ launcherMs: 30, time: '2026-12-02T09:00:00.000Z' }),
+      record({ route: 'probe', cache: null, launcherMs: 20 }),
+      record({ route: 'cache-unavailable', cache: null, exitCode: 1, compiler: '/opt/rocm/llvm/bin/clang' }),
+      record({ route: 'not-cacheable', cache: null, exitCode: null, signal: 'SIGKILL', durationMs: 1000 }),
+      '',
+    ]);
+    expect(s.calls).toBe(5);
+    expect(s.malformedLines).toBe(0);
+    expect(Object.keys(s.routes)).toEqual(Object.keys(ROUTES));
+    expect(s.routes).toMatchObject({ cache: 2, probe: 1, 'cache-unavailable': 1, 'not-cacheable': 1, bypass: 0, nested: 0, 'no-cache': 0 });
+    expect(s.compilers).toEqual({ '/usr/bin/clang++-15': 4, '/opt/rocm/llvm/bin/clang': 1 });
+    expect(s.caches).toEqual({ '/usr/bin/ccache': 2 });
+    expect(s.failures).toEqual({ calls: 2, byExitCode: { 1: 1 }, bySignal: { SIGKILL: 1 }, byRoute: { 'cache-unavailable': 1, 'not-cacheable': 1 } });
+    expect(s.launcherMs).toEqual({ calls: 5, median: 20, p90: 30, max: 30, mean: 20 });
+    expect(s.durationMs).toMatchObject({ calls: 5, max: 1000, total: 1040 });
+    expect([s.firstTime, s.lastTime]).toEqual(['2026-12-02T09:00:00.000Z', '2026-12-02T10:00:00.000Z']);
+  });
+
+  it('summarises the HIP rules, languages, added cuids and route reasons when the records carry them', () => {
+    const rules = [
+      { rule: 'cuid', reason: 'a HIP compile to an object without -cuid' },
+      { rule: 'device-only-depfile', reason: 'sccache fails a device-only compile with -MD' },
+    ];
+    const s = summarise([
+      record({ language: 'hip', rules, cuid: '0123456789abcdef', reason: 'a HIP compile' }),
+      record({ language: 'hip', rules: rules.slice(0, 1), cuid: 'fedcba9876543210', reason: 'a HIP compile' }),
+      record({ language: 'c++', rules: [], route: 'not-cacheable', reason: 'a link' }),
+      // An older record: none of the newer fields; still a call.
+      JSON.stringify({ time: '2026-12-02T10:00:00.000Z', pid: 2, compiler: 'clang', cache: null, route: 'probe', exitCode: 0, signal: null, durationMs: 1 }),
+    ]);
+    expect(s.calls).toBe(4);
+    expect(s.languages).toEqual({ hip: 2, 'c++': 1 });
+    expect(s.cuidsAdded).toBe(2);
+    expect(s.rules).toEqual({
+      cuid: { calls: 2, reasons: { 'a HIP compile to an object without -cuid': 2 } },
+      'device-only-depfile': { calls: 1, reasons: { 'sccache fails a device-only compile with -MD': 1 } },
+    });
+    expect(s.routeReasons).toEqual({ cache: { 'a HIP compile': 2 }, 'not-cacheable': { 'a link': 1 } });
+    expect(s.launcherMs?.calls).toBe(3);
+  });
+
+  it('skips and counts lines that are not call records, and ignores fields of the wrong type', () => {
+    const s = summarise([
+      'not json',
+      '{"route": "cache"',
+      '[1, 2]',
+      'null',
+      '42',
+      JSON.stringify({ route: 'cache' }),
+      JSON.stringify({ route: '', compiler: 'x' }),
+      JSON.stringify({ route: 7, compiler: 'x' }),
+      record({ launcherMs: 'fast', durationMs: -5, exitCode: '1', signal: 9, rules: 'cuid', language: 3, cuid: 5, time: 'yesterday' }),
+      record({ rules: [null, 'x', { rule: 3 }, { rule: 'ok', reason: 4 }] }),
+    ]);
+    expect(s.malformedLines).toBe(8);
+    expect(s.calls).toBe(2);
+    expect(s.launcherMs?.calls).toBe(1);
+    expect(s.durationMs?.calls).toBe(1);
+    expect(s.failures.calls).toBe(0);
+    expect(s.languages).toEqual({});
+    expect(s.cuidsAdded).toBe(0);
+    expect(s.rules).toEqual({ ok: { calls: 1, reasons: {} } });
+    expect(s.firstTime).toBe('2026-12-02T10:00:00.000Z');
+  });
+
+  it('takes __proto__ and friends from a hostile log as plain names', () => {
+    const s = summarise([record({ route: '__proto__', compiler: 'constructor', rules: [{ rule: '__proto__', reason: 'toString' }] })]);
+    expect(s.routes['__proto__']).toBe(1);
+    expect(s.compilers['constructor']).toBe(1);
+    expect(s.rules['__proto__']).toEqual({ calls: 1, reasons: { toString: 1 } });
+    expect(JSON.parse(JSON.stringify(s)).routes.__proto__).toBe(1);
+  });
+
+  it(`keeps at most ${MAX_DISTINCT} names per table and adds the rest up under ${OTHER}`, () => {
+    const s = summarise(Array.from({ length: MAX_DISTINCT + 50 }, (_, i) => record({ compiler: `/bin/cc-${i}` })));
+    expect(Object.keys(s.compilers)).toHaveLength(MAX_DISTINCT + 1);
+    expect(s.compilers[OTHER]).toBe(50);
+    expect(s.calls).toBe(MAX_DISTINCT + 50);
+  });
+
+  it('an empty log is zero calls and no spreads', () => {
+    const s = summarise([]);
+    expect(s).toMatchObject({ calls: 0, malformedLines: 0, launcherMs: null, durationMs: null, firstTime: null });
+  });
+});
