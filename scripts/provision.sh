@@ -7,6 +7,7 @@
 #   hipcc 7.0.2       Debian's rocm-llvm orig tarball (sid deb-src), sha256-checked
 #   sccache (HIP)     Debian 13's sccache with a private glibc (Debian 12's 0.4 cannot cache HIP)
 #   wine prefix       initialised once, reporting Windows 10
+#   sid lab           a Debian sid root with the modern toolchain (scripts/provision-lab.sh)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
@@ -21,7 +22,7 @@ need_root() {
 }
 
 APT_PACKAGES=(hipcc libamdhip64-dev rocm-device-libs clang-15 lld-15 ccache sccache patchelf
-  g++-mingw-w64-x86-64 wine64 ninja-build cmake g++ make git xz-utils)
+  g++-mingw-w64-x86-64 wine64 ninja-build cmake g++ make git xz-utils mmdebstrap)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -136,3 +137,6 @@ if [ ! -f "$WINEPREFIX/.hcl-ok" ]; then
   "$HCL_WINE" cmd /c exit 0 >/dev/null 2>&1
   touch "$WINEPREFIX/.hcl-ok"
 fi
+
+# The Debian sid lab: hipcc 7.0.2, clang-21, ccache 4.14, sccache 0.17.
+bash "$here/provision-lab.sh"

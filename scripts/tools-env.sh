@@ -28,7 +28,11 @@ HCL_HIPCC_SRC="$HCL_TOOLS/hipcc-src/llvm-project-rocm-7.0.2"
 # A HIP-capable sccache (Debian 13's 0.10) run with a private copy of its glibc.
 HCL_SCCACHE_HIP="$HCL_TOOLS/sccache-hip/bin/sccache"
 
+# The Debian sid lab (scripts/provision-lab.sh) and the .debs it was built from.
+HCL_LAB_ROOT="$HCL_TOOLS/sid-root"
+HCL_LAB_DEBS="$HCL_TOOLS/sid-debs"
+
 HCL_DEVICE_LIB_PATH=/usr/lib/x86_64-linux-gnu/amdgcn/bitcode
 HCL_WINE=/usr/lib/wine/wine64
-export HCL_NODE HCL_NODE_EXE HCL_NODE_WIN_GEN HCL_NODE_WIN_VERSION HCL_HIPCC_SRC HCL_SCCACHE_HIP HCL_DEVICE_LIB_PATH HCL_WINE HCL_NODE_VERSION
+export HCL_NODE HCL_NODE_EXE HCL_NODE_WIN_GEN HCL_NODE_WIN_VERSION HCL_HIPCC_SRC HCL_SCCACHE_HIP HCL_LAB_ROOT HCL_LAB_DEBS HCL_DEVICE_LIB_PATH HCL_WINE HCL_NODE_VERSION
 export WINEPREFIX="$HCL_TOOLS/wine" WINEDEBUG=-all
