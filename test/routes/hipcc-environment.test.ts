@@ -101,8 +101,14 @@ describe('hipcc behind the launcher, changing hipcc\'s environment (built execut
     expect(shimmed.wrong).toBe(0);
     expect(ccacheStats(cache)).toEqual({ hits: 2, misses: 2 });
 
+    // With the shim in its HIP_CLANG_PATH, hipcc's clang calls reach this executable as the shim: that is
+    // not hipcc calling the launcher, so a fresh probe (which-cache's, check-hipcc's) still says it ignores it.
+    const fresh = { ...hipccEnv(base), PATH: `/usr/bin:/bin`, HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'fresh-state') };
+    const check = hcl(['check-hipcc', tools.hipccPerl], fresh);
+    expect(check.status, check.out).toBe(1);
+    expect(check.out).toContain('launcher: not called: this hipcc ignores HIP_CLANG_LAUNCHER');
     // which-cache names the route for the hipcc on PATH: the shim, found installed in HIP_CLANG_PATH.
-    const which = hcl(['which-cache', '--json'], { ...hipccEnv(base), PATH: `/usr/bin:/bin` });
+    const which = hcl(['which-cache', '--json'], fresh);
     expect(which.status, which.stderr).toBe(0);
     const hipcc = JSON.parse(which.out).hipcc;
     expect(hipcc).toMatchObject({ file: '/usr/bin/hipcc', support: 'ignores' });
