@@ -7,7 +7,8 @@ import { chooseCache, type CacheChoice, type CachePurpose } from './find-cache.j
 import { findProgram, isSelf } from './find-program.js';
 import { applyRules, type RulesOutcome } from './hip-rules/index.js';
 import type { World } from './hip-rules/rule.js';
-import { parseCall, type ParsedCall } from './parse-call.js';
+import { learnHipccLauncherSupport } from './hipcc-launcher-support.js';
+import { driverOf, parseCall, type ParsedCall } from './parse-call.js';
 import { realCompilerBehindShim } from '../shim/real-compiler.js';
 import { assertNotLooping, childEnv, underOuterCache } from './recursion.js';
 import { readSettings } from './settings.js';
@@ -77,9 +78,23 @@ export function resolveCompiler(compiler: string, host: Host): string {
 
 // How a hipcc run by the launcher reaches it again: this executable, or
 // under plain Node (the npm package) the script it runs as.
-function selfCommand(host: Host): string {
+export function selfCommand(host: Host): string {
   const sea = process.getBuiltinModule('node:sea') as { isSea?: () => boolean } | undefined;
   return sea?.isSea?.() ? host.execPath : pathModuleFor(host.platform).resolve(host.cwd, process.argv[1] ?? host.execPath);
+}
+
+// The hipcc file when the compiler is a hipcc: by the name it was called by,
+// by the file that name resolved to, or (only for a name that is neither
+// clang nor hipcc, so clang calls never pay for it) by its real path: a `c++`
+// or `hipcc-7` link to hipcc is still hipcc. The real path is what the memo is
+// keyed on, so every name of one hipcc shares one probe.
+export function hipccFile(compiler: string, compilerFile: string, host: Host): string | undefined {
+  const byName = driverOf(compiler);
+  const byFile = driverOf(compilerFile);
+  if (byName === 'hipcc' || byFile === 'hipcc') return host.realpath(compilerFile) ?? compilerFile;
+  if (byName === 'clang' || byFile === 'clang') return undefined;
+  const real = host.realpath(compilerFile);
+  return real && driverOf(real) === 'hipcc' ? real : undefined;
 }
 
 // The compiler's argv with rule additions, placed before a `--` that ends options.
@@ -98,9 +113,9 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   if (request.resolvedCompiler === undefined && programNameOf(compilerFile, host.platform) !== programNameOf(request.compiler, host.platform)) {
     request = { ...request, compiler: compilerFile };
   }
-  // hipcc is known by the name it was called by, or by where that name leads.
   let call = parseCall(request.compiler, request.args);
-  if (call.driver !== 'hipcc' && parseCall(compilerFile, []).driver === 'hipcc') call = { ...call, driver: 'hipcc' };
+  const hipcc = hipccFile(request.compiler, compilerFile, host);
+  if (hipcc) call = { ...call, driver: 'hipcc' };
 
   const direct: ExecStep = { file: compilerFile, argv: [request.compiler, ...request.args] };
   const plain = (route: Route, reason: string, cache?: CacheChoice, rules?: RulesOutcome, env: Record<string, string> = {}): LaunchPlan => ({
@@ -127,13 +142,16 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   const cache = call.driver === 'hipcc' ? undefined : choose(host, false, purpose);
   const facts: CacheFacts | undefined =
     cache?.file && cache.kind ? (call.offload ? learnCacheFacts(cache.file, cache.kind, host) : { kind: cache.kind, version: undefined, cachesHip: undefined }) : undefined;
+  const self = hipcc ? selfCommand(host) : '';
+  const hipClangLauncherSet = Boolean(host.env[HIP_CLANG_LAUNCHER_VAR]);
   const world: World = {
     platform: host.platform,
     cwd: host.cwd,
     cache: cache?.file && facts ? { file: cache.file, facts, explicit: cache.setting.toLowerCase() !== 'auto' } : undefined,
     settings,
-    selfCommand: call.driver === 'hipcc' ? selfCommand(host) : '',
-    hipClangLauncherSet: Boolean(host.env[HIP_CLANG_LAUNCHER_VAR]),
+    selfCommand: self,
+    hipClangLauncherSet,
+    hipccLauncher: hipcc && !hipClangLauncherSet ? learnHipccLauncherSupport(hipcc, self, host) : undefined,
   };
   const rules = applyRules(call, world);
   const ruled = rules.decisions.find((d) => d.route)?.reason;

@@ -10,8 +10,11 @@ import { canExecve, execveFirstStartable, exitLikeChild, spawnFirstStartable } f
 // way to its real compiler. Plans the call, then replaces this process with
 // it (POSIX) or runs it and leaves with its status.
 export async function runLauncher(request: LaunchRequest, host: Host): Promise<never> {
+  // Only the launcher personality answers the probe: a shim (it knows its real
+  // compiler already) below a hipcc that ignores the variable is that hipcc
+  // running its clang, not hipcc calling the launcher.
   const probeFile = host.env[PROBE_VAR];
-  if (probeFile) recordProbe(probeFile, request);
+  if (probeFile && request.resolvedCompiler === undefined) recordProbe(probeFile, request);
 
   const plan = planLaunch(request, host);
   for (const warning of plan.rules?.warnings ?? []) writeStderr(`hip-clang-launcher: warning: ${warning}\n`);

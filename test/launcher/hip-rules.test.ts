@@ -15,6 +15,7 @@ function world(cache: string | undefined, over: Partial<World> = {}): World {
     settings: { cuid: true, baseDirs: [] },
     selfCommand: '/opt/hcl/hip-clang-launcher',
     hipClangLauncherSet: false,
+    hipccLauncher: undefined,
     ...over,
   };
 }
@@ -58,7 +59,9 @@ describe('HIP rules', () => {
   it('routes shapes a cache version mishandles straight to the compiler, and only those', () => {
     const deviceDep = hip('--offload-device-only', '-MD', '-MF', 'k.d', '-o', 'k.o');
     expect(applyRules(deviceDep, world('sccache 0.17.0')).route).toBe('direct');
-    expect(applyRules(deviceDep, world('ccache 4.14.2')).route).toBeUndefined();
+    // ccache 4.14 stores nothing for it ("compiler produced no output"), measured in the lab.
+    expect(applyRules(deviceDep, world('ccache 4.14.2')).route).toBe('direct');
+    expect(applyRules(hip('--offload-device-only', '-o', 'k.o'), world('ccache 4.14.2')).route).toBeUndefined();
     expect(applyRules(hip('--offload-device-only', '-o', 'k.o'), world('sccache 0.17.0')).route).toBeUndefined();
     const compress = hip('--offload-compress', '--offload-arch=gfx1100', '-o', 'k.o');
     expect(applyRules(compress, world('sccache 0.17.0')).route).toBe('direct');
@@ -81,5 +84,19 @@ describe('HIP rules', () => {
     expect(out.route).toBe('hipcc');
     expect(out.env).toEqual({ HIP_CLANG_LAUNCHER: '/opt/hcl/hip-clang-launcher' });
     expect(applyRules(call, world('ccache 4.14.2', { hipClangLauncherSet: true })).env).toEqual({});
+    expect(applyRules(call, world('ccache 4.14.2', { hipccLauncher: 'honours' })).env).toEqual({ HIP_CLANG_LAUNCHER: '/opt/hcl/hip-clang-launcher' });
+  });
+
+  it('runs a hipcc that ignores or mangles HIP_CLANG_LAUNCHER (or cannot be probed) directly, saying why, never through a cache', () => {
+    const call = parseCall('/usr/bin/hipcc', ['--offload-arch=gfx90a', '-c', 'k.hip', '-o', 'k.o']);
+    for (const support of ['ignores', 'mangles', 'unknown'] as const) {
+      const out = applyRules(call, world('ccache 4.14.2', { hipccLauncher: support }));
+      expect(out.route).toBe('direct');
+      expect(out.env).toEqual({});
+      expect(out.addArgs).toEqual([]);
+      expect(out.decisions.map((d) => d.rule)).toEqual(['hipcc-not-cached']);
+    }
+    expect(applyRules(call, world('ccache 4.14.2', { hipccLauncher: 'ignores' })).decisions[0]!.reason).toMatch(/ignores HIP_CLANG_LAUNCHER: .*install the shim/);
+    expect(applyRules(call, world('ccache 4.14.2', { hipccLauncher: 'mangles' })).decisions[0]!.reason).toContain('mangled');
   });
 });

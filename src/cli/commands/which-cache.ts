@@ -3,6 +3,10 @@ import { createHost } from '../../host.js';
 import { learnCacheFacts, type CacheFacts } from '../../launcher/cache-facts.js';
 import { CACHE_VAR } from '../../launcher/env-vars.js';
 import { chooseCache, type CacheChoice, type CachePurpose } from '../../launcher/find-cache.js';
+import { findProgram } from '../../launcher/find-program.js';
+import { learnHipccLauncherSupport, type HipccLauncherSupport } from '../../launcher/hipcc-launcher-support.js';
+import { hipccFile, selfCommand } from '../../launcher/plan-launch.js';
+import { readManifest } from '../../shim/manifest.js';
 
 interface Args {
   json: boolean;
@@ -30,6 +34,42 @@ export function chooseForEach(): Record<'c/c++' | 'hip', PurposeChoice> {
   return { 'c/c++': one('other'), hip: one('hip') };
 }
 
+export interface HipccRoute {
+  file: string;
+  support: HipccLauncherSupport;
+  // The way to get its compiles cached, in a line.
+  route: string;
+}
+
+// The hipcc on PATH, whether it honours HIP_CLANG_LAUNCHER (the memoised
+// probe the launcher itself uses), and so which route caches its compiles.
+export function hipccOnPath(): HipccRoute | undefined {
+  const host = createHost();
+  const found = findProgram('hipcc', host);
+  const file = found && hipccFile(found, found, host);
+  if (!file) return undefined;
+  const support = learnHipccLauncherSupport(file, selfCommand(host), host);
+  if (support === 'honours') {
+    return { file, support, route: 'the launcher: `hip-clang-launcher hipcc ...` (or HIP_CLANG_LAUNCHER=<launcher>) caches each clang call it makes' };
+  }
+  // The shim is a clang in hipcc's HIP_CLANG_PATH: hipcc runs it like any clang, and it caches.
+  const clangDir = host.env.HIP_CLANG_PATH;
+  let shimmed = false;
+  try {
+    shimmed = clangDir !== undefined && readManifest(clangDir) !== undefined;
+  } catch {
+    // A damaged manifest is `status`'s to report; here it only means "not known to be shimmed".
+  }
+  const why = support === 'unknown' ? 'could not be probed (every run failed)' : `${support} HIP_CLANG_LAUNCHER`;
+  return {
+    file,
+    support,
+    route: shimmed
+      ? `the shim, installed in HIP_CLANG_PATH=${clangDir}: it ${why}, so through the launcher it runs uncached, and its clang calls are cached by the shim`
+      : `the shim: it ${why}, so through the launcher it runs uncached; \`hip-clang-launcher install <its clang directory>\` caches its clang calls again`,
+  };
+}
+
 function describeFacts(facts: CacheFacts | undefined): string {
   if (!facts) return '';
   const version = facts.version ? ` ${facts.version.join('.')}` : ' (version unknown)';
@@ -44,8 +84,9 @@ export const whichCacheCommand: CommandModule<object, Args> = {
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   handler: (args) => {
     const choices = chooseForEach();
+    const hipcc = hipccOnPath();
     if (args.json) {
-      console.log(JSON.stringify(choices, null, 2));
+      console.log(JSON.stringify({ ...choices, hipcc: hipcc ?? null }, null, 2));
       return;
     }
     console.log(`setting: ${CACHE_VAR}=${choices.hip.setting}`);
@@ -57,5 +98,7 @@ export const whichCacheCommand: CommandModule<object, Args> = {
         console.log(`  considered ${c.file}${c.skipped ? ` (skipped: ${c.skipped})` : ''}`);
       }
     }
+    console.log(`hipcc:  ${hipcc ? hipcc.file : 'none on PATH'}`);
+    if (hipcc) console.log(`  route: ${hipcc.route}`);
   },
 };

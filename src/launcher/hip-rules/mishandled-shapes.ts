@@ -2,8 +2,8 @@ import { compareVersions, type Version } from '../cache-facts.js';
 import type { ParsedCall } from '../parse-call.js';
 import type { Rule } from './rule.js';
 
-// Call shapes that a cache version crashes on, fails, or can answer with a
-// stale object. Such a call runs the compiler directly: uncached, but right
+// Call shapes that a cache version crashes on, fails, can answer with a
+// stale object, or cannot store at all. Such a call runs the compiler directly: uncached, but right
 // and never failed by the cache. One row per known defect; `fixedIn` is the
 // first version known to be right (undefined: no fixed release yet, so every
 // version is routed around).
@@ -22,6 +22,12 @@ export const MISHANDLED_SHAPES: readonly MishandledShape[] = [
     why: 'clang writes no depfile for a device-only compile and sccache then fails it ("failed to zip up compiler outputs")',
   },
   {
+    cache: 'ccache',
+    fixedIn: undefined,
+    when: (call) => call.offloadMode === 'device-only' && call.depfile,
+    why: 'clang writes no depfile for a device-only compile and ccache then stores nothing ("compiler produced no output"): it would only add a preprocessor run',
+  },
+  {
     cache: 'sccache',
     fixedIn: undefined,
     when: (call) => call.offloadCompress,
@@ -37,7 +43,7 @@ export const MISHANDLED_SHAPES: readonly MishandledShape[] = [
 
 export const mishandledShapes: Rule = {
   name: 'mishandled-shape',
-  summary: 'call shapes a cache version crashes on, fails or keys wrongly compile directly',
+  summary: 'call shapes a cache version crashes on, fails, keys wrongly or cannot store compile directly',
   decide(call, world) {
     const cache = world.cache;
     if (!call.offload || !cache) return undefined;

@@ -1,4 +1,5 @@
 import type { CacheFacts } from '../cache-facts.js';
+import type { HipccLauncherSupport } from '../hipcc-launcher-support.js';
 import type { ParsedCall } from '../parse-call.js';
 
 // The shape every HIP rule has: a pure function of the parsed call and what
@@ -17,6 +18,8 @@ export interface World {
   // For the hipcc route: how hipcc can reach this launcher, and whether the user already set the variable.
   selfCommand: string;
   hipClangLauncherSet: boolean;
+  // Whether this hipcc binary honours HIP_CLANG_LAUNCHER (memoised probe); learned only when needed.
+  hipccLauncher: HipccLauncherSupport | undefined;
 }
 
 export type RouteChange = 'direct' | 'hipcc';
