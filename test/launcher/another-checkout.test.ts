@@ -37,6 +37,12 @@ describe('another checkout hits under HIP_CLANG_LAUNCHER_BASEDIR', () => {
     rocmRoot = debianRocmRoot(root);
   });
 
+  it('which-cache says what the base dir becomes for each cache version', () => {
+    const say = (cache: string) => runLauncher(['which-cache'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache }) }).stdout.toString();
+    expect(say('ccache')).toContain('base dir: HIP_CLANG_LAUNCHER_BASEDIR -> CCACHE_BASEDIR (one directory)');
+    expect(say(tools.sccacheHip)).toContain('base dir: HIP_CLANG_LAUNCHER_BASEDIR: sccache 0.10.0 has no SCCACHE_BASEDIRS (0.14+)');
+  });
+
   it('CMake HIP language + ccache: the second checkout is all hits, and the log names the base dir', () => {
     const dir = join(root, 'cmake-ccache');
     const [a, b] = checkouts(dir);
