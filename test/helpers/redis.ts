@@ -48,7 +48,7 @@ export async function startRedis(dir: string): Promise<Redis> {
 // A proxy in front of `targetPort` that delays every chunk by `delayMs` each way.
 export async function startSlowProxy(targetPort: number, delayMs: number): Promise<{ port: number; stop(): void }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(repoRoot, 'test/helpers/slow-tcp-proxy.mjs'), String(port), String(targetPort), String(delayMs)], {
+  const child = spawn(process.execPath, [join(repoRoot, 'scripts/bench/programs/slow-tcp-proxy.mjs'), String(port), String(targetPort), String(delayMs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const stop = () => {

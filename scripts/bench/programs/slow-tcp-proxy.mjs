@@ -1,4 +1,4 @@
-// A TCP proxy on loopback that holds every chunk, each way, for a while: a
+// A TCP proxy on loopback (tests and the bench) that holds every chunk, each way, for a while: a
 // Redis that answers slowly. Run as its own process (the tests block their
 // event loop on builds): node slow-tcp-proxy.mjs <listen port> <target port> <delay ms>
 import { createConnection, createServer } from 'node:net';
