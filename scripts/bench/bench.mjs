@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGroup } from './groups/build.mjs';
+import { ciHits } from './groups/ci-hits.mjs';
 import { hipHit } from './groups/hip-hit.mjs';
 import { memory } from './groups/memory.mjs';
 import { perCall } from './groups/per-call.mjs';
@@ -15,7 +16,7 @@ import { writeReport } from './report.mjs';
 import { runGroup } from './run-group.mjs';
 import { evaluateTargets } from './targets.mjs';
 
-const ALL_GROUPS = [perCall, hipHit, memory, buildGroup];
+const ALL_GROUPS = [perCall, hipHit, memory, buildGroup, ciHits];
 
 const options = parseOptions(process.argv.slice(2), repoRoot);
 if (options.render) {

@@ -59,7 +59,7 @@ export async function startSccache(dir, baseEnv) {
   };
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

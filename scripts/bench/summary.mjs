@@ -35,11 +35,11 @@ export function summarize(groups) {
       const whole = Math.round(x * 100);
       return `${whole >= 0 ? '+' : ''}${whole}%`;
     };
-    const depend = build('cold-depend') ? `, ${pct(build('cold-depend') / build('uncached') - 1)} with CCACHE_DEPEND=1` : '';
+    const depend = build('cold-nodepend') ? ` with the defaults (depend mode), ${pct(build('cold-nodepend') / build('uncached') - 1)} with CCACHE_NODEPEND=1` : '';
     const cpu = (id) => groups.find((g) => g.id === 'build')?.cases.find((c) => c.id === id && c.ok)?.extra?.cpuSeconds;
     const cpuNote =
       cpu('cold') && cpu('uncached')
-        ? ` In CPU time a cold build costs ${pct(cpu('cold') / cpu('uncached') - 1)}${cpu('cold-depend') ? ` (${pct(cpu('cold-depend') / cpu('uncached') - 1)} in depend mode)` : ''}.`
+        ? ` In CPU time a cold build costs ${pct(cpu('cold') / cpu('uncached') - 1)}${cpu('cold-nodepend') ? ` (${pct(cpu('cold-nodepend') / cpu('uncached') - 1)} without depend mode)` : ''}.`
         : '';
     lines.push(
       `The build: ${build('uncached').toFixed(1)} s uncached, ${build('warm').toFixed(2)} s warm (${(build('uncached') / build('warm')).toFixed(0)}x faster); a cold cache costs ${pct(build('cold') / build('uncached') - 1)}${depend}.${cpuNote}`,

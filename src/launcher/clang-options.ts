@@ -82,6 +82,9 @@ export const LANGUAGE_JOINED: readonly string[] = ['--language=', '-x'];
 export const OFFLOAD_ARCH_JOINED: readonly string[] = ['--offload-arch=', '--cuda-gpu-arch='];
 export const CUID_JOINED: readonly string[] = ['-cuid=', '-fuse-cuid='];
 export const DEPFILE_OUTPUT_JOINED: readonly string[] = ['-MF'];
+// Where the device libraries (bitcode linked into every device object) come from.
+export const DEVICE_LIB_PATH_JOINED: readonly string[] = ['--hip-device-lib-path=', '--rocm-device-lib-path='];
+export const ROCM_PATH_JOINED: readonly string[] = ['--rocm-path='];
 
 // Which part of an offloading compile runs. clang spells each two ways.
 export const DEVICE_ONLY_FLAGS: ReadonlySet<string> = new Set(['--offload-device-only', '--cuda-device-only']);

@@ -25,3 +25,16 @@ export const CUID_VAR = 'HIP_CLANG_LAUNCHER_CUID';
 export const BASEDIR_VAR = 'HIP_CLANG_LAUNCHER_BASEDIR';
 // Set by the launcher for a hipcc it runs, so hipcc's clang calls come back through it.
 export const HIP_CLANG_LAUNCHER_VAR = 'HIP_CLANG_LAUNCHER';
+
+// The caches' own settings the launcher may add for HIP (hip-rules/). One the
+// user set in the environment is theirs, and the launcher leaves it alone.
+export const CCACHE_BASEDIR = 'CCACHE_BASEDIR';
+export const SCCACHE_BASEDIRS = 'SCCACHE_BASEDIRS';
+export const CCACHE_COMPILERCHECK = 'CCACHE_COMPILERCHECK';
+export const SCCACHE_CACHE_BUSTER = 'SCCACHE_C_CUSTOM_CACHE_BUSTER';
+export const CCACHE_DEPEND = 'CCACHE_DEPEND';
+export const CCACHE_NODEPEND = 'CCACHE_NODEPEND';
+export const CACHE_SETTING_VARS = [CCACHE_BASEDIR, SCCACHE_BASEDIRS, CCACHE_COMPILERCHECK, SCCACHE_CACHE_BUSTER, CCACHE_DEPEND, CCACHE_NODEPEND] as const;
+// Where clang looks for the device libraries when no flag says (clang's own environment variables).
+export const HIP_DEVICE_LIB_PATH_VAR = 'HIP_DEVICE_LIB_PATH';
+export const ROCM_PATH_VAR = 'ROCM_PATH';

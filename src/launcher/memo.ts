@@ -4,8 +4,12 @@ import { STATE_DIR_VAR } from './env-vars.js';
 
 // Facts that cost a process or a large read (a cache's version, a hipcc's
 // answer to a probe, a digest of device libraries), learned once per file.
-// One small state file per fact, keyed by the file's path, size and mtime:
-// a changed file is a miss, and a file that fails to parse is ignored.
+// One small state file per fact, keyed by the file's path, size, mtime and
+// inode: a changed file is a miss (installers replace a file by a new one
+// renamed into place, so even one given its old mtime back has a new inode),
+// and a file that fails to parse is ignored. Keys for plain data files that
+// may be rewritten in place add the ctime; executables cannot be (ETXTBSY),
+// and their ctime moves with every hard link made to them (cp -al trees).
 // Written to a fresh temporary name and renamed into place, so 32 compiles
 // starting at once each read a whole file or none. The directory is the
 // user's; still, nothing in it is trusted: no symlinks followed, regular
@@ -15,6 +19,10 @@ export interface FileKey {
   path: string;
   size: number;
   mtimeMs: number;
+  ino: number;
+  ctimeMs?: number;
+  // For a directory's key (listingKey): a digest of every entry's key.
+  listing?: string;
 }
 
 interface Stored<T> {
@@ -43,17 +51,20 @@ export function shortHash(text: string): string {
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
-export function keyOf(file: string): FileKey | undefined {
+export function keyOf(file: string, withCtime = false): FileKey | undefined {
   try {
     const st = statSync(file);
-    return st.isFile() ? { path: file, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+    if (!st.isFile()) return undefined;
+    const key: FileKey = { path: file, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+    if (withCtime) key.ctimeMs = st.ctimeMs;
+    return key;
   } catch {
     return undefined;
   }
 }
 
 function sameKey(a: FileKey, b: FileKey): boolean {
-  return a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
+  return a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.ctimeMs === b.ctimeMs && a.listing === b.listing;
 }
 
 function memoFile(host: Host, kind: string, key: FileKey): string | undefined {
@@ -120,10 +131,27 @@ export function writeMemo<T>(host: Host, kind: string, key: FileKey, value: T): 
   }
 }
 
+// One key for a set of files (a directory of device libraries): it changes
+// when any file's key does, and costs a stat per file, never a read.
+export function listingKey(path: string, files: readonly FileKey[]): FileKey {
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const text = sorted.map((f) => `${f.path}\0${f.size}\0${f.mtimeMs}\0${f.ino}\0${f.ctimeMs ?? ''}`).join('\n');
+  return {
+    path,
+    size: sorted.reduce((n, f) => n + f.size, 0),
+    mtimeMs: Math.max(0, ...sorted.map((f) => f.mtimeMs)),
+    ino: 0,
+    listing: `${sorted.length}-${shortHash(text)}`,
+  };
+}
+
 // The memoised value for `file`, computing (and storing) it on a miss.
 export function memoise<T>(host: Host, kind: string, file: string, compute: () => T | undefined): T | undefined {
   const key = keyOf(file);
-  if (!key) return undefined;
+  return key ? memoiseKey(host, kind, key, compute) : undefined;
+}
+
+export function memoiseKey<T>(host: Host, kind: string, key: FileKey, compute: () => T | undefined): T | undefined {
   const known = readMemo<T>(host, kind, key);
   if (known !== undefined) return known;
   const value = compute();

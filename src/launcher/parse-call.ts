@@ -5,6 +5,7 @@ import {
   CUID_JOINED,
   DEPFILE_FLAGS,
   DEPFILE_OUTPUT_JOINED,
+  DEVICE_LIB_PATH_JOINED,
   LANGUAGE_JOINED,
   OUTPUT_JOINED,
   DEVICE_ONLY_FLAGS,
@@ -19,6 +20,7 @@ import {
   PROBE_PREFIXES,
   RDC_OFF,
   RDC_ON,
+  ROCM_PATH_JOINED,
   SAVE_TEMPS_PREFIX,
   SEPARATE_VALUE_FLAGS,
   STOP_FLAGS,
@@ -61,6 +63,9 @@ export interface ParsedCall {
   depfileOutput: string | undefined;
   saveTemps: boolean;
   emitLlvm: boolean;
+  // --hip-device-lib-path / --rocm-device-lib-path values, and the last --rocm-path.
+  deviceLibPaths: string[];
+  rocmPath: string | undefined;
   // `@file` arguments, kept unexpanded: what they hold is not seen.
   responseFiles: string[];
 }
@@ -107,6 +112,8 @@ export function parseCall(compiler: string, args: readonly string[]): ParsedCall
     depfileOutput: undefined,
     saveTemps: false,
     emitLlvm: false,
+    deviceLibPaths: [],
+    rocmPath: undefined,
     responseFiles: [],
   };
   let language: string | undefined;
@@ -179,6 +186,12 @@ export function parseCall(compiler: string, args: readonly string[]): ParsedCall
         case '-cuid':
           call.explicitCuid = value;
           break;
+        case '--hip-device-lib-path':
+          call.deviceLibPaths.push(value);
+          break;
+        case '--rocm-path':
+          call.rocmPath = value;
+          break;
       }
       continue;
     }
@@ -195,6 +208,10 @@ export function parseCall(compiler: string, args: readonly string[]): ParsedCall
       call.explicitCuid = arg;
     } else if ((v = joinedValue(arg, DEPFILE_OUTPUT_JOINED)) !== undefined) {
       call.depfileOutput = v;
+    } else if ((v = joinedValue(arg, DEVICE_LIB_PATH_JOINED)) !== undefined) {
+      call.deviceLibPaths.push(v);
+    } else if ((v = joinedValue(arg, ROCM_PATH_JOINED)) !== undefined) {
+      call.rocmPath = v;
     }
   }
 

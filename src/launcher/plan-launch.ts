@@ -2,7 +2,7 @@ import { HclError } from '../errors.js';
 import { pathModuleFor, type Host } from '../host.js';
 import { hasPathSeparator, programNameOf } from '../invocation.js';
 import { learnCacheFacts, type CacheFacts } from './cache-facts.js';
-import { BYPASS_VAR, HIP_CLANG_LAUNCHER_VAR, SCCACHE_IGNORE_SERVER_IO_ERROR } from './env-vars.js';
+import { BYPASS_VAR, CACHE_SETTING_VARS, HIP_CLANG_LAUNCHER_VAR, SCCACHE_IGNORE_SERVER_IO_ERROR } from './env-vars.js';
 import { chooseCache, type CacheChoice, type CachePurpose } from './find-cache.js';
 import { findProgram, isSelf } from './find-program.js';
 import { applyRules, type RulesOutcome } from './hip-rules/index.js';
@@ -12,6 +12,7 @@ import { driverOf, parseCall, type ParsedCall } from './parse-call.js';
 import { realCompilerBehindShim } from '../shim/real-compiler.js';
 import { assertNotLooping, childEnv, underOuterCache } from './recursion.js';
 import { readSettings } from './settings.js';
+import { toolchainIdentity } from './toolchain-digest.js';
 
 // Builds the forwarded call: which program to run with which argv and
 // environment, plus what to run instead if the cache cannot be started.
@@ -140,8 +141,10 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   const settings = readSettings(host);
   const purpose: CachePurpose = call.offload ? 'hip' : 'other';
   const cache = call.driver === 'hipcc' ? undefined : choose(host, false, purpose);
+  // The version matters to HIP rules and to the base dir (sccache 0.14+); a C/C++ call otherwise skips even the memo read.
+  const needsVersion = call.offload || settings.baseDirs.length > 0;
   const facts: CacheFacts | undefined =
-    cache?.file && cache.kind ? (call.offload ? learnCacheFacts(cache.file, cache.kind, host) : { kind: cache.kind, version: undefined, cachesHip: undefined }) : undefined;
+    cache?.file && cache.kind ? (needsVersion ? learnCacheFacts(cache.file, cache.kind, host) : { kind: cache.kind, version: undefined, cachesHip: undefined }) : undefined;
   const self = hipcc ? selfCommand(host) : '';
   const hipClangLauncherSet = Boolean(host.env[HIP_CLANG_LAUNCHER_VAR]);
   const world: World = {
@@ -149,6 +152,8 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
     cwd: host.cwd,
     cache: cache?.file && facts ? { file: cache.file, facts, explicit: cache.setting.toLowerCase() !== 'auto' } : undefined,
     settings,
+    userCacheVars: new Set(CACHE_SETTING_VARS.filter((name) => host.env[name] !== undefined && host.env[name] !== '')),
+    toolchain: cache?.file && (cache.kind === 'ccache' || cache.kind === 'sccache') ? toolchainIdentity(call, compilerFile, host) : undefined,
     selfCommand: self,
     hipClangLauncherSet,
     hipccLauncher: hipcc && !hipClangLauncherSet ? learnHipccLauncherSupport(hipcc, self, host) : undefined,

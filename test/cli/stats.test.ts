@@ -111,7 +111,7 @@ describe('stats on a hostile or missing log', () => {
   const stats = (log: string) => runLauncher(['stats', '--log', log], { env, timeout: 20_000 });
   const oneLine = (text: string) => text.trimEnd().split('\n').length === 1;
 
-  it('refuses a symlink, a directory and a FIFO (without blocking) in one line, exit 13', () => {
+  it('refuses a symlink, a directory and a FIFO (without blocking) in one line, exit 14', () => {
     const real = join(dir, 'real.jsonl');
     writeFileSync(real, '');
     symlinkSync(real, join(dir, 'link.jsonl'));
@@ -123,7 +123,7 @@ describe('stats on a hostile or missing log', () => {
       [join(dir, 'missing.jsonl'), 'does not exist'],
     ] as const) {
       const r = stats(file);
-      expect(r.status, file).toBe(13);
+      expect(r.status, file).toBe(14);
       expect(r.stderr).toContain(`hip-clang-launcher: error: call log ${file} ${why}`);
       expect(oneLine(r.stderr)).toBe(true);
     }

@@ -16,6 +16,8 @@ function world(cache: string | undefined, over: Partial<World> = {}): World {
     selfCommand: '/opt/hcl/hip-clang-launcher',
     hipClangLauncherSet: false,
     hipccLauncher: undefined,
+    userCacheVars: new Set(),
+    toolchain: undefined,
     ...over,
   };
 }
@@ -23,7 +25,7 @@ const hip = (...extra: string[]) => parseCall('/usr/bin/clang++', ['--offload-ar
 
 describe('HIP rules', () => {
   it('lists every rule once, in order', () => {
-    expect(HIP_RULES.map((r) => r.name)).toEqual(['hipcc-not-cached', 'hip-capable-cache', 'mishandled-shape', 'cuid']);
+    expect(HIP_RULES.map((r) => r.name)).toEqual(['hipcc-not-cached', 'hip-capable-cache', 'mishandled-shape', 'cuid', 'base-dir', 'toolchain-identity', 'depend-mode']);
   });
 
   it('adds a -cuid from the command line, output included, only for a HIP compile going to a cache', () => {
@@ -98,5 +100,48 @@ describe('HIP rules', () => {
     }
     expect(applyRules(call, world('ccache 4.14.2', { hipccLauncher: 'ignores' })).decisions[0]!.reason).toMatch(/ignores HIP_CLANG_LAUNCHER: .*install the shim/);
     expect(applyRules(call, world('ccache 4.14.2', { hipccLauncher: 'mangles' })).decisions[0]!.reason).toContain('mangled');
+  });
+
+  it('maps the base dir to each cache\'s own setting, where the version has one, and lets the user\'s value win', () => {
+    const base = { settings: { cuid: true, baseDirs: ['/w', '/src'] } };
+    const cpp = parseCall('clang++', ['-c', '/w/a/x.cpp', '-o', 'x.o']);
+    expect(applyRules(cpp, world('ccache 4.7.5', base)).env).toEqual({ CCACHE_BASEDIR: '/w' });
+    expect(applyRules(cpp, world('ccache 4.7.5', base)).decisions[0]!.reason).toContain('/src not mapped');
+    expect(applyRules(cpp, world('sccache 0.17.0', base)).env).toEqual({ SCCACHE_BASEDIRS: '/w:/src' });
+    expect(applyRules(cpp, world('sccache 0.14.0', { ...base, platform: 'win32' })).env).toEqual({ SCCACHE_BASEDIRS: '/w;/src' });
+    const old = applyRules(cpp, world('sccache 0.10.0', base));
+    expect(old.env).toEqual({});
+    expect(old.decisions[0]!.reason).toMatch(/sccache 0\.10\.0 has no SCCACHE_BASEDIRS \(0\.14\+\)/);
+    const mine = applyRules(cpp, world('ccache 4.7.5', { ...base, userCacheVars: new Set(['CCACHE_BASEDIR']) }));
+    expect(mine.env).toEqual({});
+    expect(mine.decisions[0]!.reason).toContain("user's value wins");
+    expect(applyRules(cpp, world('sccache 0.17.0', { ...base, userCacheVars: new Set(['SCCACHE_BASEDIRS']) })).env).toEqual({});
+    expect(applyRules(cpp, world('ccache 4.7.5')).env).toEqual({});
+    expect(applyRules(cpp, world(undefined, base)).env).toEqual({});
+  });
+
+  it('keys the toolchain by its digest through each cache\'s own mechanism, unless the user set it', () => {
+    const toolchain = { digest: 'c0ffee-bc', compilerFiles: ['/r/bin/clang'], deviceLibDirs: ['/r/amdgcn/bitcode'] };
+    expect(applyRules(hip('-o', 'k.o'), world('ccache 4.7.5', { toolchain })).env).toEqual({ CCACHE_COMPILERCHECK: 'string:c0ffee-bc' });
+    expect(applyRules(hip('-o', 'k.o'), world('sccache 0.10.0', { toolchain })).env).toEqual({ SCCACHE_C_CUSTOM_CACHE_BUSTER: 'c0ffee-bc' });
+    expect(applyRules(hip('-o', 'k.o'), world('ccache 4.7.5', { toolchain, userCacheVars: new Set(['CCACHE_COMPILERCHECK']) })).env).toEqual({});
+    expect(applyRules(hip('-o', 'k.o'), world('sccache 0.10.0', { toolchain, userCacheVars: new Set(['SCCACHE_C_CUSTOM_CACHE_BUSTER']) })).env).toEqual({});
+    expect(applyRules(hip('-o', 'k.o'), world('ccache 4.7.5')).env).toEqual({});
+    // A route change drops what was meant for the cache.
+    expect(applyRules(hip('--offload-compress', '-o', 'k.o'), world('ccache 4.7.5', { toolchain })).env).toEqual({});
+  });
+
+  it('puts ccache in depend mode for HIP compiles that write a depfile, unless the user chose', () => {
+    expect(applyRules(hip('-MD', '-MF', 'k.d', '-o', 'k.o'), world('ccache 4.7.5')).env).toEqual({ CCACHE_DEPEND: '1' });
+    expect(applyRules(hip('-MMD', '-o', 'k.o'), world('ccache 4.7.5')).env).toEqual({ CCACHE_DEPEND: '1' });
+    expect(applyRules(hip('-o', 'k.o'), world('ccache 4.7.5')).env).toEqual({});
+    expect(applyRules(hip('-MD', '--offload-device-only', '-o', 'k.o'), world('ccache 4.7.5')).env).toEqual({});
+    expect(applyRules(hip('-MD', '-o', 'k.o'), world('sccache 0.10.0')).env).toEqual({});
+    expect(applyRules(parseCall('clang++', ['-MD', '-c', 'x.cpp', '-o', 'x.o']), world('ccache 4.7.5')).env).toEqual({});
+    for (const name of ['CCACHE_DEPEND', 'CCACHE_NODEPEND']) {
+      const out = applyRules(hip('-MD', '-o', 'k.o'), world('ccache 4.7.5', { userCacheVars: new Set([name]) }));
+      expect(out.env).toEqual({});
+      expect(out.decisions.at(-1)!.reason).toContain(`${name} is set`);
+    }
   });
 });

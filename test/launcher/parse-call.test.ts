@@ -71,4 +71,11 @@ describe('parseCall', () => {
     for (const name of ['/opt/rocm/bin/hipcc', 'hipcc.bin', 'C:\\rocm\\bin\\hipcc.exe', 'hipcc.pl']) expect(parseCall(name, []).driver).toBe('hipcc');
     expect(parseCall('/usr/bin/clang++-15', []).driver).toBe('clang');
   });
+
+  it('reads where the device libraries come from, in each spelling', () => {
+    const call = parseCall('clang++', ['--hip-device-lib-path=/a', '--rocm-device-lib-path=/b', '--rocm-path=/r1', '--rocm-path', '/r2', '-x', 'hip', '-c', 'k.hip']);
+    expect(call.deviceLibPaths).toEqual(['/a', '/b']);
+    expect(call.rocmPath).toBe('/r2');
+    expect(call.inputs).toEqual([{ file: 'k.hip', language: 'hip' }]);
+  });
 });

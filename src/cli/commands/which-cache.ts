@@ -1,7 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { createHost } from '../../host.js';
 import { learnCacheFacts, type CacheFacts } from '../../launcher/cache-facts.js';
-import { CACHE_VAR } from '../../launcher/env-vars.js';
+import { BASEDIR_VAR, CACHE_VAR, CCACHE_BASEDIR, SCCACHE_BASEDIRS } from '../../launcher/env-vars.js';
+import { SCCACHE_BASEDIRS_SINCE } from '../../launcher/hip-rules/base-dir.js';
+import { compareVersions } from '../../launcher/cache-facts.js';
 import { chooseCache, type CacheChoice, type CachePurpose } from '../../launcher/find-cache.js';
 import { findProgram } from '../../launcher/find-program.js';
 import { learnHipccLauncherSupport, type HipccLauncherSupport } from '../../launcher/hipcc-launcher-support.js';
@@ -16,6 +18,18 @@ export interface PurposeChoice extends CacheChoice {
   facts: CacheFacts | undefined;
   // A one-line caveat, where the choice will not cache this kind of compile.
   warning: string | undefined;
+  // Which of the cache's own settings HIP_CLANG_LAUNCHER_BASEDIR becomes, or why none.
+  baseDir: string;
+}
+
+// What HIP_CLANG_LAUNCHER_BASEDIR maps to for this cache version.
+export function baseDirSupport(facts: CacheFacts | undefined): string {
+  if (facts?.kind === 'ccache') return `${BASEDIR_VAR} -> ${CCACHE_BASEDIR} (one directory)`;
+  if (facts?.kind !== 'sccache') return `${BASEDIR_VAR}: no cache setting to map it to`;
+  if (facts.version && compareVersions(facts.version, SCCACHE_BASEDIRS_SINCE) < 0) {
+    return `${BASEDIR_VAR}: sccache ${facts.version.join('.')} has no ${SCCACHE_BASEDIRS} (0.14+); absolute paths in its key (-g, __FILE__, direct mode) miss in another checkout`;
+  }
+  return `${BASEDIR_VAR} -> ${SCCACHE_BASEDIRS}`;
 }
 
 // The cache each kind of compile would use: HIP may differ from C/C++ (auto
@@ -29,7 +43,7 @@ export function chooseForEach(): Record<'c/c++' | 'hip', PurposeChoice> {
       purpose === 'hip' && facts?.cachesHip === false
         ? `${facts.kind} ${facts.version?.join('.')} cannot cache HIP: HIP compiles pass through it uncached (sccache 0.8+ or ccache can)`
         : undefined;
-    return { ...choice, facts, warning };
+    return { ...choice, facts, warning, baseDir: baseDirSupport(facts) };
   };
   return { 'c/c++': one('other'), hip: one('hip') };
 }
@@ -94,6 +108,7 @@ export const whichCacheCommand: CommandModule<object, Args> = {
       console.log(`${label}:${' '.repeat(6 - label.length)} ${choice.file ?? 'none (compiles run directly)'}${describeFacts(choice.facts)}`);
       console.log(`  reason: ${choice.reason}`);
       if (choice.warning) console.log(`  warning: ${choice.warning}`);
+      if (choice.file) console.log(`  base dir: ${choice.baseDir}`);
       for (const c of choice.considered) {
         console.log(`  considered ${c.file}${c.skipped ? ` (skipped: ${c.skipped})` : ''}`);
       }

@@ -1,15 +1,18 @@
 import type { ParsedCall } from '../parse-call.js';
+import { baseDir } from './base-dir.js';
 import { cuid } from './cuid.js';
+import { dependMode } from './depend-mode.js';
 import { hipCapableCache } from './hip-capable-cache.js';
 import { hipccRoute } from './hipcc-route.js';
 import { mishandledShapes } from './mishandled-shapes.js';
+import { toolchainIdentity } from './toolchain-identity.js';
 import type { Decision, Rule, RouteChange, World } from './rule.js';
 
 // Every HIP rule the launcher has, in the order they apply (ccache's option
 // table is the model: reading this list tells what the launcher does to a
 // call). The first rule that changes the route ends the list: a call that
 // will not reach the cache needs nothing else.
-export const HIP_RULES: readonly Rule[] = [hipccRoute, hipCapableCache, mishandledShapes, cuid];
+export const HIP_RULES: readonly Rule[] = [hipccRoute, hipCapableCache, mishandledShapes, cuid, baseDir, toolchainIdentity, dependMode];
 
 export interface RulesOutcome {
   decisions: Decision[];

@@ -1,6 +1,7 @@
 import type { CacheFacts } from '../cache-facts.js';
 import type { HipccLauncherSupport } from '../hipcc-launcher-support.js';
 import type { ParsedCall } from '../parse-call.js';
+import type { ToolchainIdentity } from '../toolchain-digest.js';
 
 // The shape every HIP rule has: a pure function of the parsed call and what
 // is known of the world, returning nothing or one decision with its reason.
@@ -15,6 +16,10 @@ export interface World {
     cuid: boolean;
     baseDirs: string[];
   };
+  // The cache settings (env-vars.ts CACHE_SETTING_VARS) the user set in the environment: theirs win.
+  userCacheVars: ReadonlySet<string>;
+  // The compiler's (and for HIP the device libraries') digest, when it could be read.
+  toolchain: ToolchainIdentity | undefined;
   // For the hipcc route: how hipcc can reach this launcher, and whether the user already set the variable.
   selfCommand: string;
   hipClangLauncherSet: boolean;

@@ -1,0 +1,19 @@
+import { CCACHE_DEPEND, CCACHE_NODEPEND } from '../env-vars.js';
+import type { Rule } from './rule.js';
+
+// On a miss ccache runs the preprocessor before compiling; for HIP that is a
+// host and a device pass over the HIP headers, +25-30% on a cold build. A
+// compile that writes a depfile (-MD/-MMD, as CMake and Ninja ask) already
+// names its headers, and ccache's depend mode keys on that instead. Not for
+// device-only compiles: clang writes no depfile for them.
+export const dependMode: Rule = {
+  name: 'depend-mode',
+  summary: 'HIP compiles with -MD/-MMD use ccache\'s depend mode (no extra preprocessor pass on a miss)',
+  decide(call, world) {
+    if (!call.offload || !call.depfile || call.offloadMode === 'device-only' || world.cache?.facts.kind !== 'ccache') return undefined;
+    if (world.userCacheVars.has(CCACHE_DEPEND) || world.userCacheVars.has(CCACHE_NODEPEND)) {
+      return { rule: this.name, reason: `${world.userCacheVars.has(CCACHE_DEPEND) ? CCACHE_DEPEND : CCACHE_NODEPEND} is set: the user's choice wins` };
+    }
+    return { rule: this.name, env: { [CCACHE_DEPEND]: '1' }, reason: `${CCACHE_DEPEND}=1 (the compile writes a depfile)` };
+  },
+};
