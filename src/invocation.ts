@@ -27,6 +27,7 @@ export const SUBCOMMANDS: readonly string[] = [
   'install',
   'uninstall',
   'status',
+  'doctor',
 ];
 
 const HELP_OR_VERSION: readonly string[] = ['-h', '--help', '-V', '--version'];
