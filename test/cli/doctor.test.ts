@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { labRoot, requireLab, runInLab } from '../helpers/lab.js';
 import { cleanEnv, run } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { built, hipEnv, tools } from '../helpers/tools.js';
+import { built, hipEnv, repoRoot, tools } from '../helpers/tools.js';
 import { buildHipcc } from '../patch/hipcc-builds.js';
 import { HIPCC_NAMES, LLVM15, hcl, makeTree, type Tree } from '../shim/trees.js';
 
@@ -259,6 +260,47 @@ describe('hip-clang-launcher doctor', () => {
       const repair = hcl(['install', tree.root]);
       expect(repair.status, repair.stderr).toBe(0);
       expect(the(doctor([tree.root], env), 'shim').status).toBe('ok');
+    });
+  });
+
+  describe('in the sid lab (hipcc 7.0.2, clang-21, ccache 4.14, sccache 0.17)', () => {
+    // The lab's llvm bin dir, hard-linked on the host (same file system) and
+    // bound over the original inside, so the shim goes into a copy, never the lab.
+    let work: string;
+    let copy: string;
+    const bin = '/usr/lib/llvm-21/bin';
+    const inLab = (argv: string[], env: Record<string, string>) =>
+      runInLab(argv, { binds: [{ host: join(repoRoot, 'dist/linux-x64'), readOnly: true }, work, { host: copy, inside: bin }], cwd: work, env });
+    const labDoctor = (env: Record<string, string>): DoctorRun => {
+      const r = inLab([built.linux, 'doctor', '--json'], env);
+      const text = r.stdout.toString();
+      return { status: r.status, findings: text ? (JSON.parse(text) as { findings: Finding[] }).findings : [], stderr: r.stderr };
+    };
+    beforeAll(() => {
+      requireLab();
+      work = join(dir, 'lab');
+      fs.mkdirSync(work);
+      copy = join(dir, 'lab-llvm-bin');
+      execFileSync('cp', ['-al', join(labRoot, bin), copy]);
+    });
+
+    it("Debian's hipcc without the shim: fail naming clang-21's dir; `install` there passes; ccache 4.14 caches --offload-compress", async () => {
+      const env = { HIP_CLANG_LAUNCHER_CACHE: 'ccache', CCACHE_DIR: join(work, 'ccache'), SCCACHE_SERVER_PORT: String(await freePort()) };
+      const broken = labDoctor(env);
+      expect(broken.status, broken.stderr).toBe(1);
+      const f = the(broken, 'hipcc');
+      expect(f.status).toBe('fail');
+      expect(f.found).toBe(`hipcc /usr/bin/hipcc ignores HIP_CLANG_LAUNCHER (route: shim), and its clang dir ${bin} has no shim: its compiles are not cached`);
+      expect(f.fix).toMatch(new RegExp(`^hip-clang-launcher install ${bin.replace(/[+.]/g, '\\$&')} `));
+      // Unlike Debian 12's ccache 4.7.5, 4.14 keys --offload-compress right: no rule routes it around the cache.
+      expect(the(broken, 'rules', /--offload-compress/).found).toMatch(/: to \/usr\/bin\/ccache, adding -cuid=[0-9a-f]{16}; rules: cuid$/);
+
+      const install = inLab([built.linux, 'install', bin], env);
+      expect(install.status, install.stderr).toBe(0);
+      const fixed = labDoctor(env);
+      expect(fixed.status, JSON.stringify(fixed.findings, null, 1)).toBe(0);
+      expect(the(fixed, 'hipcc').found).toBe(`hipcc /usr/bin/hipcc ignores HIP_CLANG_LAUNCHER (route: shim); its clang in ${bin} is the shim, so its compiles are cached through it`);
+      expect(fixed.findings.filter((x) => x.status !== 'ok')).toEqual([]);
     });
   });
 

@@ -27,7 +27,7 @@ export async function runDoctor(given: readonly string[]): Promise<Finding[]> {
     findings.push(finding('hipcc', 'warn', 'no hipcc on PATH and none given: no hipcc route to check (CMake\'s HIP language and clang need none)', 'hip-clang-launcher doctor <the hipcc your build runs, or its ROCm root>'));
   }
   for (const hipcc of targets.hipccs) {
-    const check = checkHipcc(hipcc, host, launcher, platform.status === 'fail');
+    const check = await checkHipcc(hipcc, host, launcher, platform.status === 'fail');
     findings.push(check.finding);
     if (check.shimTree) trees.push(check.shimTree);
   }

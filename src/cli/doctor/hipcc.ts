@@ -7,6 +7,7 @@ import { HIP_CLANG_LAUNCHER_VAR } from '../../launcher/env-vars.js';
 import { cacheKindOf } from '../../launcher/find-cache.js';
 import { probeHipcc } from '../../patch/probe-hipcc.js';
 import { readManifest } from '../../shim/manifest.js';
+import { tryProgram } from '../try-program.js';
 import { findOnPath } from './environment.js';
 import { finding, type Finding } from './finding.js';
 import { readShimStatus } from './shim.js';
@@ -101,9 +102,13 @@ function launcherVariableFinding(hipcc: string, compiler: string, host: Host, la
   return finding('hipcc', 'warn', `${honours}, but ${HIP_CLANG_LAUNCHER_VAR}=${value} is another program: doctor cannot tell what it does`, set);
 }
 
-// The llvm bin dir a hipcc runs clang from, where it can be told without running it.
-function clangDirOf(hipcc: string, host: Host): string | undefined {
+// The llvm bin dir a hipcc runs clang from: HIP_CLANG_PATH, else what its
+// clang says (`hipcc --version` prints clang's InstalledDir), else its ROCm root's.
+async function clangDirOf(hipcc: string, host: Host): Promise<string | undefined> {
   if (host.env.HIP_CLANG_PATH) return host.env.HIP_CLANG_PATH;
+  const version = await tryProgram(hipcc, ['--version'], { timeoutMs: 120_000, env: host.env, cwd: host.cwd });
+  const installed = /^InstalledDir: (.+)$/m.exec(version.stdout)?.[1]?.trim();
+  if (installed) return installed;
   const root = dirname(dirname(hipcc));
   return ['llvm/bin', 'lib/llvm/bin'].map((p) => join(root, p)).find((d) => existsSync(d));
 }
@@ -114,7 +119,7 @@ export interface HipccCheck {
   shimTree: string | undefined;
 }
 
-export function checkHipcc(hipcc: string, host: Host, launcher: string, nvidiaTrap: boolean): HipccCheck {
+export async function checkHipcc(hipcc: string, host: Host, launcher: string, nvidiaTrap: boolean): Promise<HipccCheck> {
   let verdict: HipccVerdict;
   try {
     verdict = hipccVerdict(hipcc, host.env);
@@ -136,10 +141,10 @@ export function checkHipcc(hipcc: string, host: Host, launcher: string, nvidiaTr
     };
   }
   const ignores = `hipcc ${hipcc} ignores ${HIP_CLANG_LAUNCHER_VAR} (route: shim)${nvidiaTrap ? ' (or it picked NVIDIA: see hip-platform)' : ''}`;
-  const bin = verdict.shimBin ?? clangDirOf(hipcc, host);
+  const bin = verdict.shimBin ?? (await clangDirOf(hipcc, host));
   const fix = (dir: string) => `hip-clang-launcher install ${dir} (with --names for every clang name this hipcc runs), or patch its source (hip-clang-launcher patch <dir>) and rebuild it`;
   if (!bin) {
-    return { finding: finding('hipcc', 'fail', `${ignores}, and where it runs clang from is unknown (HIP_CLANG_PATH is unset)`, `export HIP_CLANG_PATH=<its clang dir>, then ${fix('<that dir>')}`), shimTree: undefined };
+    return { finding: finding('hipcc', 'fail', `${ignores}, and where it runs clang from is unknown (HIP_CLANG_PATH is unset and hipcc --version names no InstalledDir)`, `export HIP_CLANG_PATH=<its clang dir>, then ${fix('<that dir>')}`), shimTree: undefined };
   }
   const { status } = readShimStatus(bin, host.cwd);
   if (status?.installed) {
