@@ -29,8 +29,9 @@ interface DoctorRun {
   stderr: string;
 }
 
-let dir: string;
-let emptyBin: string;
+// Made at collection time: makeTempDir's clean-up hook must be registered at the file's top level.
+const dir = makeTempDir('hcl-doctor-');
+const emptyBin = join(dir, 'empty-bin');
 
 function doctor(args: string[], env: Record<string, string | undefined>, cwd?: string): DoctorRun {
   const r = run(built.linux, ['doctor', ...args, '--json'], { env: cleanEnv({ NODE_OPTIONS: undefined, HIP_PLATFORM: 'amd', PATH: emptyBin, ...env }), cwd });
@@ -75,8 +76,6 @@ function binWith(name: string, files: Record<string, string>): string {
 }
 
 beforeAll(() => {
-  dir = makeTempDir('hcl-doctor-');
-  emptyBin = join(dir, 'empty-bin');
   fs.mkdirSync(emptyBin);
 });
 

@@ -47,7 +47,7 @@ export function checkCacheChoice(): ChosenCaches {
     const explicitFix = hip.setting.toLowerCase() === 'sccache'
       ? `put sccache 0.8+ first on PATH, or set ${CACHE_VAR}=ccache (or auto)`
       : `set ${CACHE_VAR} to sccache 0.8+ or ccache, or to auto`;
-    findings.push(finding('cache', 'fail', `HIP compiles: ${describe(hip)}, chosen by ${CACHE_VAR}=${hip.setting}: ${hip.warning}`, explicitFix));
+    findings.push(finding('cache', 'fail', `HIP compiles: ${describe(hip)}, chosen by ${CACHE_VAR}=${hip.setting}: HIP compiles pass through it uncached`, explicitFix));
   } else if (hip.facts?.version === undefined) {
     findings.push(finding('cache', 'warn', `HIP compiles: ${describe(hip)}: its version could not be learned (\`${hip.file} --version\` printed none)`, `check that ${hip.file} runs`));
   } else {
