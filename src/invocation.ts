@@ -29,6 +29,7 @@ export const SUBCOMMANDS: readonly string[] = [
   'uninstall',
   'status',
   'stats',
+  'doctor',
 ];
 
 const HELP_OR_VERSION: readonly string[] = ['-h', '--help', '-V', '--version'];

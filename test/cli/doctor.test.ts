@@ -1,0 +1,314 @@
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labRoot, requireLab, runInLab } from '../helpers/lab.js';
+import { cleanEnv, run } from '../helpers/run-built.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { built, hipEnv, repoRoot, tools } from '../helpers/tools.js';
+import { buildHipcc } from '../patch/hipcc-builds.js';
+import { HIPCC_NAMES, LLVM15, hcl, makeTree, type Tree } from '../shim/trees.js';
+
+// `doctor` on the built executable, against real broken setups: each test
+// breaks one thing, checks the finding fails (or warns) with its fix, applies
+// that fix, and checks the finding passes. Every setup is private (its own
+// cache dirs, sccache port, state dir); no run probes a hipcc unless the test
+// is about one (PATH holds only the test's own directories).
+
+interface Finding {
+  check: string;
+  status: 'ok' | 'warn' | 'fail';
+  found: string;
+  fix: string | null;
+}
+
+interface DoctorRun {
+  status: number | null;
+  findings: Finding[];
+  stderr: string;
+}
+
+// Made at collection time: makeTempDir's clean-up hook must be registered at the file's top level.
+const dir = makeTempDir('hcl-doctor-');
+const emptyBin = join(dir, 'empty-bin');
+
+function doctor(args: string[], env: Record<string, string | undefined>, cwd?: string): DoctorRun {
+  const r = run(built.linux, ['doctor', ...args, '--json'], { env: cleanEnv({ NODE_OPTIONS: undefined, HIP_PLATFORM: 'amd', PATH: emptyBin, ...env }), cwd });
+  const text = r.stdout.toString();
+  return { status: r.status, findings: text ? (JSON.parse(text) as { findings: Finding[] }).findings : [], stderr: r.stderr };
+}
+
+// The one finding of `check` (whose text matches `about`, where several share a check).
+function the(r: DoctorRun, check: string, about?: RegExp): Finding {
+  const found = r.findings.filter((f) => f.check === check && (!about || about.test(f.found)));
+  expect(found, `${check} ${about ?? ''} in ${JSON.stringify(r.findings, null, 1)}`).toHaveLength(1);
+  return found[0]!;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// Private storage and server for both caches, so no test meets another's or the user's.
+async function privateCaches(name: string): Promise<Record<string, string>> {
+  return {
+    CCACHE_DIR: join(dir, name, 'ccache'),
+    SCCACHE_DIR: join(dir, name, 'sccache'),
+    SCCACHE_SERVER_PORT: String(await freePort()),
+    SCCACHE_IDLE_TIMEOUT: '60',
+    HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'),
+  };
+}
+
+function binWith(name: string, files: Record<string, string>): string {
+  const bin = join(dir, name);
+  fs.mkdirSync(bin, { recursive: true });
+  for (const [file, target] of Object.entries(files)) fs.symlinkSync(target, join(bin, file));
+  return bin;
+}
+
+beforeAll(() => {
+  fs.mkdirSync(emptyBin);
+});
+
+describe('hip-clang-launcher doctor', () => {
+  it('a healthy setup (patched hipcc 7.0.2 with HIP_CLANG_LAUNCHER set): every line ok, exit 0; plain text one line per finding', async () => {
+    const hipcc = buildHipcc('patched');
+    const env: Record<string, string> = { ...hipEnv(), ...(await privateCaches('healthy')), HIP_CLANG_LAUNCHER: built.linux };
+    const r = doctor([hipcc], env);
+    expect(r.status, JSON.stringify(r.findings, null, 1)).toBe(0);
+    expect(r.findings.filter((f) => f.status !== 'ok')).toEqual([]);
+    expect(the(r, 'hipcc').found).toContain(`honours HIP_CLANG_LAUNCHER (route: launcher; it runs ${LLVM15}/bin/clang++)`);
+    expect(the(r, 'cache', /^HIP/).found).toMatch(/^HIP compiles: \/usr\/bin\/ccache \(ccache [\d.]+, caches HIP\)/);
+    expect(the(r, 'cache-start', /^ccache/).found).toContain(`its cache_dir ${env.CCACHE_DIR} is writable`);
+    expect(the(r, 'cache-start', /^sccache/).found).toContain(`its server starts on port ${env.SCCACHE_SERVER_PORT}, storage Local disk: "${env.SCCACHE_DIR}"`);
+    expect(the(r, 'rules', /-fgpu-rdc/).found).toMatch(/: to \/usr\/bin\/ccache, adding -cuid=[0-9a-f]{16}; rules: cuid$/);
+    expect(the(r, 'rules', /--offload-compress/).found).toContain('compiled directly, uncached but correct');
+
+    const text = run(built.linux, ['doctor', hipcc], { env: cleanEnv({ ...env, PATH: emptyBin }) });
+    expect(text.status).toBe(0);
+    const lines = text.stdout.toString().trimEnd().split('\n');
+    expect(lines).toHaveLength(r.findings.length);
+    for (const line of lines) expect(line).toMatch(/^ok {4}[a-z-]+ +\S/);
+  });
+
+  it('hipcc honours HIP_CLANG_LAUNCHER but the variable is unset, or hipcc cannot find its clang: fail, and each fix passes', async () => {
+    const hipcc = buildHipcc('patched');
+    const caches = await privateCaches('hipcc7');
+    const unset = doctor([hipcc], { ...hipEnv(), ...caches });
+    expect(unset.status).toBe(1);
+    const f = the(unset, 'hipcc');
+    expect(f.status).toBe('fail');
+    expect(f.found).toContain('but HIP_CLANG_LAUNCHER is unset: its clang calls are not cached');
+    expect(f.fix).toBe(`export HIP_CLANG_LAUNCHER=${built.linux}`);
+
+    const noClang = doctor([hipcc], { ...hipEnv(), HIP_CLANG_PATH: undefined, HIP_CLANG_LAUNCHER: built.linux, ...caches });
+    expect(the(noClang, 'hipcc')).toMatchObject({ status: 'fail', fix: 'export HIP_CLANG_PATH=<the directory holding clang++>' });
+    expect(the(noClang, 'hipcc').found).toMatch(/cannot find its clang here: it ran \/\S+\/clang\+\+, which does not exist$/);
+
+    const fixed = doctor([hipcc], { ...hipEnv(), HIP_CLANG_LAUNCHER: built.linux, ...caches });
+    expect(the(fixed, 'hipcc').status).toBe('ok');
+  });
+
+  it('Debian 12\'s sccache 0.4 chosen for HIP: fail; the HIP sccache first on PATH passes', async () => {
+    const caches = await privateCaches('sccache04');
+    const debian = binWith('debian-sccache', { sccache: tools.sccacheDebian });
+    const broken = doctor([], { ...caches, PATH: debian, HIP_CLANG_LAUNCHER_CACHE: 'sccache' });
+    expect(broken.status).toBe(1);
+    const f = the(broken, 'cache', /^HIP/);
+    expect(f.status).toBe('fail');
+    expect(f.found).toContain(`${debian}/sccache (sccache 0.4.0, cannot cache HIP)`);
+    expect(f.fix).toBe('put sccache 0.8+ first on PATH, or set HIP_CLANG_LAUNCHER_CACHE=ccache (or auto)');
+    expect(the(broken, 'rules', /-fgpu-rdc/).status).toBe('fail');
+
+    const hipSccache = join(tools.sccacheHip, '..');
+    const fixed = doctor([], { ...caches, PATH: `${hipSccache}:${debian}`, HIP_CLANG_LAUNCHER_CACHE: 'sccache' });
+    expect(the(fixed, 'cache', /^HIP/)).toMatchObject({ status: 'ok' });
+    expect(the(fixed, 'cache', /^HIP/).found).toContain(`${tools.sccacheHip} (sccache 0.10.0, caches HIP)`);
+    expect(the(fixed, 'cache-start').status).toBe('ok');
+    expect(the(fixed, 'rules', /-fgpu-rdc/).status).toBe('ok');
+  });
+
+  it('HIP_PLATFORM unset with an nvcc on PATH: fail (hipcc picks NVIDIA); HIP_PLATFORM=amd passes', async () => {
+    const cuda = join(dir, 'cuda-bin');
+    fs.mkdirSync(cuda);
+    fs.writeFileSync(join(cuda, 'nvcc'), '#!/bin/sh\necho "nvcc: NVIDIA (R) Cuda compiler driver"\n', { mode: 0o755 });
+    const caches = await privateCaches('nvcc');
+    const broken = doctor([], { ...caches, PATH: cuda, HIP_PLATFORM: undefined });
+    expect(broken.status).toBe(1);
+    expect(the(broken, 'hip-platform')).toEqual({
+      check: 'hip-platform',
+      status: 'fail',
+      found: `HIP_PLATFORM is unset and nvcc is on PATH (${cuda}/nvcc): hipcc picks NVIDIA and never runs clang`,
+      fix: 'export HIP_PLATFORM=amd',
+    });
+    expect(the(doctor([], { ...caches, PATH: cuda, HIP_PLATFORM: 'amd' }), 'hip-platform').status).toBe('ok');
+  });
+
+  it("an empty SCCACHE_DIR with sccache chosen: fail (its cache lands in \"\"); unset, it passes", async () => {
+    const caches = await privateCaches('empty-var');
+    const env = { ...caches, HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip };
+    const broken = doctor([], { ...env, SCCACHE_DIR: '' });
+    expect(broken.status).toBe(1);
+    expect(the(broken, 'sccache-env')).toMatchObject({ status: 'fail', fix: 'unset SCCACHE_DIR' });
+    expect(the(broken, 'cache-start')).toMatchObject({ status: 'fail' });
+    expect(the(broken, 'cache-start').found).toContain('its cache directory is "" (an empty SCCACHE_DIR)');
+    const fixed = doctor([], { ...env, SCCACHE_DIR: undefined, HOME: join(dir, 'empty-var') });
+    expect(the(fixed, 'sccache-env').status).toBe('ok');
+    expect(the(fixed, 'cache-start').status).toBe('ok');
+  });
+
+  it("sccache's server cannot start (its port held by a plain TCP listener): fail with sccache's own message; a free port passes", async () => {
+    const listener = spawn(process.execPath, ['-e', 'const s=require("net").createServer(c=>c.destroy());s.listen(0,"127.0.0.1",()=>console.log(s.address().port))'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const held = await new Promise<string>((resolve) => listener.stdout.once('data', (d) => resolve(String(d).trim())));
+      const caches = await privateCaches('port');
+      const env = { ...caches, HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip };
+      const broken = doctor([], { ...env, SCCACHE_SERVER_PORT: held });
+      expect(broken.status).toBe(1);
+      const f = the(broken, 'cache-start');
+      expect(f.status).toBe('fail');
+      expect(f.found).toContain(`--start-server exited with 2: sccache: error: Server startup failed: Address in use, and what holds port ${held} is not an sccache server`);
+      expect(f.fix).toBe(`set SCCACHE_SERVER_PORT to a free port, or stop the program listening on ${held}`);
+      const fixed = doctor([], env);
+      expect(the(fixed, 'cache-start').status).toBe('ok');
+      expect(fixed.status).toBe(0);
+    } finally {
+      listener.kill();
+    }
+  });
+
+  it('cache storage that cannot be written (sccache and ccache), and a disabled ccache: fail; each fix passes', async () => {
+    const caches = await privateCaches('storage');
+    const notDir = join(dir, 'storage', 'a-file');
+    fs.mkdirSync(join(dir, 'storage'), { recursive: true });
+    fs.writeFileSync(notDir, '');
+    const sccache = { ...caches, HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip };
+    const brokenS = doctor([], { ...sccache, SCCACHE_DIR: join(notDir, 'sccache') });
+    expect(the(brokenS, 'cache-start')).toMatchObject({ status: 'fail', fix: 'point SCCACHE_DIR at a writable directory' });
+    expect(the(brokenS, 'cache-start').found).toContain(`is not writable: ${notDir} is not a directory`);
+    expect(the(doctor([], sccache), 'cache-start').status).toBe('ok');
+
+    const ccache = { ...caches, HIP_CLANG_LAUNCHER_CACHE: 'ccache' };
+    const brokenC = doctor([], { ...ccache, CCACHE_DIR: join(notDir, 'ccache') });
+    expect(the(brokenC, 'cache-start')).toMatchObject({ status: 'fail', fix: 'point CCACHE_DIR (or cache_dir) at a writable directory' });
+    const disabled = doctor([], { ...ccache, CCACHE_DISABLE: '1' });
+    expect(the(disabled, 'cache-start')).toMatchObject({ status: 'fail', found: 'ccache is disabled (disable = true, from environment)', fix: 'unset CCACHE_DISABLE' });
+    const fixed = doctor([], ccache);
+    expect(the(fixed, 'cache-start').status).toBe('ok');
+    expect(fixed.status).toBe(0);
+  });
+
+  it('a relative PATH entry holding a cache: warn (the launcher never uses it); its absolute path passes', async () => {
+    const caches = await privateCaches('relative');
+    const work = join(dir, 'relative');
+    binWith('relative/tools', { ccache: tools.ccache });
+    const broken = doctor([], { ...caches, PATH: `tools:${emptyBin}`, NODE_OPTIONS: '--max-old-space-size=64' }, work);
+    const f = the(broken, 'path');
+    expect(f.status).toBe('warn');
+    expect(f.found).toContain(`does not use ccache in 'tools' (${work}/tools/ccache)`);
+    expect(f.fix).toBe('put the absolute directory in PATH instead of the relative one');
+    // NODE_OPTIONS is noted, and said to be harmless to the single executable.
+    expect(the(broken, 'node-options')).toMatchObject({ status: 'ok', found: 'NODE_OPTIONS=--max-old-space-size=64 is set: harmless to this executable (its Node takes no NODE_OPTIONS); compilers still receive it unchanged' });
+    expect(the(doctor([], { ...caches, PATH: `${work}/tools:${emptyBin}` }, work), 'path').status).toBe('ok');
+  });
+
+  describe("Debian's perl hipcc and the shim in a ROCm-like tree", () => {
+    let tree: Tree;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      tree = makeTree(dir, 'real-files', true);
+      env = { ...hipEnv(tree.bin), ...(await privateCaches('perl')) };
+    });
+
+    it('perl hipcc ignores HIP_CLANG_LAUNCHER and its clang has no shim: fail, the route is the shim; install passes', () => {
+      const broken = doctor([tools.hipccPerl], env);
+      expect(broken.status).toBe(1);
+      const f = the(broken, 'hipcc');
+      expect(f.status).toBe('fail');
+      expect(f.found).toBe(`hipcc ${tools.hipccPerl} ignores HIP_CLANG_LAUNCHER (route: shim), and its clang dir ${tree.bin} has no shim: its compiles are not cached`);
+      expect(f.fix).toMatch(new RegExp(`^hip-clang-launcher install ${tree.bin.replace(/[+.]/g, '\\$&')} `));
+
+      const install = hcl(['install', tree.bin, '--names', HIPCC_NAMES]);
+      expect(install.status, install.stderr).toBe(0);
+      const fixed = doctor([tools.hipccPerl], env);
+      expect(the(fixed, 'hipcc')).toMatchObject({ status: 'ok', found: `hipcc ${tools.hipccPerl} ignores HIP_CLANG_LAUNCHER (route: shim); its clang in ${tree.bin} is the shim, so its compiles are cached through it` });
+      expect(the(fixed, 'shim')).toMatchObject({ status: 'ok' });
+      expect(fixed.status, JSON.stringify(fixed.findings, null, 1)).toBe(0);
+    });
+
+    it('an upgrade replaced a wrapped compiler (drift): fail with `install` as the fix; running it passes', () => {
+      const newer = join(tree.bin, 'clang++.dpkg-new');
+      fs.copyFileSync(join(LLVM15, 'bin/clang'), newer);
+      fs.renameSync(newer, join(tree.bin, 'clang++'));
+      const broken = doctor([tree.root], env);
+      expect(broken.status).toBe(1);
+      const f = the(broken, 'shim');
+      expect(f.status).toBe('fail');
+      expect(f.found).toContain('the shim has drifted: clang++ was replaced since install');
+      expect(f.fix).toBe(`hip-clang-launcher install ${tree.root} (it repairs the drift)`);
+
+      const repair = hcl(['install', tree.root]);
+      expect(repair.status, repair.stderr).toBe(0);
+      expect(the(doctor([tree.root], env), 'shim').status).toBe('ok');
+    });
+  });
+
+  describe('in the sid lab (hipcc 7.0.2, clang-21, ccache 4.14, sccache 0.17)', () => {
+    // The lab's llvm bin dir, hard-linked on the host (same file system) and
+    // bound over the original inside, so the shim goes into a copy, never the lab.
+    let work: string;
+    let copy: string;
+    const bin = '/usr/lib/llvm-21/bin';
+    const inLab = (argv: string[], env: Record<string, string>) =>
+      runInLab(argv, { binds: [{ host: join(repoRoot, 'dist/linux-x64'), readOnly: true }, work, { host: copy, inside: bin }], cwd: work, env });
+    const labDoctor = (env: Record<string, string>): DoctorRun => {
+      const r = inLab([built.linux, 'doctor', '--json'], env);
+      const text = r.stdout.toString();
+      return { status: r.status, findings: text ? (JSON.parse(text) as { findings: Finding[] }).findings : [], stderr: r.stderr };
+    };
+    beforeAll(() => {
+      requireLab();
+      work = join(dir, 'lab');
+      fs.mkdirSync(work);
+      copy = join(dir, 'lab-llvm-bin');
+      execFileSync('cp', ['-al', join(labRoot, bin), copy]);
+    });
+
+    it("Debian's hipcc without the shim: fail naming clang-21's dir; `install` there passes; ccache 4.14 caches --offload-compress", async () => {
+      const env = { HIP_CLANG_LAUNCHER_CACHE: 'ccache', CCACHE_DIR: join(work, 'ccache'), SCCACHE_SERVER_PORT: String(await freePort()) };
+      const broken = labDoctor(env);
+      expect(broken.status, broken.stderr).toBe(1);
+      const f = the(broken, 'hipcc');
+      expect(f.status).toBe('fail');
+      expect(f.found).toBe(`hipcc /usr/bin/hipcc ignores HIP_CLANG_LAUNCHER (route: shim), and its clang dir ${bin} has no shim: its compiles are not cached`);
+      expect(f.fix).toMatch(new RegExp(`^hip-clang-launcher install ${bin.replace(/[+.]/g, '\\$&')} `));
+      // Unlike Debian 12's ccache 4.7.5, 4.14 keys --offload-compress right: no rule routes it around the cache.
+      expect(the(broken, 'rules', /--offload-compress/).found).toMatch(/: to \/usr\/bin\/ccache, adding -cuid=[0-9a-f]{16}; rules: cuid$/);
+
+      const install = inLab([built.linux, 'install', bin], env);
+      expect(install.status, install.stderr).toBe(0);
+      const fixed = labDoctor(env);
+      expect(fixed.status, JSON.stringify(fixed.findings, null, 1)).toBe(0);
+      expect(the(fixed, 'hipcc').found).toBe(`hipcc /usr/bin/hipcc ignores HIP_CLANG_LAUNCHER (route: shim); its clang in ${bin} is the shim, so its compiles are cached through it`);
+      expect(fixed.findings.filter((x) => x.status !== 'ok')).toEqual([]);
+    });
+  });
+
+  it('usage errors exit 2 in one line, changing nothing', () => {
+    const missing = run(built.linux, ['doctor', join(dir, 'nowhere')], { env: cleanEnv() });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(`hip-clang-launcher: error: ${join(dir, 'nowhere')} does not exist; give a hipcc, a ROCm root or an llvm bin directory\n`);
+    const notTree = run(built.linux, ['doctor', emptyBin], { env: cleanEnv() });
+    expect(notTree.status).toBe(2);
+    expect(notTree.stderr).toMatch(/^hip-clang-launcher: error: \S+ holds neither a hipcc \(bin\/hipcc\) nor an llvm bin directory[^\n]*\n$/);
+  });
+});
