@@ -33,10 +33,10 @@ interface Toolchain {
 }
 
 let chains: Record<string, Toolchain>;
+const out = makeTempDir('hcl-corpus-out-');
 
 beforeAll(async () => {
   requireLab();
-  const out = makeTempDir('hcl-corpus-out-');
   const status = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(tools.node24, [join(repoRoot, 'scripts/corpus.mjs'), '--out', out], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, HCL_TOOLS: process.env.HCL_TOOLS },
