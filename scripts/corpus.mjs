@@ -105,10 +105,11 @@ for (const r of results) {
 }
 const corpus = { date: new Date().toISOString(), durationMs: Date.now() - started, toolchains: results };
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'corpus.json'), `${JSON.stringify(corpus, null, 1)}\n`);
+// The scratch directory is this machine's: the file names it <work>.
+writeFileSync(join(out, 'corpus.json'), `${JSON.stringify(corpus, null, 1).replaceAll(scratch, '<work>')}\n`);
 const written = [join(out, 'corpus.json')];
 const benchJson = join(out, 'benchmarks.json');
 if (existsSync(benchJson)) {
-  written.push(...writeReport({ ...JSON.parse(readFileSync(benchJson, 'utf8')), corpus }, out, { markdownOnly: true }));
+  written.push(...writeReport(JSON.parse(readFileSync(benchJson, 'utf8')), out, { markdownOnly: true }));
 }
 process.stderr.write(`corpus: ${Math.round(corpus.durationMs / 1000)} s in all; wrote ${written.join(', ')}\n`);
