@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launcherViolations } from '../test/corpus/evaluate.mjs';
+import { firstError, launcherViolations } from '../test/corpus/evaluate.mjs';
 import { writeReport } from './bench/report.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -102,6 +102,14 @@ for (const r of results) {
     'launcher+ccache': launcherViolations(route('launcher+ccache'), route('ccache')),
     'launcher+sccache': launcherViolations(route('launcher+sccache'), route('sccache')),
   };
+}
+// Judged: the file keeps each call's outcome and first error line, not its full stderr.
+for (const r of results) {
+  for (const route of r.routes) {
+    for (const j of Object.values(route.cases)) {
+      j.calls = j.calls.map(({ stderr, args, ...call }) => (stderr ? { ...call, error: firstError(stderr) } : call));
+    }
+  }
 }
 const corpus = { date: new Date().toISOString(), durationMs: Date.now() - started, toolchains: results };
 mkdirSync(out, { recursive: true });
