@@ -9,6 +9,7 @@
 #   .debs kept  the downloaded packages are synced out to $HCL_LAB_DEBS and
 #               back in, so a rebuild downloads only what changed
 #   versions    the toolchain's own --version answers go to /etc/hcl-lab/versions
+#   sources     rocPRIM's Debian source, for a real-code build in the lab ($HCL_LAB_SRC)
 # Run by scripts/provision.sh; scripts/lab-run.sh runs commands inside it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,7 +31,37 @@ recipe="$(printf '%s\n' "suite=$LAB_SUITE" "revision=$LAB_RECIPE_REVISION" "${LA
 recipe_hash="$(printf '%s' "$recipe" | sha256sum | cut -d' ' -f1)"
 stamp_path=etc/hcl-lab/recipe
 
+# Real HIP code nobody here wrote, for the lab's tests: rocPRIM's source as
+# Debian sid ships it (`apt-get source` inside the lab), pinned by sha256.
+fetch_sources() {
+  [ -f "$HCL_LAB_SRC/$HCL_ROCPRIM_DIR/CMakeLists.txt" ] && return 0
+  say "fetching $HCL_ROCPRIM_TARBALL (apt-get source in the lab)"
+  mkdir -p "$HCL_LAB_SRC"
+  if [ ! -f "$HCL_LAB_SRC/$HCL_ROCPRIM_TARBALL" ]; then
+    bash "$here/lab-run.sh" --bind "$HCL_LAB_SRC" --cwd "$HCL_LAB_SRC" -- \
+      apt-get source --download-only --tar-only -qq "rocprim=${HCL_ROCPRIM_VERSION}" >/dev/null 2>&1 || true
+  fi
+  if [ ! -f "$HCL_LAB_SRC/$HCL_ROCPRIM_TARBALL" ]; then
+    say "error: Debian's sid no longer carries $HCL_ROCPRIM_TARBALL; update the pin in scripts/tools-env.sh"
+    exit 1
+  fi
+  local got
+  got="$(sha256sum "$HCL_LAB_SRC/$HCL_ROCPRIM_TARBALL" | cut -d' ' -f1)"
+  if [ "$got" != "$HCL_ROCPRIM_SHA256" ]; then
+    say "error: $HCL_LAB_SRC/$HCL_ROCPRIM_TARBALL has sha256 $got, expected $HCL_ROCPRIM_SHA256; delete it and run again"
+    exit 1
+  fi
+  # Unpacked aside and renamed into place: a half-unpacked tree is never used.
+  local unpack
+  unpack="$(mktemp -d "$HCL_LAB_SRC/.unpack.XXXXXX")"
+  tar -C "$unpack" -xzf "$HCL_LAB_SRC/$HCL_ROCPRIM_TARBALL"
+  rm -rf "${HCL_LAB_SRC:?}/$HCL_ROCPRIM_DIR"
+  mv "$unpack/$HCL_ROCPRIM_DIR" "$HCL_LAB_SRC/$HCL_ROCPRIM_DIR"
+  rm -rf "$unpack"
+}
+
 if [ -f "$HCL_LAB_ROOT/$stamp_path" ] && [ "$(cat "$HCL_LAB_ROOT/$stamp_path")" = "$recipe_hash" ]; then
+  fetch_sources
   exit 0
 fi
 
@@ -59,6 +90,7 @@ mkdir -p "$HCL_TOOLS"
 exec 9>"$HCL_TOOLS/sid-root.lock"
 flock 9
 if [ -f "$HCL_LAB_ROOT/$stamp_path" ] && [ "$(cat "$HCL_LAB_ROOT/$stamp_path")" = "$recipe_hash" ]; then
+  fetch_sources
   exit 0
 fi
 
@@ -110,3 +142,4 @@ if [ -e "$HCL_LAB_ROOT" ]; then mv "$HCL_LAB_ROOT" "$old"; fi
 mv "$tmp" "$HCL_LAB_ROOT"
 rm -rf "$old"
 say "built the lab in $(( $(date +%s) - start )) s: $(tr '\t\n' '= ' <"$HCL_LAB_ROOT/etc/hcl-lab/versions")"
+fetch_sources

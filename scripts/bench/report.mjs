@@ -1,12 +1,17 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderCorpus } from './corpus-report.mjs';
 import { summarize } from './summary.mjs';
 
 // BENCHMARKS.md for people, benchmarks.json for tools; both from one report object.
 export function writeReport(report, outDir, { markdownOnly = false } = {}) {
   const md = join(outDir, 'BENCHMARKS.md');
   const json = join(outDir, 'benchmarks.json');
-  writeFileSync(md, renderMarkdown(report));
+  // The correctness corpus runs on its own (scripts/corpus.mjs); its last
+  // result is carried into every rendering of the page.
+  const corpusJson = join(outDir, 'corpus.json');
+  const corpus = report.corpus ?? (existsSync(corpusJson) ? JSON.parse(readFileSync(corpusJson, 'utf8')) : undefined);
+  writeFileSync(md, renderMarkdown({ ...report, corpus }));
   if (markdownOnly) return [md];
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   return [md, json];
@@ -33,6 +38,7 @@ export function renderMarkdown(report) {
     '',
   ];
   for (const group of report.groups) lines.push(...renderGroup(group));
+  if (report.corpus) lines.push(...renderCorpus(report.corpus));
   lines.push(...renderMachine(report.machine), ...REPRODUCE);
   return `${lines.join('\n')}\n`;
 }
@@ -97,6 +103,7 @@ const REPRODUCE = [
   'npm run bench -- --only per-call --runs 100   # one group, more rounds',
   'npm run bench -- --quick --out "$(mktemp -d)"   # the CI smoke test',
   'npm run bench -- --render benchmarks.json      # rewrite BENCHMARKS.md from a JSON report',
+  'node scripts/corpus.mjs   # the HIP cache-correctness corpus, in the sid lab and on the host: corpus.json and its sections here',
   '```',
   '',
   'Close other heavy work first: the cases take turns, so noise lands on all of them alike, but it still widens the spread.',

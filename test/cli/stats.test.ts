@@ -176,7 +176,7 @@ describe("stats when the cache's own statistics cannot be had", () => {
   it('a cache that cannot start (its interpreter is missing) says so', () => {
     const r = run(fakeCache('no-interpreter', '#!/nonexistent/sh\n'));
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/^hip-clang-launcher: warning: no cache statistics: cannot run \S+\/no-interpreter\/ccache: it does not exist \(or its interpreter does not\); .+\n$/);
+    expect(r.stderr).toMatch(/^hip-clang-launcher: warning: no cache statistics: \S+\/no-interpreter\/ccache --version could not be started: \S+ or the interpreter on its #! line does not exist; .+\n$/);
   });
 
   it('a cache that fails says how, with its first line of stderr', () => {

@@ -35,6 +35,10 @@ export const tools = {
   get hipccSrc(): string {
     return requirePath(join(toolsDir, 'hipcc-src/llvm-project-rocm-7.0.2'), provision);
   },
+  // rocPRIM's Debian sid source (scripts/provision-lab.sh), for real-code builds in the lab.
+  get rocprimSrc(): string {
+    return requirePath(join(toolsDir, 'lab-src/rocPRIM-rocm-6.4.3/CMakeLists.txt'), provision).replace(/\/CMakeLists\.txt$/, '');
+  },
   get wine(): string {
     return requirePath('/usr/lib/wine/wine64', provision);
   },

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labArgv, labRoot, labVersions, runInLab, runInLabAsync } from '../helpers/lab.js';
@@ -11,6 +11,9 @@ import { built, repoRoot, tools, toolsDir } from '../helpers/tools.js';
 // signals passed through, and the built launcher working inside.
 
 const text = (b: Buffer) => b.toString('utf8');
+// One directory for the file, removed when it ends; each test takes a fresh one inside.
+const root = makeTempDir('hcl-lab-');
+const freshDir = (prefix: string) => mkdtempSync(join(root, prefix));
 
 describe('the lab is the Debian sid toolchain', () => {
   it('records the sid versions, and the tools inside report exactly those', () => {
@@ -35,7 +38,7 @@ describe('the lab is the Debian sid toolchain', () => {
   });
 
   it('compiles real HIP with hipcc and no environment at all', () => {
-    const dir = makeTempDir('hcl-lab-hipcc-');
+    const dir = freshDir('hipcc-');
     copyFileSync(join(repoRoot, 'test/fixtures/hip/saxpy.hip'), join(dir, 'saxpy.hip'));
     const r = runInLab(['hipcc', '--offload-arch=gfx90a', '-Wno-unused-value', '-c', 'saxpy.hip', '-o', 'saxpy.o'], { binds: [dir], cwd: dir });
     expect(r.stderr).toBe('');
@@ -48,7 +51,7 @@ describe('the lab is the Debian sid toolchain', () => {
 
 describe('binds', () => {
   it('shares a bound host directory read-write at its own path, and read-only at another path', () => {
-    const dir = makeTempDir('hcl-lab-bind-');
+    const dir = freshDir('bind-');
     writeFileSync(join(dir, 'from-host'), 'host\n');
     const r = runInLab(
       ['sh', '-c', 'cat from-host /mnt/ro-view/from-host; echo lab > from-lab; echo x > /mnt/ro-view/denied; echo "ro exit $?"'],
@@ -62,7 +65,7 @@ describe('binds', () => {
   });
 
   it('binds a single file', () => {
-    const dir = makeTempDir('hcl-lab-file-');
+    const dir = freshDir('file-');
     writeFileSync(join(dir, 'one'), 'one file\n');
     const r = runInLab(['cat', '/tmp/bound-file'], { binds: [{ host: join(dir, 'one'), inside: '/tmp/bound-file' }] });
     expect(r.status).toBe(0);
@@ -89,7 +92,7 @@ describe('nothing leaks', () => {
 
   it('keeps its mounts out of the host, and leaves nothing in the root or the host after a run', async () => {
     const marker = `hcl-lab-leak-${process.pid}`;
-    const dir = makeTempDir('hcl-lab-ns-');
+    const dir = freshDir('ns-');
     const running = runInLabAsync(['sh', '-c', `touch /tmp/${marker} /root/${marker}; touch ${dir}/started; sleep 3`], { binds: [dir] });
     for (let i = 0; i < 200 && !existsSync(join(dir, 'started')); i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(join(dir, 'started'))).toBe(true);
@@ -128,7 +131,7 @@ describe('the built launcher inside the lab', () => {
   it('runs from a bound dist directory: real HIP through ccache 4.14, a hit the second time, identical objects', () => {
     const dist = join(repoRoot, 'dist/linux-x64');
     const launcher = built.linux;
-    const dir = makeTempDir('hcl-lab-launcher-');
+    const dir = freshDir('launcher-');
     copyFileSync(join(repoRoot, 'test/fixtures/hip/saxpy.hip'), join(dir, 'saxpy.hip'));
     mkdirSync(join(dir, 'ccache'));
     const env = { HIP_CLANG_LAUNCHER_CACHE: 'ccache', CCACHE_DIR: join(dir, 'ccache') };

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireLab } from '../helpers/lab.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { built, repoRoot, tools } from '../helpers/tools.js';
+
+// The adversarial HIP cache-correctness corpus (cases.mjs, run-corpus.mjs),
+// run by scripts/corpus.mjs as `npm run bench` users run it: in the Debian sid
+// lab (clang-21, ccache 4.14, sccache 0.17) and on the Debian 12 host
+// (clang-15, ccache 4.7.5, sccache 0.10). The launcher's routes are held to
+// its promise; the bare caches are recorded, and only used to show that the
+// harness sees a wrong result when there is one.
+
+interface Judged {
+  cell: string;
+  failures: Array<{ kind: string; build: string; step: string; detail: string }>;
+  wrong: Array<{ kind: string; build: string; step: string }>;
+  rebuild: { compiles: number; hits: number };
+}
+interface Route {
+  id: string;
+  summary: { wrongResults: number; cacheMadeFailures: number; legitimateRebuilds: number; hits: number };
+  cases: Record<string, Judged>;
+}
+interface Toolchain {
+  toolchain: string;
+  versions: { clang: string; ccache: string; sccache: string };
+  cases: Array<{ id: string; compilable: boolean; notCompilable?: string }>;
+  routes: Route[];
+  launcherViolations: Record<string, string[]>;
+}
+
+let chains: Record<string, Toolchain>;
+const out = makeTempDir('hcl-corpus-out-');
+
+beforeAll(async () => {
+  requireLab();
+  const status = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(tools.node24, [join(repoRoot, 'scripts/corpus.mjs'), '--out', out], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, HCL_TOOLS: process.env.HCL_TOOLS },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr.on('data', (b: Buffer) => process.stderr.write(b));
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  expect(status).toBe(0);
+  const corpus = JSON.parse(readFileSync(join(out, 'corpus.json'), 'utf8')) as { toolchains: Toolchain[] };
+  chains = Object.fromEntries(corpus.toolchains.map((t) => [t.toolchain, t]));
+}, 1_500_000);
+
+const route = (t: Toolchain, id: string) => t.routes.find((r) => r.id === id)!;
+
+function launcherKeepsItsPromise(name: string) {
+  for (const id of ['launcher+ccache', 'launcher+sccache']) {
+    it(`${id}: 0 wrong results, 0 cache-made failures, a hit on every legitimate rebuild the bare cache gets right`, () => {
+      const t = chains[name]!;
+      expect(built.linux).toBeTruthy();
+      expect(t.launcherViolations[id]).toEqual([]);
+      expect(route(t, id).summary.wrongResults).toBe(0);
+      expect(route(t, id).summary.cacheMadeFailures).toBe(0);
+      expect(route(t, id).summary.hits).toBeGreaterThan(0);
+    });
+  }
+}
+
+describe('in the sid lab', () => {
+  it('runs clang-21, ccache 4.14+ and sccache 0.17+, and every case compiles uncached', () => {
+    const t = chains.lab!;
+    expect(t.versions.clang).toMatch(/clang version 21\./);
+    expect(t.versions.ccache).toMatch(/^ccache version 4\.(1[1-9]|[2-9]\d)/);
+    expect(t.versions.sccache).toMatch(/^sccache 0\.(1[7-9]|[2-9]\d)/);
+    expect(t.cases.filter((c) => !c.compilable)).toEqual([]);
+  });
+
+  it('sees what the bare caches get wrong: the same RDC source twice is one object, and the link fails', () => {
+    for (const id of ['ccache', 'sccache']) {
+      const rdc = route(chains.lab!, id).cases['rdc-same-source']!;
+      expect(rdc.wrong.map((w) => `${w.kind} ${w.build} ${w.step}`)).toEqual(expect.arrayContaining(['wrong-hit cold b.o', 'link-failed cold app']));
+    }
+  });
+
+  launcherKeepsItsPromise('lab');
+});
+
+describe('on the Debian 12 host', () => {
+  it('runs clang-15, ccache 4.7 and the HIP sccache 0.10; clang-15 cannot compile --offload-compress, recorded as data', () => {
+    const t = chains.host!;
+    expect(t.versions.clang).toMatch(/clang version 15\./);
+    expect(t.versions.ccache).toMatch(/^ccache version 4\.7\./);
+    expect(t.versions.sccache).toMatch(/^sccache 0\.10\./);
+    const notCompilable = t.cases.filter((c) => !c.compilable);
+    expect(notCompilable.map((c) => c.id)).toEqual(['offload-compress']);
+    expect(notCompilable[0]!.notCompilable).toContain("unsupported option '--offload-compress'");
+  });
+
+  launcherKeepsItsPromise('host');
+});

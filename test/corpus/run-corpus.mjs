@@ -1,0 +1,328 @@
+// Runs the HIP cache-correctness corpus (cases.mjs) on one toolchain, through
+// every route, and prints one JSON result on stdout. Node built-ins only: it
+// runs on the Debian 12 host and, with the host's Node bound in, inside the sid
+// lab alike. Usage: node run-corpus.mjs <config.json>, where the config names
+//   toolchain   a label ("lab", "host")
+//   work        an empty directory to build in
+//   cxx         the clang++ to compile with; hipFlags: flags every HIP compile and link needs there
+//   ccache, sccache, launcher   the programs; launcherCaches: {ccache, sccache}, the
+//               HIP_CLANG_LAUNCHER_CACHE value that makes the launcher use each
+//   basePort    first of the private sccache server ports (it uses up to 600)
+//   concurrency how many routes build at once; cases: optional list of case ids
+//
+// Routes: uncached; bare ccache and sccache (`<cache> <cxx> ...`); the
+// launcher with each (`<launcher> <cxx> ...`). Each route and case has its
+// own fresh cache (and sccache server on the route's own port, stopped after). Every call is read back through
+// the cache's own statistics before and after, so each compile is known as a
+// hit, a miss, or passed through uncached (and why).
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CASES } from './cases.mjs';
+import { firstError, judgeCase, summarizeRoute } from './evaluate.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const sources = join(here, 'sources');
+const HIP_BASE = ['-x', 'hip', '--offload-arch=gfx90a', '-O2', '-nogpuinc'];
+
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const started = Date.now();
+const cases = CASES.filter((c) => !config.cases || config.cases.includes(c.id));
+const baseEnv = {};
+for (const [k, v] of Object.entries(process.env)) {
+  if (!/^(CCACHE_|SCCACHE_|HIP_CLANG_LAUNCHER)/.test(k)) baseEnv[k] = v;
+}
+
+function run(argv, { cwd, env }) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(argv[0], argv.slice(1), { cwd, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (b) => out.push(b));
+    child.stderr.on('data', (b) => err.push(b));
+    child.on('error', (e) => resolve({ exitCode: 127, signal: null, stdout: '', stderr: String(e), ms: Date.now() - t0 }));
+    child.on('close', (exitCode, signal) =>
+      resolve({ exitCode, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - t0 }),
+    );
+  });
+}
+
+const sha = (file) => (existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16) : null);
+
+// --- caches: statistics read per call ---------------------------------------
+
+function flatten(obj, prefix = '', out = {}) {
+  for (const [k, v] of Object.entries(obj ?? {})) {
+    if (typeof v === 'number') out[prefix + k] = v;
+    else if (v && typeof v === 'object') flatten(v, `${prefix}${k}.`, out);
+  }
+  return out;
+}
+
+const statsReaders = {
+  async ccache(route) {
+    const r = await run([config.ccache, '--print-stats'], { cwd: route.dir, env: route.env });
+    const out = {};
+    for (const line of r.stdout.split('\n')) {
+      const [k, v] = line.split('\t');
+      if (k && v !== undefined && !k.includes('timestamp')) out[k] = Number(v);
+    }
+    return out;
+  },
+  async sccache(route) {
+    const r = await run([config.sccache, '--show-stats', '--stats-format', 'json'], { cwd: route.dir, env: route.env });
+    try {
+      const stats = JSON.parse(r.stdout).stats;
+      const flat = flatten(stats);
+      for (const k of Object.keys(flat)) if (/time|duration|size|_s$/i.test(k)) delete flat[k];
+      return flat;
+    } catch {
+      return { 'stats-unreadable': 1 };
+    }
+  },
+};
+
+// hit, miss, or what else moved (ccache's `unsupported_compiler_option`, sccache's `not_cached.-x`...).
+function outcomeOf(kind, before, after) {
+  const grew = Object.keys(after).filter((k) => (after[k] ?? 0) > (before[k] ?? 0));
+  const isHit = kind === 'ccache' ? (k) => k === 'direct_cache_hit' || k === 'preprocessed_cache_hit' : (k) => k.startsWith('cache_hits.');
+  const isMiss = kind === 'ccache' ? (k) => k === 'cache_miss' : (k) => k.startsWith('cache_misses.');
+  if (grew.some(isHit)) return 'hit';
+  if (grew.some(isMiss)) return 'miss';
+  const other = grew.filter((k) => !/^(compile_requests|requests_executed|local_storage|cache_size|files_in_cache)/.test(k));
+  return other.length ? `not cached: ${other.join(', ')}` : 'not cached';
+}
+
+// --- routes -------------------------------------------------------------------
+
+function makeRoutes(root) {
+  const launcherEnv = (cache) => ({ HIP_CLANG_LAUNCHER_CACHE: cache });
+  const defs = [
+    { id: 'uncached', cache: null, wrap: [] },
+    { id: 'ccache', cache: 'ccache', wrap: [config.ccache] },
+    { id: 'sccache', cache: 'sccache', wrap: [config.sccache] },
+    { id: 'launcher+ccache', cache: 'ccache', wrap: [config.launcher], env: launcherEnv(config.launcherCaches.ccache), launcher: true },
+    { id: 'launcher+sccache', cache: 'sccache', wrap: [config.launcher], env: launcherEnv(config.launcherCaches.sccache), launcher: true },
+  ];
+  return defs.map((d, i) => {
+    const dir = join(root, d.id.replace('+', '-'));
+    return { ...d, dir, port: config.basePort + i, env: { ...d.env }, log: d.launcher ? join(dir, 'launcher.jsonl') : undefined };
+  });
+}
+
+function cacheEnv(cache, dir, port) {
+  if (cache === 'ccache') return { CCACHE_DIR: dir };
+  if (cache === 'sccache') return { SCCACHE_DIR: dir, SCCACHE_SERVER_PORT: String(port), SCCACHE_IDLE_TIMEOUT: '600' };
+  return {};
+}
+
+async function startCache(route) {
+  mkdirSync(route.dir, { recursive: true });
+  if (route.cache === 'sccache') await run([config.sccache, '--start-server'], { cwd: route.dir, env: route.env });
+}
+
+async function stopCache(route) {
+  if (route.cache === 'sccache') await run([config.sccache, '--stop-server'], { cwd: route.dir, env: route.env });
+}
+
+// --- builds -------------------------------------------------------------------
+
+function argsFor(c, step, state) {
+  let args = step.lang === 'hip' ? [...HIP_BASE, ...config.hipFlags, ...step.args] : [...step.args];
+  if (state === 1 && c.change?.replaceArg) args = args.map((a) => (a === c.change.replaceArg[0] ? c.change.replaceArg[1] : a));
+  return args;
+}
+
+function prepare(dir, c, state) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const f of c.files) copyFileSync(join(sources, f), join(dir, f));
+  if (state === 1) for (const [f, text] of Object.entries(c.change?.edit ?? {})) writeFileSync(join(dir, f), text);
+}
+
+// Removes everything a build wrote, keeping the sources.
+function clean(dir, c) {
+  for (const entry of readdirSync(dir)) if (!c.files.includes(entry)) rmSync(join(dir, entry), { recursive: true, force: true });
+}
+
+function lastLogRecord(file) {
+  if (!file || !existsSync(file)) return undefined;
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  try {
+    return JSON.parse(lines[lines.length - 1]);
+  } catch {
+    return undefined;
+  }
+}
+
+async function runCall(route, dir, argv, kind) {
+  const before = route.cache ? await statsReaders[route.cache](route) : undefined;
+  const r = await run([...route.wrap, ...argv], { cwd: dir, env: route.env });
+  const after = route.cache ? await statsReaders[route.cache](route) : undefined;
+  const call = { kind, exitCode: r.exitCode, signal: r.signal, ms: r.ms, stderr: r.exitCode === 0 ? '' : r.stderr.slice(0, 4000) };
+  call.outcome = route.cache ? outcomeOf(route.cache, before, after) : 'uncached';
+  if (route.log) {
+    const rec = lastLogRecord(route.log);
+    // `cuid` and `reason` are what the launcher's HIP rules log; absent, nothing is assumed.
+    if (rec) call.launcher = { route: rec.route, cache: rec.cache ?? null, reason: rec.reason ?? null, cuid: typeof rec.cuid === 'string' ? rec.cuid : null };
+  }
+  return call;
+}
+
+async function runCaseOnRoute(route, c, skip) {
+  const dir = join(route.dir, c.id);
+  const calls = [];
+  // Uncached compiles are deterministic: the uncached route's cold build stands for its warm one too.
+  const builds = [['cold', 0], ...(route.cache ? [['warm', 0]] : []), ...(c.change ? [['changed', 1]] : [])];
+  prepare(dir, c, 0);
+  for (const [build, state] of builds) {
+    if (state === 1) prepare(dir, c, 1);
+    else clean(dir, c);
+    let compiled = true;
+    for (const step of c.compiles) {
+      const args = argsFor(c, step, state);
+      if (skip) {
+        calls.push({ build, state, step: step.out, kind: 'compile', skipped: true });
+        continue;
+      }
+      const call = await runCall(route, dir, [config.cxx, ...args], 'compile');
+      const depfile = args.includes('-MF') ? args[args.indexOf('-MF') + 1] : null;
+      call.outputs = { primary: sha(join(dir, step.out)), depfile: depfile ? sha(join(dir, depfile)) : null };
+      compiled &&= call.exitCode === 0;
+      calls.push({ build, state, step: step.out, args, ...call });
+    }
+    if (c.link) {
+      if (skip || !compiled) {
+        calls.push({ build, state, step: c.link.out, kind: 'link', skipped: true });
+      } else {
+        const call = await runCall(route, dir, [config.cxx, '--offload-arch=gfx90a', ...config.hipFlags, ...c.link.args], 'link');
+        calls.push({ build, state, step: c.link.out, ...call });
+      }
+    }
+  }
+  return calls;
+}
+
+// The route's own real compile of one (state, output), in an empty cache of its own.
+async function freshCompile(route, c, state, step, n) {
+  const ref = { ...route, dir: join(route.dir, '.refs', `${c.id}-${state}-${n}`) };
+  ref.env = { ...route.env, ...cacheEnv(route.cache, join(ref.dir, '.cache'), config.basePort + 400 + n) };
+  if (ref.log) ref.log = join(ref.dir, 'launcher.jsonl');
+  await startCache(ref);
+  try {
+    const dir = join(ref.dir, 'build');
+    prepare(dir, c, state);
+    const args = argsFor(c, step, state);
+    await run([...ref.wrap, config.cxx, ...args], { cwd: dir, env: ref.env });
+    const depfile = args.includes('-MF') ? args[args.indexOf('-MF') + 1] : null;
+    return { primary: sha(join(dir, step.out)), depfile: depfile ? sha(join(dir, depfile)) : null };
+  } finally {
+    await stopCache(ref);
+  }
+}
+
+let refCounter = 0;
+async function referencesFor(route, c, calls) {
+  const refs = {};
+  const cuidRefs = {};
+  for (const call of calls) {
+    if (call.kind !== 'compile' || call.skipped || call.exitCode !== 0) continue;
+    const k = `${call.state}\0${call.step}`;
+    if (call.outcome !== 'hit' && !refs[k]) refs[k] = call.outputs;
+  }
+  for (const call of calls) {
+    const k = `${call.state}\0${call.step}`;
+    if (call.kind !== 'compile' || call.outcome !== 'hit' || refs[k]) continue;
+    const step = c.compiles.find((s) => s.out === call.step);
+    refs[k] = await freshCompile(route, c, call.state, step, refCounter++);
+  }
+  // Where the launcher logged the -cuid it added: an uncached compile given that -cuid must match.
+  for (const call of calls) {
+    const cuid = call.launcher?.cuid;
+    if (!cuid || call.outcome === 'hit' || call.exitCode !== 0) continue;
+    const dir = join(route.dir, '.refs', `${c.id}-cuid-${refCounter++}`);
+    const step = c.compiles.find((s) => s.out === call.step);
+    prepare(dir, c, call.state);
+    await run([config.cxx, ...argsFor(c, step, call.state), `-cuid=${cuid}`], { cwd: dir, env: {} });
+    cuidRefs[`${call.build}\0${call.step}`] = sha(join(dir, step.out));
+  }
+  return { refs, cuidRefs };
+}
+
+// Each case gets an empty cache of its own, so a cell of the matrix is that
+// shape alone: no hit carried over from another case's identical compile.
+async function runRoute(route, skipCases) {
+  const perCase = {};
+  for (const [k, c] of cases.entries()) {
+    const port = route.port + k * 8;
+    const caseRoute = { ...route, env: { ...route.env, ...cacheEnv(route.cache, join(route.dir, '.caches', c.id), port) } };
+    await startCache(caseRoute);
+    try {
+      perCase[c.id] = await runCaseOnRoute(caseRoute, c, skipCases.has(c.id));
+    } finally {
+      await stopCache(caseRoute);
+    }
+  }
+  const refsByCase = {};
+  for (const c of cases) refsByCase[c.id] = await referencesFor(route, c, perCase[c.id]);
+  return { perCase, refsByCase };
+}
+
+async function pool(items, n, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return results;
+}
+
+async function versionOf(argv) {
+  const r = await run(argv, { cwd: config.work, env: {} });
+  return (r.stdout || r.stderr).split('\n')[0].trim();
+}
+
+// --- main ---------------------------------------------------------------------
+
+const routes = makeRoutes(config.work);
+const [uncached, ...cached] = routes;
+// The uncached route first: a case its toolchain cannot compile is data (the
+// reason is kept), and the cached routes do not build it.
+const uncachedRun = await runRoute(uncached, new Set());
+const notCompilable = {};
+for (const c of cases) {
+  const failed = uncachedRun.perCase[c.id].find((x) => x.build === 'cold' && x.kind === 'compile' && x.exitCode !== 0);
+  if (failed) notCompilable[c.id] = firstError(failed.stderr);
+}
+const skip = new Set(Object.keys(notCompilable));
+const cachedRuns = await pool(cached, config.concurrency ?? 2, (route) => runRoute(route, skip));
+
+const result = {
+  toolchain: config.toolchain,
+  versions: {
+    clang: await versionOf([config.cxx, '--version']),
+    ccache: await versionOf([config.ccache, '--version']),
+    sccache: await versionOf([config.sccache, '--version']),
+  },
+  cases: cases.map((c) => ({ id: c.id, shape: c.shape, title: c.title, compilable: !skip.has(c.id), ...(skip.has(c.id) ? { notCompilable: notCompilable[c.id] } : {}) })),
+  routes: [],
+};
+for (const [route, runResult] of [[uncached, uncachedRun], ...cached.map((r, i) => [r, cachedRuns[i]])]) {
+  const judged = {};
+  for (const c of cases) {
+    if (skip.has(c.id)) continue;
+    const { refs, cuidRefs } = runResult.refsByCase[c.id];
+    judged[c.id] = { ...judgeCase(c, runResult.perCase[c.id], uncachedRun.perCase[c.id], refs, cuidRefs), calls: runResult.perCase[c.id] };
+  }
+  result.routes.push({ id: route.id, cache: route.cache, launcher: !!route.launcher, summary: summarizeRoute(Object.values(judged)), cases: judged });
+}
+result.durationMs = Date.now() - started;
+process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);

@@ -1,0 +1,1 @@
+#define HEADER_VAL 1
