@@ -134,7 +134,7 @@ function startAndCheck(sccache: string, port: number, env: NodeJS.ProcessEnv): S
   // SCCACHE_NO_DAEMON would keep --start-server in the foreground.
   const startEnv = { ...env, SCCACHE_NO_DAEMON: undefined };
   const run = (args: string[], timeout: number) => spawnSync(sccache, args, { env: startEnv, stdio: ['ignore', 'pipe', 'pipe'], timeout });
-  const fail = (reason: string): ServerState => ({ failed: { at: Date.now(), reason: `sccache server on port ${port} cannot be used: ${reason}` } });
+  const fail = (reason: string): ServerState => ({ failed: { at: Date.now(), reason: `cache ${sccache} cannot be used: its server on port ${port}: ${reason}` } });
 
   // Exits non-zero when the port is taken, by an sccache server or not: what listens is checked next.
   const start = run(['--start-server'], START_TIMEOUT_MS);
@@ -146,10 +146,10 @@ function startAndCheck(sccache: string, port: number, env: NodeJS.ProcessEnv): S
   if (pid === undefined) return fail(`the port is held by a program that is not an sccache of this user`);
   const answer = run(['--show-stats'], ANSWER_TIMEOUT_MS);
   if (answer.status !== 0) {
-    return fail(`the server (pid ${pid}) does not answer sccache --show-stats: ${answer.error?.message ?? (lastLine(answer.stderr) || `exit ${answer.status}`)}`);
+    return fail(`pid ${pid} does not answer sccache --show-stats: ${answer.error?.message ?? (lastLine(answer.stderr) || `exit ${answer.status}`)}`);
   }
   const startTime = startTimeOf(pid);
-  return startTime === undefined ? fail(`the server (pid ${pid}) exited`) : { ok: { pid, startTime } };
+  return startTime === undefined ? fail(`pid ${pid} exited`) : { ok: { pid, startTime } };
 }
 
 // undefined: the server answers, go ahead. Otherwise why sccache must be passed over.
@@ -184,6 +184,6 @@ export function sccacheServerProblem(sccache: string, env: NodeJS.ProcessEnv): s
       writeState(file, state);
       return state.failed?.reason;
     },
-    (owner) => `sccache server on port ${port} cannot be used: another launcher (pid ${owner ?? '?'}) is still starting it`,
+    (owner) => `cache ${sccache} cannot be used yet: another launcher (pid ${owner ?? '?'}) is still starting its server on port ${port}`,
   );
 }

@@ -80,7 +80,7 @@ describe('sccache whose server cannot start (built executable)', () => {
         expect({ status: second.status, stderr: second.stderr, same: second.same }).toEqual({ status: 0, stderr: '', same: true });
         const line = JSON.parse(readFileSync(log, 'utf8').trimEnd());
         expect(line).toMatchObject({ route: 'cache-unavailable', cache: null, exitCode: 0 });
-        expect(line.fallback).toMatch(new RegExp(`^sccache server on port ${port} cannot be used: the port is held by a program that is not an sccache of this user \\(found \\d+ s ago`));
+        expect(line.fallback).toMatch(new RegExp(`^cache ${sccache()} cannot be used: its server on port ${port}: the port is held by a program that is not an sccache of this user \\(found \\d+ s ago`));
       });
     }
 
