@@ -12,6 +12,8 @@ import { driverOf, parseCall, type ParsedCall } from './parse-call.js';
 import { realCompilerBehindShim } from '../shim/real-compiler.js';
 import { assertNotLooping, childEnv, underOuterCache } from './recursion.js';
 import { readSettings } from './settings.js';
+import { learnClangMajor } from './compiler-facts.js';
+import { DEVICE_DEPFILE_SHAPE } from './hip-rules/mishandled-shapes.js';
 import { toolchainIdentity } from './toolchain-digest.js';
 
 // Builds the forwarded call: which program to run with which argv and
@@ -157,6 +159,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
     selfCommand: self,
     hipClangLauncherSet,
     hipccLauncher: hipcc && !hipClangLauncherSet ? learnHipccLauncherSupport(hipcc, self, host) : undefined,
+    clangMajor: cache?.file && DEVICE_DEPFILE_SHAPE(call) ? learnClangMajor(compilerFile, host) : undefined,
   };
   const rules = applyRules(call, world);
   const ruled = rules.decisions.find((d) => d.route)?.reason;

@@ -16,6 +16,7 @@ function world(cache: string | undefined, over: Partial<World> = {}): World {
     selfCommand: '/opt/hcl/hip-clang-launcher',
     hipClangLauncherSet: false,
     hipccLauncher: undefined,
+    clangMajor: undefined,
     userCacheVars: new Set(),
     toolchain: undefined,
     ...over,
@@ -65,6 +66,10 @@ describe('HIP rules', () => {
     expect(applyRules(deviceDep, world('ccache 4.14.2')).route).toBe('direct');
     expect(applyRules(hip('--offload-device-only', '-o', 'k.o'), world('ccache 4.14.2')).route).toBeUndefined();
     expect(applyRules(hip('--offload-device-only', '-o', 'k.o'), world('sccache 0.17.0')).route).toBeUndefined();
+    // clang 15 writes that depfile, and both caches store the compile.
+    expect(applyRules(deviceDep, world('sccache 0.10.0', { clangMajor: 15 })).route).toBeUndefined();
+    expect(applyRules(deviceDep, world('ccache 4.7.5', { clangMajor: 15 })).route).toBeUndefined();
+    expect(applyRules(deviceDep, world('ccache 4.14.2', { clangMajor: 21 })).route).toBe('direct');
     const compress = hip('--offload-compress', '--offload-arch=gfx1100', '-o', 'k.o');
     expect(applyRules(compress, world('sccache 0.17.0')).route).toBe('direct');
     expect(applyRules(compress, world('ccache 4.7.5')).route).toBe('direct');

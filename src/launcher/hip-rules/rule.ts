@@ -25,6 +25,8 @@ export interface World {
   hipClangLauncherSet: boolean;
   // Whether this hipcc binary honours HIP_CLANG_LAUNCHER (memoised probe); learned only when needed.
   hipccLauncher: HipccLauncherSupport | undefined;
+  // The compiler's major version; learned only for shapes whose handling depends on it.
+  clangMajor: number | undefined;
 }
 
 export type RouteChange = 'direct' | 'hipcc';
