@@ -21,7 +21,7 @@ export async function runDoctor(given: readonly string[]): Promise<Finding[]> {
   const targets = resolveTargets(given, host);
   const findings: Finding[] = [];
 
-  const platform = checkHipPlatform(host);
+  const platform = checkHipPlatform(host, targets.hipccs.length > 0);
   const trees = [...targets.trees];
   if (targets.hipccs.length === 0 && targets.trees.length === 0) {
     findings.push(finding('hipcc', 'warn', 'no hipcc on PATH and none given: no hipcc route to check (CMake\'s HIP language and clang need none)', 'hip-clang-launcher doctor <the hipcc your build runs, or its ROCm root>'));
