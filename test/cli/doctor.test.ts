@@ -75,8 +75,12 @@ function binWith(name: string, files: Record<string, string>): string {
   return bin;
 }
 
+// Debian 12's sccache 0.4 alone in a directory, to put on PATH.
+let debianSccache: string;
+
 beforeAll(() => {
   fs.mkdirSync(emptyBin);
+  debianSccache = binWith('debian-sccache', { sccache: tools.sccacheDebian });
 });
 
 describe('hip-clang-launcher doctor', () => {
@@ -121,7 +125,7 @@ describe('hip-clang-launcher doctor', () => {
 
   it('Debian 12\'s sccache 0.4 chosen for HIP: fail; the HIP sccache first on PATH passes', async () => {
     const caches = await privateCaches('sccache04');
-    const debian = binWith('debian-sccache', { sccache: tools.sccacheDebian });
+    const debian = debianSccache;
     const broken = doctor([], { ...caches, PATH: debian, HIP_CLANG_LAUNCHER_CACHE: 'sccache' });
     expect(broken.status).toBe(1);
     const f = the(broken, 'cache', /^HIP/);
@@ -136,6 +140,20 @@ describe('hip-clang-launcher doctor', () => {
     expect(the(fixed, 'cache', /^HIP/).found).toContain(`${tools.sccacheHip} (sccache 0.10.0, caches HIP)`);
     expect(the(fixed, 'cache-start').status).toBe('ok');
     expect(the(fixed, 'rules', /-fgpu-rdc/).status).toBe('ok');
+  });
+
+  it("Debian's sccache 0.4 for C/C++ and the HIP sccache for HIP share one server port: fail; the HIP sccache first on PATH passes", async () => {
+    const caches = await privateCaches('two-sccaches');
+    const debian = debianSccache;
+    const hipSccache = join(tools.sccacheHip, '..');
+    const broken = doctor([], { ...caches, PATH: `${debian}:${hipSccache}` });
+    expect(broken.status).toBe(1);
+    const f = the(broken, 'cache', /two sccache programs/);
+    expect(f).toMatchObject({ status: 'fail', fix: `put ${hipSccache} before ${debian} on PATH, so that every compile uses ${tools.sccacheHip}` });
+    expect(f.found).toContain(`(${tools.sccacheHip}, ${debian}/sccache) that share one server port`);
+    const fixed = doctor([], { ...caches, PATH: `${hipSccache}:${debian}` });
+    expect(fixed.findings.filter((x) => x.check === 'cache' && x.status !== 'ok')).toEqual([]);
+    expect(fixed.status).toBe(0);
   });
 
   it('HIP_PLATFORM unset with an nvcc on PATH, hipcc 7.0.2 in play without its clang: fail (hipcc picks NVIDIA); HIP_PLATFORM=amd passes', async () => {
@@ -189,7 +207,7 @@ describe('hip-clang-launcher doctor', () => {
       expect(broken.status).toBe(1);
       const f = the(broken, 'cache-start');
       expect(f.status).toBe('fail');
-      expect(f.found).toContain(`--start-server exited with 2: sccache: error: Server startup failed: Address in use, and what holds port ${held} is not an sccache server`);
+      expect(f.found).toContain(`--start-server exited with 2: sccache: error: Server startup failed: Address in use, and what holds port ${held} does not answer this sccache`);
       expect(f.found).toMatch(said);
       expect(f.fix).toBe(`set SCCACHE_SERVER_PORT to a free port, or stop the program listening on ${held}`);
       const fixed = doctor([], env);

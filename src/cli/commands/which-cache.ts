@@ -30,7 +30,8 @@ export function chooseForEach(): Record<'c/c++' | 'hip', PurposeChoice> {
   return { 'c/c++': one('other'), hip: one('hip') };
 }
 
-function describeFacts(facts: CacheFacts | undefined): string {
+// ` (sccache 0.10.0, caches HIP)`, or '' with nothing known.
+export function describeFacts(facts: CacheFacts | undefined): string {
   if (!facts) return '';
   const version = facts.version ? ` ${facts.version.join('.')}` : ' (version unknown)';
   const hip = facts.cachesHip === undefined ? '' : facts.cachesHip ? ', caches HIP' : ', cannot cache HIP';
