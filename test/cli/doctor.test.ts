@@ -119,8 +119,7 @@ describe('hip-clang-launcher doctor', () => {
     expect(the(noClang, 'hipcc').found).toMatch(/cannot find its clang here: it ran \/\S+\/clang\+\+, which does not exist$/);
 
     const fixed = doctor([hipcc], { ...hipEnv(), HIP_CLANG_LAUNCHER: built.linux, ...caches });
-    // Told AMD, hipcc now reaches the launcher and the next finding names what it lacks.
-    expect(the(fixed, 'hipcc')).toMatchObject({ status: 'fail', fix: 'export HIP_CLANG_PATH=<the directory holding clang++>' });
+    expect(the(fixed, 'hipcc').status).toBe('ok');
   });
 
   it('Debian 12\'s sccache 0.4 chosen for HIP: fail; the HIP sccache first on PATH passes', async () => {

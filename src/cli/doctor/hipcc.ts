@@ -10,7 +10,7 @@ import { readManifest } from '../../shim/manifest.js';
 import { tryProgram } from '../try-program.js';
 import { findOnPath } from './environment.js';
 import { finding, type Finding } from './finding.js';
-import { readShimStatus } from './shim.js';
+import { isLlvmTree, readShimStatus } from './shim.js';
 
 // Each hipcc a build would run, and its route to the cache: a real probe
 // (check-hipcc's), then what the environment makes of that route.
@@ -33,7 +33,7 @@ export function resolveTargets(given: readonly string[], host: Host): Targets {
       continue;
     }
     const hipcc = HIPCC_IN_DIR.map((p) => join(path, p)).find((f) => host.isExecutableFile(f));
-    const tree = readShimStatus(arg, host.cwd).status !== undefined;
+    const tree = isLlvmTree(arg, host.cwd);
     if (hipcc) targets.hipccs.push(hipcc);
     if (tree) targets.trees.push(arg);
     if (!hipcc && !tree) {
