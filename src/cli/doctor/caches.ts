@@ -1,12 +1,11 @@
 import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { formatError } from '../../errors.js';
 import type { Host } from '../../host.js';
 import { CACHE_VAR } from '../../launcher/env-vars.js';
 import type { CacheKind } from '../../launcher/find-cache.js';
 import { chooseForEach, describeFacts, type PurposeChoice } from '../commands/which-cache.js';
 import { tryProgram } from '../try-program.js';
-import { finding, type Finding } from './finding.js';
+import { errorFinding, finding, type Finding } from './finding.js';
 
 // The cache each kind of compile would use, and whether that cache really
 // works: sccache's server starts with its storage, ccache reports and can write.
@@ -34,7 +33,7 @@ export function checkCacheChoice(): ChosenCaches {
   try {
     choices = chooseForEach();
   } catch (error) {
-    return { findings: [finding('cache', 'fail', formatError(error).replace(/^hip-clang-launcher: error: /, ''), `fix ${CACHE_VAR}`)], caches: [] };
+    return { findings: [errorFinding('cache', error, `fix ${CACHE_VAR}`)], caches: [] };
   }
   const findings: Finding[] = [];
   const hip = choices.hip;

@@ -1,8 +1,7 @@
-import { formatError } from '../../errors.js';
 import { findLlvmBin } from '../../shim/find-llvm-bin.js';
 import { DEFAULT_ENTRY_STEMS, entryFileName } from '../../shim/layout.js';
 import { shimStatus, type ShimStatus } from '../../shim/shim-status.js';
-import { finding, type Finding } from './finding.js';
+import { errorFinding, finding, type Finding } from './finding.js';
 
 // The shim in one ROCm tree: installed or not, drift, a transaction a crash left.
 
@@ -23,7 +22,7 @@ export function readShimStatus(dir: string, cwd: string): { status?: ShimStatus;
   try {
     return { status: shimStatus(dir, process.platform, cwd) };
   } catch (error) {
-    return { error: finding('shim', 'fail', formatError(error).replace(/^hip-clang-launcher: error: /, ''), `check the tree, then run hip-clang-launcher status ${dir}`) };
+    return { error: errorFinding('shim', error, `check the tree, then run hip-clang-launcher status ${dir}`) };
   }
 }
 
