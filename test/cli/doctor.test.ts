@@ -75,8 +75,12 @@ function binWith(name: string, files: Record<string, string>): string {
   return bin;
 }
 
+// Debian 12's sccache 0.4 alone in a directory, to put on PATH.
+let debianSccache: string;
+
 beforeAll(() => {
   fs.mkdirSync(emptyBin);
+  debianSccache = binWith('debian-sccache', { sccache: tools.sccacheDebian });
 });
 
 describe('hip-clang-launcher doctor', () => {
@@ -120,7 +124,7 @@ describe('hip-clang-launcher doctor', () => {
 
   it('Debian 12\'s sccache 0.4 chosen for HIP: fail; the HIP sccache first on PATH passes', async () => {
     const caches = await privateCaches('sccache04');
-    const debian = binWith('debian-sccache', { sccache: tools.sccacheDebian });
+    const debian = debianSccache;
     const broken = doctor([], { ...caches, PATH: debian, HIP_CLANG_LAUNCHER_CACHE: 'sccache' });
     expect(broken.status).toBe(1);
     const f = the(broken, 'cache', /^HIP/);
@@ -137,20 +141,42 @@ describe('hip-clang-launcher doctor', () => {
     expect(the(fixed, 'rules', /-fgpu-rdc/).status).toBe('ok');
   });
 
-  it('HIP_PLATFORM unset with an nvcc on PATH: fail (hipcc picks NVIDIA); HIP_PLATFORM=amd passes', async () => {
+  it("Debian's sccache 0.4 for C/C++ and the HIP sccache for HIP share one server port: fail; the HIP sccache first on PATH passes", async () => {
+    const caches = await privateCaches('two-sccaches');
+    const debian = debianSccache;
+    const hipSccache = join(tools.sccacheHip, '..');
+    const broken = doctor([], { ...caches, PATH: `${debian}:${hipSccache}` });
+    expect(broken.status).toBe(1);
+    const f = the(broken, 'cache', /two sccache programs/);
+    expect(f).toMatchObject({ status: 'fail', fix: `put ${hipSccache} before ${debian} on PATH, so that every compile uses ${tools.sccacheHip}` });
+    expect(f.found).toContain(`(${tools.sccacheHip}, ${debian}/sccache) that share one server port`);
+    const fixed = doctor([], { ...caches, PATH: `${hipSccache}:${debian}` });
+    expect(fixed.findings.filter((x) => x.check === 'cache' && x.status !== 'ok')).toEqual([]);
+    expect(fixed.status).toBe(0);
+  });
+
+  it('HIP_PLATFORM unset with an nvcc on PATH, hipcc 7.0.2 in play without its clang: fail (hipcc picks NVIDIA); HIP_PLATFORM=amd passes', async () => {
     const cuda = join(dir, 'cuda-bin');
     fs.mkdirSync(cuda);
     fs.writeFileSync(join(cuda, 'nvcc'), '#!/bin/sh\necho "nvcc: NVIDIA (R) Cuda compiler driver"\n', { mode: 0o755 });
-    const caches = await privateCaches('nvcc');
-    const broken = doctor([], { ...caches, PATH: cuda, HIP_PLATFORM: undefined });
+    const hipcc = buildHipcc('patched');
+    // hipcc 7 picks NVIDIA where it cannot run its clang++ (no HIP_CLANG_PATH here) and an nvcc runs.
+    const env = { ...hipEnv(), ...(await privateCaches('nvcc')), PATH: cuda, HIP_CLANG_LAUNCHER: built.linux, HIP_CLANG_PATH: undefined };
+    const broken = doctor([hipcc], { ...env, HIP_PLATFORM: undefined });
     expect(broken.status).toBe(1);
     expect(the(broken, 'hip-platform')).toEqual({
       check: 'hip-platform',
       status: 'fail',
-      found: `HIP_PLATFORM is unset and nvcc is on PATH (${cuda}/nvcc): hipcc picks NVIDIA and never runs clang`,
+      found: `HIP_PLATFORM is unset and nvcc is on PATH (${cuda}/nvcc): hipcc 5.x then picks NVIDIA, and hipcc 6+ does whenever it cannot run its clang++; NVIDIA's route never runs clang`,
       fix: 'export HIP_PLATFORM=amd',
     });
-    expect(the(doctor([], { ...caches, PATH: cuda, HIP_PLATFORM: 'amd' }), 'hip-platform').status).toBe('ok');
+    expect(the(broken, 'hipcc').found).toContain('ignores HIP_CLANG_LAUNCHER (route: shim) (or it picked NVIDIA: see hip-platform)');
+    const fixed = doctor([hipcc], { ...env, HIP_PLATFORM: 'amd' });
+    expect(the(fixed, 'hip-platform').status).toBe('ok');
+    // Told AMD, hipcc now reaches the launcher and the next finding names what it lacks.
+    expect(the(fixed, 'hipcc')).toMatchObject({ status: 'fail', fix: 'export HIP_CLANG_PATH=<the directory holding clang++>' });
+    // With no hipcc in play the trap is only a warning: a build that brings its own hipcc meets it.
+    expect(the(doctor([], { ...env, HIP_PLATFORM: undefined }), 'hip-platform').status).toBe('warn');
   });
 
   it("an empty SCCACHE_DIR with sccache chosen: fail (its cache lands in \"\"); unset, it passes", async () => {
@@ -166,8 +192,12 @@ describe('hip-clang-launcher doctor', () => {
     expect(the(fixed, 'cache-start').status).toBe('ok');
   });
 
-  it("sccache's server cannot start (its port held by a plain TCP listener): fail with sccache's own message; a free port passes", async () => {
-    const listener = spawn(process.execPath, ['-e', 'const s=require("net").createServer(c=>c.destroy());s.listen(0,"127.0.0.1",()=>console.log(s.address().port))'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // A listener that hangs up at once, and one that never answers (sccache's client then waits: doctor's deadline stops it).
+  it.each([
+    { listener: 'hangs up', onConnect: 'c=>c.destroy()', said: /exited with 2: sccache: error: failed to get stats from server/ },
+    { listener: 'never answers', onConnect: 'c=>{}', said: /--show-stats --stats-format json did not finish within 10 s and was stopped/ },
+  ])("sccache's server cannot start (its port held by a TCP listener that $listener): fail with sccache's own message; a free port passes", async ({ onConnect, said }) => {
+    const listener = spawn(process.execPath, ['-e', `const s=require("net").createServer(${onConnect});s.listen(0,"127.0.0.1",()=>console.log(s.address().port))`], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const held = await new Promise<string>((resolve) => listener.stdout.once('data', (d) => resolve(String(d).trim())));
       const caches = await privateCaches('port');
@@ -176,7 +206,8 @@ describe('hip-clang-launcher doctor', () => {
       expect(broken.status).toBe(1);
       const f = the(broken, 'cache-start');
       expect(f.status).toBe('fail');
-      expect(f.found).toContain(`--start-server exited with 2: sccache: error: Server startup failed: Address in use, and what holds port ${held} is not an sccache server`);
+      expect(f.found).toContain(`--start-server exited with 2: sccache: error: Server startup failed: Address in use, and what holds port ${held} does not answer this sccache`);
+      expect(f.found).toMatch(said);
       expect(f.fix).toBe(`set SCCACHE_SERVER_PORT to a free port, or stop the program listening on ${held}`);
       const fixed = doctor([], env);
       expect(the(fixed, 'cache-start').status).toBe('ok');

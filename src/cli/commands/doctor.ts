@@ -21,10 +21,10 @@ export async function runDoctor(given: readonly string[]): Promise<Finding[]> {
   const targets = resolveTargets(given, host);
   const findings: Finding[] = [];
 
-  const platform = checkHipPlatform(host);
+  const platform = checkHipPlatform(host, targets.hipccs.length > 0);
   const trees = [...targets.trees];
-  if (targets.hipccs.length === 0 && targets.trees.length === 0) {
-    findings.push(finding('hipcc', 'warn', 'no hipcc on PATH and none given: no hipcc route to check (CMake\'s HIP language and clang need none)', 'hip-clang-launcher doctor <the hipcc your build runs, or its ROCm root>'));
+  if (targets.hipccs.length === 0) {
+    findings.push(finding('hipcc', 'warn', 'no hipcc given or on PATH: no hipcc route to check (CMake\'s HIP language and clang need none)', 'hip-clang-launcher doctor <the hipcc your build runs, or its ROCm root>'));
   }
   for (const hipcc of targets.hipccs) {
     const check = await checkHipcc(hipcc, host, launcher, platform.status === 'fail');

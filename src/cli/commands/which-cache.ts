@@ -84,7 +84,8 @@ export function hipccOnPath(): HipccRoute | undefined {
   };
 }
 
-function describeFacts(facts: CacheFacts | undefined): string {
+// ` (sccache 0.10.0, caches HIP)`, or '' with nothing known.
+export function describeFacts(facts: CacheFacts | undefined): string {
   if (!facts) return '';
   const version = facts.version ? ` ${facts.version.join('.')}` : ' (version unknown)';
   const hip = facts.cachesHip === undefined ? '' : facts.cachesHip ? ', caches HIP' : ', cannot cache HIP';

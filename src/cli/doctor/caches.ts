@@ -1,12 +1,11 @@
 import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { formatError } from '../../errors.js';
 import type { Host } from '../../host.js';
 import { CACHE_VAR } from '../../launcher/env-vars.js';
 import type { CacheKind } from '../../launcher/find-cache.js';
-import { chooseForEach, type PurposeChoice } from '../commands/which-cache.js';
+import { chooseForEach, describeFacts, type PurposeChoice } from '../commands/which-cache.js';
 import { tryProgram } from '../try-program.js';
-import { finding, type Finding } from './finding.js';
+import { errorFinding, finding, type Finding } from './finding.js';
 
 // The cache each kind of compile would use, and whether that cache really
 // works: sccache's server starts with its storage, ccache reports and can write.
@@ -21,10 +20,7 @@ const START_TIMEOUT_MS = 30_000;
 const QUICK_TIMEOUT_MS = 10_000;
 
 function describe(choice: PurposeChoice): string {
-  const f = choice.facts;
-  const version = f?.version ? ` ${f.version.join('.')}` : '';
-  const hip = f?.cachesHip === undefined ? '' : f.cachesHip ? ', caches HIP' : ', cannot cache HIP';
-  return `${choice.file} (${choice.kind}${version}${hip})`;
+  return `${choice.file}${describeFacts(choice.facts)}`;
 }
 
 function noCacheFix(setting: string, hip: boolean): string {
@@ -37,7 +33,7 @@ export function checkCacheChoice(): ChosenCaches {
   try {
     choices = chooseForEach();
   } catch (error) {
-    return { findings: [finding('cache', 'fail', formatError(error).replace(/^hip-clang-launcher: error: /, ''), `fix ${CACHE_VAR}`)], caches: [] };
+    return { findings: [errorFinding('cache', error, `fix ${CACHE_VAR}`)], caches: [] };
   }
   const findings: Finding[] = [];
   const hip = choices.hip;
@@ -57,6 +53,17 @@ export function checkCacheChoice(): ChosenCaches {
   if (!other.file) findings.push(finding('cache', 'fail', `C/C++ compiles: no cache (${other.reason})`, noCacheFix(other.setting, false)));
   else findings.push(finding('cache', 'ok', `C/C++ compiles: ${describe(other)}`));
 
+  // Every sccache client talks to the one server on SCCACHE_SERVER_PORT: whichever starts it serves both kinds.
+  if (hip.kind === 'sccache' && other.kind === 'sccache' && hip.file !== other.file) {
+    findings.push(
+      finding(
+        'cache',
+        'fail',
+        `HIP and C/C++ compiles use two sccache programs (${hip.file}, ${other.file}) that share one server port: the first to start its server serves both, and a client fails on another version's server`,
+        `put ${dirname(hip.file!)} before ${dirname(other.file!)} on PATH, so that every compile uses ${hip.file}`,
+      ),
+    );
+  }
   const caches = new Map<string, CacheKind>();
   for (const c of [hip, other]) if (c.file && c.kind) caches.set(c.file, c.kind);
   return { findings, caches: [...caches].map(([file, kind]) => ({ file, kind })) };
@@ -123,37 +130,37 @@ function storageProblem(location: string | undefined, cwd: string): string {
   return why ? `its cache directory ${local[1]} is not writable: ${why}` : '';
 }
 
+// An sccache server, ours or another's, already holds the port: it serves the build as it is.
+async function checkRunningSccache(file: string, host: Host, port: string, startProblem: string): Promise<Finding> {
+  const { stats, problem } = await sccacheStats(file, host, QUICK_TIMEOUT_MS);
+  if (!stats) {
+    return finding(
+      'cache-start',
+      'fail',
+      `sccache's server cannot start: ${startProblem}, and what holds port ${port} does not answer this sccache: another program, or another sccache version's server (${problem})`,
+      `set SCCACHE_SERVER_PORT to a free port, or stop the program listening on ${port}`,
+    );
+  }
+  const found = `an sccache server already runs on port ${port} (it keeps the settings it started with; storage: ${stats.cache_location ?? 'unknown'})`;
+  const why = storageProblem(stats.cache_location, host.cwd);
+  if (why) return finding('cache-start', 'fail', `${found}: ${why}`, `${file} --stop-server, fix the storage setting, then build again`);
+  return finding('cache-start', 'ok', found);
+}
+
 async function checkSccache(file: string, host: Host): Promise<Finding> {
   const port = host.env.SCCACHE_SERVER_PORT || '4226';
   const start = await tryProgram(file, ['--start-server'], { timeoutMs: START_TIMEOUT_MS, env: host.env, cwd: host.cwd });
-  let running: string;
-  if (start.ok) {
-    running = 'its server starts';
-  } else if (/address in use/i.test(start.problem ?? '')) {
-    // Something holds the port: an sccache server already running answers for its statistics.
-    const { stats, problem } = await sccacheStats(file, host, QUICK_TIMEOUT_MS);
-    if (!stats) {
-      return finding(
-        'cache-start',
-        'fail',
-        `sccache's server cannot start: ${start.problem}, and what holds port ${port} is not an sccache server (${problem})`,
-        `set SCCACHE_SERVER_PORT to a free port, or stop the program listening on ${port}`,
-      );
-    }
-    const why = storageProblem(stats.cache_location, host.cwd);
-    const found = `an sccache server already runs on port ${port} (it keeps the settings it started with; storage: ${stats.cache_location ?? 'unknown'})`;
-    if (why) return finding('cache-start', 'fail', `${found}: ${why}`, `${file} --stop-server, fix the storage setting, then build again`);
-    return finding('cache-start', 'ok', found);
-  } else {
+  if (!start.ok) {
+    if (/address in use/i.test(start.problem ?? '')) return checkRunningSccache(file, host, port, start.problem!);
     return finding('cache-start', 'fail', `sccache's server cannot start: ${start.problem}`, 'fix what sccache says (its SCCACHE_* settings), then check with `sccache --start-server`');
   }
-  // We started it: read its storage, then leave the machine as we found it.
+  // Started here: read its storage, then leave the machine as we found it.
   const { stats, problem } = await sccacheStats(file, host, QUICK_TIMEOUT_MS);
   await tryProgram(file, ['--stop-server'], { timeoutMs: QUICK_TIMEOUT_MS, env: host.env, cwd: host.cwd });
   if (!stats) return finding('cache-start', 'fail', `sccache's server started but does not answer: ${problem}`, 'run `SCCACHE_LOG=debug SCCACHE_NO_DAEMON=1 sccache --start-server` to see why');
   const why = storageProblem(stats.cache_location, host.cwd);
   if (why) return finding('cache-start', 'fail', `sccache's server starts, but ${why}`, 'point SCCACHE_DIR at a writable directory');
-  return finding('cache-start', 'ok', `sccache (${file}): ${running} on port ${port}, storage ${stats.cache_location ?? 'unknown'}`);
+  return finding('cache-start', 'ok', `sccache (${file}): its server starts on port ${port}, storage ${stats.cache_location ?? 'unknown'}`);
 }
 
 export async function checkCacheStarts(cache: { file: string; kind: CacheKind }, host: Host): Promise<Finding> {

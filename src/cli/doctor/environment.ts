@@ -28,15 +28,17 @@ export function findOnPath(name: string, host: Host): string | undefined {
   return undefined;
 }
 
-export function checkHipPlatform(host: Host): Finding {
+// `hipccInPlay`: a hipcc was found or given; without one the trap only matters to a build that brings its own.
+export function checkHipPlatform(host: Host, hipccInPlay: boolean): Finding {
   const platform = host.env.HIP_PLATFORM ?? '';
   if (platform === 'amd') return finding('hip-platform', 'ok', 'HIP_PLATFORM=amd');
+  if (platform === 'hcc') return finding('hip-platform', 'warn', 'HIP_PLATFORM=hcc: hipcc takes it for amd, with a deprecation warning on every call', 'export HIP_PLATFORM=amd');
   if (platform !== '') {
     return finding('hip-platform', 'warn', `HIP_PLATFORM=${platform}: hipcc compiles for NVIDIA and never runs clang, so nothing reaches the launcher`, 'export HIP_PLATFORM=amd for AMD GPUs');
   }
   const nvcc = findOnPath('nvcc', host);
   if (!nvcc) return finding('hip-platform', 'ok', 'HIP_PLATFORM is unset and no nvcc is on PATH: hipcc picks AMD');
-  return finding('hip-platform', 'fail', `HIP_PLATFORM is unset and nvcc is on PATH (${nvcc}): hipcc picks NVIDIA and never runs clang`, 'export HIP_PLATFORM=amd');
+  return finding('hip-platform', hipccInPlay ? 'fail' : 'warn', `HIP_PLATFORM is unset and nvcc is on PATH (${nvcc}): hipcc 5.x then picks NVIDIA, and hipcc 6+ does whenever it cannot run its clang++; NVIDIA's route never runs clang`, 'export HIP_PLATFORM=amd');
 }
 
 // sccache reads a variable set to '' as set: SCCACHE_DIR='' puts the cache in

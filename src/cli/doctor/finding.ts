@@ -1,3 +1,5 @@
+import { HclError } from '../../errors.js';
+
 // One line of `doctor`: what was checked, what was found, and the fix.
 // `fail` means something stops compiles being cached (doctor exits 1);
 // `warn` means caching works but something deserves a look.
@@ -23,4 +25,10 @@ export function formatFinding(f: Finding): string {
 
 export function blocksCaching(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.status === 'fail');
+}
+
+// A failure the project's own code reported: its message is what was found, its advice the fix.
+export function errorFinding(check: string, error: unknown, fallbackFix: string): Finding {
+  if (error instanceof HclError) return finding(check, 'fail', error.message, error.advice || fallbackFix);
+  return finding(check, 'fail', `internal error: ${error instanceof Error ? error.message : String(error)}`, fallbackFix);
 }

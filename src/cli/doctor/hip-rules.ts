@@ -1,8 +1,7 @@
-import { formatError } from '../../errors.js';
 import type { Host } from '../../host.js';
 import { BYPASS_VAR } from '../../launcher/env-vars.js';
 import { planLaunch } from '../../launcher/plan-launch.js';
-import { finding, type Finding } from './finding.js';
+import { errorFinding, finding, type Finding } from './finding.js';
 
 // What the launcher would do, in this environment, to sample HIP compiles:
 // planLaunch itself, with the compiler taken as given (nothing is run).
@@ -19,7 +18,8 @@ export function checkSampleCompile(args: readonly string[], host: Host): Finding
   try {
     plan = planLaunch({ compiler: 'clang++', args: [...args], resolvedCompiler: 'clang++' }, host);
   } catch (error) {
-    return finding('rules', 'fail', `${shown}: ${formatError(error).replace(/^hip-clang-launcher: error: /, '')}`, 'fix the setting it names');
+    const f = errorFinding('rules', error, 'fix the setting it names');
+    return { ...f, found: `${shown}: ${f.found}` };
   }
   const rules = plan.rules;
   const decisions = rules?.decisions ?? [];

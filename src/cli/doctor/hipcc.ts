@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { formatError, HclError } from '../../errors.js';
+import { HclError } from '../../errors.js';
 import type { Host } from '../../host.js';
 import { isLauncherName, programNameOf } from '../../invocation.js';
 import { HIP_CLANG_LAUNCHER_VAR } from '../../launcher/env-vars.js';
@@ -10,8 +10,8 @@ import { probeHipcc } from '../../patch/probe-hipcc.js';
 import { readManifest } from '../../shim/manifest.js';
 import { tryProgram } from '../try-program.js';
 import { findOnPath } from './environment.js';
-import { finding, type Finding } from './finding.js';
-import { readShimStatus } from './shim.js';
+import { errorFinding, finding, type Finding } from './finding.js';
+import { isLlvmTree, readShimStatus } from './shim.js';
 
 // Each hipcc a build would run, and its route to the cache: a real probe
 // (check-hipcc's), then what the environment makes of that route.
@@ -34,14 +34,15 @@ export function resolveTargets(given: readonly string[], host: Host): Targets {
       continue;
     }
     const hipcc = HIPCC_IN_DIR.map((p) => join(path, p)).find((f) => host.isExecutableFile(f));
-    const tree = readShimStatus(arg, host.cwd).status !== undefined;
+    const tree = isLlvmTree(arg, host.cwd);
     if (hipcc) targets.hipccs.push(hipcc);
     if (tree) targets.trees.push(arg);
     if (!hipcc && !tree) {
       throw new HclError('usage', `${arg} holds neither a hipcc (bin/hipcc) nor an llvm bin directory (clang, clang++)`, 'give a hipcc, a ROCm root or an llvm bin directory');
     }
   }
-  if (targets.hipccs.length === 0 && targets.trees.length === 0) {
+  // A tree given without a hipcc in it is still built with some hipcc: the one on PATH.
+  if (targets.hipccs.length === 0) {
     const onPath = findOnPath('hipcc', host);
     if (onPath) targets.hipccs.push(onPath);
   }
@@ -130,7 +131,7 @@ export async function checkHipcc(hipcc: string, host: Host, launcher: string, nv
   try {
     verdict = await hipccRouteOf(hipcc, host.env);
   } catch (error) {
-    return { finding: finding('hipcc', 'fail', formatError(error).replace(/^hip-clang-launcher: error: /, ''), 'give the hipcc your build runs'), shimTree: undefined };
+    return { finding: errorFinding('hipcc', error, 'give the hipcc your build runs'), shimTree: undefined };
   }
   const compiler = verdict.compiler ?? '';
   if (verdict.route === 'launcher') return { finding: launcherVariableFinding(hipcc, compiler, host, launcher), shimTree: undefined };

@@ -1,17 +1,28 @@
-import { formatError } from '../../errors.js';
+import { findLlvmBin } from '../../shim/find-llvm-bin.js';
+import { DEFAULT_ENTRY_STEMS, entryFileName } from '../../shim/layout.js';
 import { shimStatus, type ShimStatus } from '../../shim/shim-status.js';
-import { finding, type Finding } from './finding.js';
+import { errorFinding, finding, type Finding } from './finding.js';
 
 // The shim in one ROCm tree: installed or not, drift, a transaction a crash left.
 
 // real-changed: the shim runs the new real compiler (still cached); every other drift breaks the route.
 const DRIFT_THAT_STILL_CACHES: ReadonlySet<string> = new Set(['real-changed']);
 
+// A directory holding an llvm bin dir, whatever state its shim is in (a corrupt manifest is the shim finding's to report).
+export function isLlvmTree(dir: string, cwd: string): boolean {
+  try {
+    findLlvmBin(dir, DEFAULT_ENTRY_STEMS.map((n) => entryFileName(n, process.platform)), cwd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function readShimStatus(dir: string, cwd: string): { status?: ShimStatus; error?: Finding } {
   try {
     return { status: shimStatus(dir, process.platform, cwd) };
   } catch (error) {
-    return { error: finding('shim', 'fail', formatError(error).replace(/^hip-clang-launcher: error: /, ''), `check the tree, then run hip-clang-launcher status ${dir}`) };
+    return { error: errorFinding('shim', error, `check the tree, then run hip-clang-launcher status ${dir}`) };
   }
 }
 
