@@ -124,11 +124,11 @@ export function shimmedLlvm21(dir: string): string {
   return join(llvm, 'bin');
 }
 
-// A host object's symbols with clang-21's per-object id masked (in __hip_cuid_
-// and __hip_gpubin_handle_): it comes from the command line (ours adds
-// -cuid=), everything else must match an uncached compile's.
+// A host object's symbols with clang-21's per-object id masked (in __hip_cuid_,
+// __hip_gpubin_handle_ and, for -fgpu-rdc, __hip_fatbin_): it comes from the
+// command line (ours adds -cuid=), everything else must match an uncached compile's.
 export function symbolsOf(file: string): string {
-  return execFileSync('nm', ['--format=posix', file], { encoding: 'utf8' }).replace(/(__hip_cuid_|__hip_gpubin_handle_)[0-9a-f]+/g, '$1');
+  return execFileSync('nm', ['--format=posix', file], { encoding: 'utf8' }).replace(/(__hip_cuid_|__hip_gpubin_handle_|__hip_fatbin_)[0-9a-f]+/g, '$1');
 }
 
 export function cuidsOf(file: string): string[] {
