@@ -1,9 +1,12 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyProject, objectsUnder } from '../helpers/hip-objects.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { cleanRebuildStats, cleanRebuildSteps, cuidsOf, LAB_BUILD_TIMEOUT, runLabBuild, symbolsOf, takeCallLog, type LabCache } from './lab-builds.js';
+
+// One directory for the file, removed when it ends (its hook registered here, at the top level).
+const root = makeTempDir('hcl-lab-cmake-hip-');
 
 // CMake's HIP language on clang-21 (where upstream sends users now that hipcc
 // is deprecated), with CMAKE_HIP_COMPILER_LAUNCHER=<launcher>: a static
@@ -38,7 +41,7 @@ const DIRECT = ['CMakeFiles/codeobjects.dir/offset.hip.o', 'CMakeFiles/codeobjec
 
 describe.each<LabCache>(['ccache', 'sccache'])('CMake HIP language, clang-21, CMAKE_HIP_COMPILER_LAUNCHER=launcher, %s (lab)', (cache) => {
   it('every target builds, the RDC link succeeds, a clean rebuild hits every compile a cache can store, objects as uncached', () => {
-    const dir = makeTempDir(`hcl-lab-cmake-hip-${cache}-`);
+    const dir = mkdtempSync(join(root, `${cache}-`));
     const src = join(dir, 'src');
     mkdirSync(src);
     copyProject(src);

@@ -1,10 +1,13 @@
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { objectsUnder, valOf, writeHipccCmakeProject } from '../helpers/hip-objects.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { repoRoot } from '../helpers/tools.js';
 import { cleanRebuildStats, cleanRebuildSteps, LAB_BUILD_TIMEOUT, runLabBuild, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, type LabCache } from './lab-builds.js';
+
+// One directory for the file, removed when it ends (its hook registered here, at the top level).
+const root = makeTempDir('hcl-lab-hipcc-routes-');
 
 // Debian's hipcc 7.0.2 (unpatched: it ignores HIP_CLANG_LAUNCHER) with clang-21
 // in the sid lab, behind the built launcher: it runs directly, uncached and
@@ -16,7 +19,7 @@ describe.each<LabCache>(['ccache', 'sccache'])('Debian hipcc 7.0.2 behind the la
   let dir: string;
   let shimBin: string;
   beforeAll(() => {
-    dir = makeTempDir(`hcl-lab-hipcc-${cache}-`);
+    dir = mkdtempSync(join(root, `${cache}-`));
     copyFileSync(join(repoRoot, 'test/fixtures/hip/val.hip'), join(dir, 'val.hip'));
     shimBin = shimmedLlvm21(dir);
   }, LAB_BUILD_TIMEOUT);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ccacheEnv, ccacheStats } from '../helpers/caches.js';
@@ -8,6 +8,9 @@ import { run } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built } from '../helpers/tools.js';
 import { buildHipcc, hipccEnv } from '../patch/hipcc-builds.js';
+
+// One directory for the file, removed when it ends (its hook registered here, at the top level).
+const root = makeTempDir('hcl-routes-builds-');
 
 // hipcc as the compiler behind the launcher, the way build systems run it:
 // CMake's CMAKE_CXX_COMPILER=hipcc with CMAKE_CXX_COMPILER_LAUNCHER, a
@@ -30,7 +33,7 @@ describe('hipcc (patched 7.0.2) behind the launcher in real build systems, ccach
   });
 
   it('CMake: CMAKE_CXX_COMPILER=hipcc, CMAKE_CXX_COMPILER_LAUNCHER=launcher: a clean rebuild is all hits, objects as uncached, the program runs', () => {
-    const dir = makeTempDir('hcl-cmake-hipcc-');
+    const dir = mkdtempSync(join(root, 'cmake-hipcc-'));
     const src = join(dir, 'src');
     writeHipccCmakeProject(src);
     const cache = ccacheEnv(dir);
@@ -61,7 +64,7 @@ describe('hipcc (patched 7.0.2) behind the launcher in real build systems, ccach
   });
 
   it('Makefile: HIPCXX="<launcher> hipcc" builds an RDC static device library and links it (--hip-link); a clean rebuild is all hits', () => {
-    const dir = makeTempDir('hcl-make-rdc-');
+    const dir = mkdtempSync(join(root, 'make-rdc-'));
     copyProject(dir);
     writeFileSync(
       join(dir, 'Makefile'),
@@ -109,7 +112,7 @@ describe('hipcc (patched 7.0.2) behind the launcher in real build systems, ccach
   });
 
   it('PyTorch extension: the ninja file torch.utils.cpp_extension writes, with PYTORCH_NVCC="<launcher> <hipcc>": a clean rebuild hits', () => {
-    const dir = makeTempDir('hcl-torch-ninja-');
+    const dir = mkdtempSync(join(root, 'torch-ninja-'));
     copyProject(dir);
     const cache = ccacheEnv(dir);
     const env = hipccEnv({ HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), ...cache });
