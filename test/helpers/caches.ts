@@ -14,7 +14,11 @@ export interface CcacheStats {
 }
 
 export function ccacheStats(env: Record<string, string>): CcacheStats {
-  const out = execFileSync(tools.ccache, ['--print-stats'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  return parseCcacheStats(execFileSync(tools.ccache, ['--print-stats'], { env: { ...process.env, ...env }, encoding: 'utf8' }));
+}
+
+// `ccache --print-stats` output (any ccache 4), wherever it was run (the lab's included).
+export function parseCcacheStats(out: string): CcacheStats {
   const get = (key: string) => Number(new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(out)?.[1] ?? 0);
   return {
     hits: get('direct_cache_hit') + get('preprocessed_cache_hit'),
@@ -43,7 +47,11 @@ export interface SccacheStats {
 }
 
 export function sccacheStats(sccache: string, env: Record<string, string>): SccacheStats {
-  const out = execFileSync(sccache, ['--show-stats', '--stats-format', 'json'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  return parseSccacheStats(execFileSync(sccache, ['--show-stats', '--stats-format', 'json'], { env: { ...process.env, ...env }, encoding: 'utf8' }));
+}
+
+// `sccache --show-stats --stats-format json` output, wherever it was run.
+export function parseSccacheStats(out: string): SccacheStats {
   const stats = JSON.parse(out).stats;
   const sum = (o: Record<string, number> | undefined) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
   return {

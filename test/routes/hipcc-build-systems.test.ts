@@ -1,12 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ccacheEnv, ccacheStats } from '../helpers/caches.js';
+import { copyProject, objectsUnder, writeHipccCmakeProject } from '../helpers/hip-objects.js';
 import { run } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { built, repoRoot } from '../helpers/tools.js';
+import { built } from '../helpers/tools.js';
 import { buildHipcc, hipccEnv } from '../patch/hipcc-builds.js';
+
+// One directory for the file, removed when it ends (its hook registered here, at the top level).
+const root = makeTempDir('hcl-routes-builds-');
 
 // hipcc as the compiler behind the launcher, the way build systems run it:
 // CMake's CMAKE_CXX_COMPILER=hipcc with CMAKE_CXX_COMPILER_LAUNCHER, a
@@ -14,25 +18,7 @@ import { buildHipcc, hipccEnv } from '../patch/hipcc-builds.js';
 // the ninja file torch.utils.cpp_extension writes with PYTORCH_NVCC. Each
 // builds once uncached (the reference objects), then cached, then again from
 // a clean tree: the rebuild must be all hits and every object the reference's.
-const project = join(repoRoot, 'test/fixtures/hip-project');
 const ARCH = '--offload-arch=gfx90a';
-
-function copyProject(dir: string, ext: '.hip' | '.cpp' = '.hip'): void {
-  for (const file of readdirSync(project)) copyFileSync(join(project, file), join(dir, file.replace(/\.hip$/, ext)));
-}
-
-function objectsUnder(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.o')) out.set(path.slice(dir.length + 1), readFileSync(path));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 // The objects that differ from the reference build's: each is a wrong object.
 function differing(reference: Map<string, Buffer>, now: Map<string, Buffer>): string[] {
@@ -47,21 +33,9 @@ describe('hipcc (patched 7.0.2) behind the launcher in real build systems, ccach
   });
 
   it('CMake: CMAKE_CXX_COMPILER=hipcc, CMAKE_CXX_COMPILER_LAUNCHER=launcher: a clean rebuild is all hits, objects as uncached, the program runs', () => {
-    const dir = makeTempDir('hcl-cmake-hipcc-');
+    const dir = mkdtempSync(join(root, 'cmake-hipcc-'));
     const src = join(dir, 'src');
-    execFileSync('mkdir', [src]);
-    copyProject(src, '.cpp');
-    writeFileSync(
-      join(src, 'CMakeLists.txt'),
-      [
-        'cmake_minimum_required(VERSION 3.21)',
-        'project(hcl_hipcc LANGUAGES CXX)',
-        'add_library(kernels STATIC scale.cpp offset.cpp)',
-        'add_executable(app main.cpp)',
-        'target_link_libraries(app kernels)',
-        '',
-      ].join('\n'),
-    );
+    writeHipccCmakeProject(src);
     const cache = ccacheEnv(dir);
     const env = hipccEnv({ HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), ...cache });
     const cmake = (args: string[]) => execFileSync('cmake', args, { env, cwd: dir, stdio: 'pipe' });
@@ -90,7 +64,7 @@ describe('hipcc (patched 7.0.2) behind the launcher in real build systems, ccach
   });
 
   it('Makefile: HIPCXX="<launcher> hipcc" builds an RDC static device library and links it (--hip-link); a clean rebuild is all hits', () => {
-    const dir = makeTempDir('hcl-make-rdc-');
+    const dir = mkdtempSync(join(root, 'make-rdc-'));
     copyProject(dir);
     writeFileSync(
       join(dir, 'Makefile'),
@@ -138,7 +112,7 @@ describe('hipcc (patched 7.0.2) behind the launcher in real build systems, ccach
   });
 
   it('PyTorch extension: the ninja file torch.utils.cpp_extension writes, with PYTORCH_NVCC="<launcher> <hipcc>": a clean rebuild hits', () => {
-    const dir = makeTempDir('hcl-torch-ninja-');
+    const dir = mkdtempSync(join(root, 'torch-ninja-'));
     copyProject(dir);
     const cache = ccacheEnv(dir);
     const env = hipccEnv({ HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), ...cache });

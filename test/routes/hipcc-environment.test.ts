@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ccacheEnv, ccacheStats } from '../helpers/caches.js';
@@ -8,6 +8,9 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot, tools } from '../helpers/tools.js';
 import { buildHipcc, hipccEnv } from '../patch/hipcc-builds.js';
 import { hcl, HIPCC_NAMES, makeTree } from '../shim/trees.js';
+
+// One directory for the file, removed when it ends (its hook registered here, at the top level).
+const root = makeTempDir('hcl-routes-env-');
 
 // `hip-clang-launcher <hipcc> ...` (CMake's compiler launcher, a Makefile's
 // HIPCXX, PyTorch's PYTORCH_NVCC): hipcc's own environment changes the clang
@@ -40,7 +43,7 @@ describe('hipcc behind the launcher, changing hipcc\'s environment (built execut
   });
 
   it('patched hipcc 7.0.2 + ccache: HIPCC_COMPILE_FLAGS_APPEND=-DVAL=1 then =2 gives each its own object; the repeats hit', () => {
-    const dir = makeTempDir('hcl-env-patched-');
+    const dir = mkdtempSync(join(root, 'patched-'));
     copyFileSync(valSource, join(dir, 'val.hip'));
     const cache = ccacheEnv(dir);
     const log = join(dir, 'calls.jsonl');
@@ -58,7 +61,7 @@ describe('hipcc behind the launcher, changing hipcc\'s environment (built execut
   });
 
   it('patched hipcc 7.0.2 + ccache: another HIP_CLANG_PATH (a clang++ that adds -DVAL=3) is never answered from the first one\'s entry', () => {
-    const dir = makeTempDir('hcl-env-clangpath-');
+    const dir = mkdtempSync(join(root, 'clangpath-'));
     copyFileSync(valSource, join(dir, 'val.hip'));
     const alt = join(dir, 'alt-llvm', 'bin');
     mkdirSync(alt, { recursive: true });
@@ -74,7 +77,7 @@ describe('hipcc behind the launcher, changing hipcc\'s environment (built execut
   });
 
   it('Debian\'s perl hipcc 5.2.3 (ignores HIP_CLANG_LAUNCHER) runs directly, and with the shim in its HIP_CLANG_PATH its clang calls are cached right', () => {
-    const dir = makeTempDir('hcl-env-perl-');
+    const dir = mkdtempSync(join(root, 'perl-'));
     copyFileSync(valSource, join(dir, 'val.hip'));
     const tree = makeTree(dir, 'symlink-chain');
     const cache = ccacheEnv(dir);
@@ -121,7 +124,7 @@ describe('hipcc behind the launcher, changing hipcc\'s environment (built execut
   });
 
   it('asks a hipcc once: the memoised answer is what the launcher obeys until the binary changes', () => {
-    const dir = makeTempDir('hcl-env-memo-');
+    const dir = mkdtempSync(join(root, 'memo-'));
     copyFileSync(valSource, join(dir, 'val.hip'));
     // A copy of the patched hipcc (its own file, so its mtime can move), reached through a `hipcc-7` link
     // (hipcc 7 wants "hipcc" in the name it is run by, so a `c++` link cannot run it at all).

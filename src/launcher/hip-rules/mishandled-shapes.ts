@@ -3,10 +3,10 @@ import type { ParsedCall } from '../parse-call.js';
 import type { Rule, World } from './rule.js';
 
 // Call shapes that a cache version crashes on, fails, can answer with a
-// stale object, or cannot store at all. Such a call runs the compiler directly: uncached, but right
-// and never failed by the cache. One row per known defect; `fixedIn` is the
-// first version known to be right (undefined: no fixed release yet, so every
-// version is routed around).
+// stale object, or cannot store at all. Such a call runs the compiler
+// directly: uncached, but right and never failed by the cache. One row per
+// known defect; `fixedIn` is the first version known to be right (undefined:
+// no fixed release yet, so every version is routed around).
 export interface MishandledShape {
   cache: 'sccache' | 'ccache';
   fixedIn: Version | undefined;

@@ -1,0 +1,136 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { parseCcacheStats, parseSccacheStats } from '../helpers/caches.js';
+import { runInLab } from '../helpers/lab.js';
+import { built, repoRoot } from '../helpers/tools.js';
+
+// Real builds in the sid lab through the built launcher. A build runs as one
+// shell script in one lab call (sccache's server lives in that call's
+// namespace), writing what the test reads back into the bound work directory:
+// `stats NAME` saves the cache's statistics as NAME.stats.
+
+export type LabCache = 'ccache' | 'sccache';
+
+// A lab build compiles a dozen HIP files on two shared cores, three times over.
+export const LAB_BUILD_TIMEOUT = 900_000;
+
+const dist = join(repoRoot, 'dist/linux-x64');
+let nextPort = 23000 + (process.pid % 1000) * 4;
+
+function cacheFunctions(cache: LabCache): string {
+  return cache === 'ccache'
+    ? ['start_cache() { :; }', 'stop_cache() { :; }', 'stats() { ccache --print-stats > "$W/$1.stats"; }'].join('\n')
+    : [
+        'start_cache() { sccache --start-server >/dev/null; }',
+        'stop_cache() { sccache --stop-server >/dev/null 2>&1 || true; }',
+        'stats() { sccache --show-stats --stats-format json > "$W/$1.stats"; }',
+      ].join('\n');
+}
+
+function cacheEnv(cache: LabCache, dir: string): Record<string, string> {
+  return cache === 'ccache'
+    ? { CCACHE_DIR: join(dir, 'ccache') }
+    : { SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(nextPort++), SCCACHE_IDLE_TIMEOUT: '0' };
+}
+
+// Runs `body` (sh) in the lab with the cache's server up around it; fails the test on a non-zero exit.
+export function runLabBuild(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}): string {
+  const script = join(dir, `build-${Date.now()}.sh`);
+  writeFileSync(script, ['set -e', cacheFunctions(cache), 'cd "$W"', 'start_cache', 'trap stop_cache EXIT', body, ''].join('\n'));
+  const r = runInLab(['sh', script], {
+    binds: [{ host: dist, readOnly: true }, dir],
+    cwd: dir,
+    env: {
+      W: dir,
+      LAUNCHER: built.linux,
+      HIP_CLANG_LAUNCHER_CACHE: cache,
+      HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'),
+      HIP_CLANG_LAUNCHER_LOG: join(dir, 'calls.jsonl'),
+      ...cacheEnv(cache, dir),
+      ...env,
+    },
+    timeout: 900_000,
+  });
+  expect(r.status, `${r.stdout.toString()}\n${r.stderr}`).toBe(0);
+  return r.stdout.toString('utf8');
+}
+
+export function statsOf(dir: string, cache: LabCache, name: string): { hits: number; misses: number } {
+  const text = readFileSync(join(dir, `${name}.stats`), 'utf8');
+  const { hits, misses } = cache === 'ccache' ? parseCcacheStats(text) : parseSccacheStats(text);
+  return { hits, misses };
+}
+
+// A configured CMake build dir built, cleaned and rebuilt, the cache's statistics
+// saved before, between and after; `afterCold` runs between the two builds.
+export function cleanRebuildSteps(build: string, afterCold = ':'): string[] {
+  return [
+    'stats configured',
+    `cmake --build ${build} >/dev/null`,
+    'stats cold',
+    afterCold,
+    `cmake --build ${build} --target clean >/dev/null`,
+    `cmake --build ${build} >/dev/null`,
+    'stats warm',
+    `./${build}/app > app.out`,
+  ];
+}
+
+export function cleanRebuildStats(dir: string, cache: LabCache): Record<'configured' | 'cold' | 'warm', { hits: number; misses: number }> {
+  return { configured: statsOf(dir, cache, 'configured'), cold: statsOf(dir, cache, 'cold'), warm: statsOf(dir, cache, 'warm') };
+}
+
+export interface CallRecord {
+  compiler: string;
+  route: string;
+  reason: string;
+}
+
+// The launcher's call log so far, emptied for the next step.
+export function takeCallLog(dir: string): CallRecord[] {
+  const file = join(dir, 'calls.jsonl');
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  writeFileSync(file, '');
+  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as CallRecord);
+}
+
+// A copy of the lab's /usr/lib/llvm-21 with the shim installed for clang,
+// clang++ and clang-21: the real clang copied (it must live in the bin it
+// runs from), every other tool and lib/ linked to the lab's own.
+export function shimmedLlvm21(dir: string): string {
+  const llvm = join(dir, 'llvm-21');
+  const script = [
+    'set -e',
+    `mkdir -p "${llvm}/bin"`,
+    'for f in /usr/lib/llvm-21/bin/*; do',
+    '  n=${f##*/}',
+    '  case $n in',
+    `    clang|clang++|clang-21|clang-cpp|clang-cl) cp -a "$f" "${llvm}/bin/$n" ;;`,
+    `    *) ln -s "$f" "${llvm}/bin/$n" ;;`,
+    '  esac',
+    'done',
+    `ln -s /usr/lib/llvm-21/lib "${llvm}/lib"`,
+    `"${built.linux}" install "${llvm}" --names clang,clang++,clang-21`,
+  ].join('\n');
+  const r = runInLab(['sh', '-c', script], { binds: [{ host: dist, readOnly: true }, dir] });
+  expect(r.status, r.stderr).toBe(0);
+  return join(llvm, 'bin');
+}
+
+// A host object's symbols with clang-21's per-object id masked (in __hip_cuid_,
+// __hip_gpubin_handle_ and, for -fgpu-rdc, __hip_fatbin_): it comes from the
+// command line (ours adds -cuid=), everything else must match an uncached compile's.
+export function symbolsOf(file: string): string {
+  return execFileSync('nm', ['--format=posix', file], { encoding: 'utf8' }).replace(/(__hip_cuid_|__hip_gpubin_handle_|__hip_fatbin_)[0-9a-f]+/g, '$1');
+}
+
+export function cuidsOf(file: string): string[] {
+  return [...execFileSync('nm', [file], { encoding: 'utf8' }).matchAll(/ (__hip_cuid_[0-9a-f]+)$/gm)].map((m) => m[1]!);
+}
