@@ -1,22 +1,29 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { HclError } from '../errors.js';
+import { readRegularNoFollow } from './safe-read.js';
 import { LOCK_NAME } from './layout.js';
 
 // One install or uninstall per bin dir at a time. The lock is a file created
 // exclusively, holding the owner's pid; a lock whose owner is gone (kill -9)
-// is taken over, since the journal, not the lock, carries what it left.
+// is taken over, since the journal, not the lock, carries what it left. The
+// lock is created O_EXCL (never through a planted link) and read only if it
+// is a regular file.
 
 const POLL_MS = 100;
 export const DEFAULT_LOCK_WAIT_MS = 5000;
 
 function ownerOf(file: string): number | undefined {
+  let text: string;
   try {
-    const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-    return Number.isFinite(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
+    text = readRegularNoFollow(file, 64);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new HclError('locked', `the lock file ${file} is not one hip-clang-launcher made (${(error as Error).message})`, 'delete it if no install or uninstall is running, then run the command again');
   }
+  const pid = Number.parseInt(text, 10);
+  return Number.isFinite(pid) && pid > 0 ? pid : undefined;
 }
 
 function isAlive(pid: number): boolean {
