@@ -31,38 +31,20 @@ export interface ChainEnd {
   linkText: string;
 }
 
-// Follows `name`'s chain of links. `realNameOf` tells which names in the bin
-// dir are (or are about to become) shims, and where their real compiler will be:
-// a chain through one of them continues at that real compiler, never at a shim.
-// The chain must end in the bin dir: the shim runs nothing outside it.
+// Follows `name`'s chain of links (or, given `text`, the chain `name` would
+// have linking there: an original link being put back). `realNameOf` tells
+// which names in the bin dir are (or are about to become) shims, and where
+// their real compiler will be: a chain through one of them continues at that
+// real compiler, never at a shim. The chain must end in the bin dir: the shim
+// runs nothing outside it.
 export function followChain(
   bin: string,
   name: string,
   realNameOf: (name: string) => string | undefined,
   isShim: (name: string) => boolean,
+  text = name,
 ): ChainEnd {
-  return followChainFrom(bin, join(bin, name), name, realNameOf, isShim);
-}
-
-// The same walk from a link text, as if `name` linked there (an original link being put back).
-export function followLinkText(
-  bin: string,
-  name: string,
-  text: string,
-  realNameOf: (name: string) => string | undefined,
-  isShim: (name: string) => boolean,
-): ChainEnd {
-  return followChainFrom(bin, resolve(bin, text), name, realNameOf, isShim);
-}
-
-function followChainFrom(
-  bin: string,
-  start: string,
-  name: string,
-  realNameOf: (name: string) => string | undefined,
-  isShim: (name: string) => boolean,
-): ChainEnd {
-  let current = start;
+  let current = resolve(bin, text);
   for (let hops = 0; hops < 40; hops += 1) {
     const inBin = dirname(current) === bin;
     const here = basename(current);
@@ -78,7 +60,7 @@ function followChainFrom(
     }
     if (type !== 'file') throw new Error(`the link chain of ${name} ends at ${current}, which is ${type === 'missing' ? 'missing' : 'not a file'}`);
     if (!inBin) throw new Error(`the link chain of ${name} leaves the bin dir for ${current}, and the shim runs only compilers in its own bin dir`);
-    // A file about to be renamed to its real name: link to where it will be.
+    // A file about to be wrapped: link to its real name (a hard link of it, made first).
     return { file: current, linkText: wrappedReal ?? here };
   }
   throw new Error(`the link chain of ${name} loops`);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { HclError } from '../errors.js';
 import { sha256OfFileOnce } from './fs-ops.js';
 import { lexists, readlinkOrUndefined } from './safe-read.js';
-import { entryTypeOf, followChain, followLinkText, isOurShim } from './inspect-entry.js';
+import { entryTypeOf, followChain, isOurShim } from './inspect-entry.js';
 import { asideNameFor, MANIFEST_NAME } from './layout.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
 import type { Step } from './steps.js';
@@ -64,7 +64,7 @@ export function planUninstall(bin: string, manifest: Manifest, platform: NodeJS.
       steps.push({ op: 'place', path: name, from: { hardlink: realName }, ...keep });
       continue;
     }
-    const restored = reach(() => followLinkText(bin, name, entry.originalTarget!, realNameOf, isShim));
+    const restored = reach(() => followChain(bin, name, realNameOf, isShim, entry.originalTarget!));
     if (restored === undefined) throw refuse(bin, entry, `a link to ${entry.originalTarget} that is broken or leaves the bin dir`);
     if (restored !== now && sha256OfFileOnce(restored) !== entry.sha256) throw refuse(bin, entry, `a link to ${entry.originalTarget}, reaching ${restored} (sha256 differs)`);
     if (readlinkOrUndefined(at(name)) !== entry.originalTarget) steps.push({ op: 'place', path: name, from: { symlink: entry.originalTarget! }, ...keep });
