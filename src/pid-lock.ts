@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { readRegularNoFollow } from './shim/safe-read.js';
 
 // A lock that is a file created exclusively (O_EXCL: never through a planted
 // link), holding the owner's pid. A lock whose owner is gone (kill -9) is
@@ -6,13 +7,18 @@ import * as fs from 'node:fs';
 
 const POLL_MS = 20;
 
-function ownerOf(file: string): number | undefined {
+// A lock that is not a regular file (a planted symlink, a FIFO) is not ours:
+// `onForeign` says what that means; it is never read through.
+function ownerOf(file: string, onForeign: (error: Error) => never): number | undefined {
+  let text: string;
   try {
-    const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-    return Number.isFinite(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
+    text = readRegularNoFollow(file, 64);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return onForeign(error as Error);
   }
+  const pid = Number.parseInt(text, 10);
+  return Number.isFinite(pid) && pid > 0 ? pid : undefined;
 }
 
 function isAlive(pid: number): boolean {
@@ -34,11 +40,19 @@ function tryAcquire(file: string): boolean {
   }
 }
 
-export function withPidLock<T>(file: string, waitMs: number, fn: () => T, onBusy: (owner: number | undefined) => T): T {
+export function withPidLock<T>(
+  file: string,
+  waitMs: number,
+  fn: () => T,
+  onBusy: (owner: number | undefined) => T,
+  onForeign: (error: Error) => never = (error) => {
+    throw error;
+  },
+): T {
   const deadline = Date.now() + waitMs;
   for (;;) {
     if (tryAcquire(file)) break;
-    const owner = ownerOf(file);
+    const owner = ownerOf(file, onForeign);
     if (owner !== undefined && !isAlive(owner)) {
       // Rename first: of two processes clearing the same stale lock, only one succeeds.
       const stale = `${file}.stale-${process.pid}`;

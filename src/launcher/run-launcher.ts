@@ -8,24 +8,31 @@ import { canExecve, execveFirstStartable, exitLikeChild, spawnFirstStartable } f
 
 // Launcher mode: `hip-clang-launcher <compiler> <args...>`, and the shim's
 // way to its real compiler. Plans the call, then replaces this process with
-// it (POSIX) or runs it and leaves with its status.
-export async function runLauncher(request: LaunchRequest, host: Host): Promise<never> {
+// it (POSIX) or runs it and leaves with its status. A compiler that went
+// away between the plan and the exec (a shim install or uninstall moving it)
+// is looked up once more with `lookAgain` and run directly.
+export async function runLauncher(request: LaunchRequest, host: Host, lookAgain = (): LaunchRequest => ({ ...request, resolvedCompiler: undefined })): Promise<never> {
   // Only the launcher personality answers the probe: a shim (it knows its real
   // compiler already) below a hipcc that ignores the variable is that hipcc
   // running its clang, not hipcc calling the launcher.
   const probeFile = host.env[PROBE_VAR];
   if (probeFile && request.resolvedCompiler === undefined) recordProbe(probeFile, request);
 
-  const plan = planLaunch(request, host);
+  let plan = planLaunch(request, host);
   for (const warning of plan.rules?.warnings ?? []) writeStderr(`hip-clang-launcher: warning: ${warning}\n`);
   const logFile = host.env[LOG_VAR];
+  const planAgain = () => planLaunch({ ...lookAgain(), uncached: true }, host);
+  if (!host.isExecutableFile(plan.steps[plan.steps.length - 1]!.file)) plan = planAgain();
 
   // With a log, wait for the compiler so the line can hold its exit code and duration.
   if (canExecve() && !logFile) execveFirstStartable(plan.steps, plan.env, host.isExecutableFile);
 
   // performance.now() counts from process start: this is the launcher's own time.
   const started = performance.now();
-  const outcome = await spawnFirstStartable(plan.steps, plan.env);
+  const outcome = await spawnFirstStartable(plan.steps, plan.env).catch(() => {
+    plan = planAgain();
+    return spawnFirstStartable(plan.steps, plan.env);
+  });
   if (logFile) {
     appendCallRecord(logFile, {
       time: new Date().toISOString(),

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import { lexists, readlinkOrUndefined, sha256OfFile } from './fs-ops.js';
+import { sha256OfFileOnce } from './fs-ops.js';
+import { lexists, readlinkOrUndefined } from './safe-read.js';
 import { entryTypeOf, isOurShim } from './inspect-entry.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
 
@@ -29,7 +30,7 @@ export function findDrift(bin: string, manifest: Manifest, platform: NodeJS.Plat
   const shimPath = join(bin, manifest.shim);
   if (!lexists(shimPath)) {
     drift.push({ name: manifest.shim, kind: 'shim-executable-changed', detail: `${manifest.shim} is missing: every shim is broken; run install again` });
-  } else if (sha256OfFile(shimPath) !== manifest.shimSha256) {
+  } else if (sha256OfFileOnce(shimPath) !== manifest.shimSha256) {
     drift.push({ name: manifest.shim, kind: 'shim-executable-changed', detail: `${manifest.shim} differs from the one installed; run install again` });
   }
   for (const entry of manifest.entries) {
@@ -44,7 +45,7 @@ export function findDrift(bin: string, manifest: Manifest, platform: NodeJS.Plat
       drift.push({ name: entry.name, kind: 'real-missing', detail: `${entry.realName}, the real compiler, is missing${entry.kind === 'symlink' ? ' or its link is broken' : ''}` });
     } else if (entry.kind === 'symlink' && readlinkOrUndefined(join(bin, entry.realName)) !== entry.realTarget) {
       drift.push({ name: entry.name, kind: 'real-changed', detail: `${entry.realName} now links to ${readlinkOrUndefined(join(bin, entry.realName))}, not ${entry.realTarget}` });
-    } else if (sha256OfFile(real) !== entry.sha256) {
+    } else if (sha256OfFileOnce(real) !== entry.sha256) {
       drift.push({ name: entry.name, kind: 'real-changed', detail: `the real compiler ${real} changed since install (an upgrade?); the shim runs the new one` });
     }
   }

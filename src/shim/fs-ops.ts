@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
+import { openRegularNoFollow } from './safe-read.js';
 
 // Every filesystem change install and uninstall make goes through one FsOps,
 // so tests can make the Nth change fail (or the process die before it) and
@@ -8,6 +9,8 @@ import { createHash } from 'node:crypto';
 export interface FsOps {
   rename(from: string, to: string): void;
   symlink(target: string, path: string): void;
+  // A second name for the same file (a hard link; a symlink is linked as itself).
+  link(existing: string, path: string): void;
   unlink(path: string): void;
   copyFile(from: string, to: string): void;
   writeFile(path: string, text: string): void;
@@ -30,11 +33,12 @@ function fsyncPath(path: string): void {
 export const realFsOps: FsOps = {
   rename: (from, to) => fs.renameSync(from, to),
   symlink: (target, path) => fs.symlinkSync(target, path),
+  link: (existing, path) => fs.linkSync(existing, path),
   unlink: (path) => fs.unlinkSync(path),
   copyFile: (from, to) => fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL),
   writeFile: (path, text) => fs.writeFileSync(path, text, { flag: 'wx' }),
   appendFile: (path, text) => {
-    const fd = fs.openSync(path, 'a');
+    const fd = openRegularNoFollow(path, fs.constants.O_WRONLY | fs.constants.O_APPEND);
     try {
       fs.writeSync(fd, text);
       fs.fsyncSync(fd);
@@ -93,6 +97,7 @@ export function withFault(base: FsOps, fault: Fault = {}): CountingFsOps {
   return {
     rename: guard('rename', base.rename),
     symlink: guard('symlink', base.symlink),
+    link: guard('link', base.link),
     unlink: guard('unlink', base.unlink),
     copyFile: guard('copyFile', base.copyFile),
     writeFile: guard('writeFile', base.writeFile),
@@ -106,24 +111,6 @@ export function withFault(base: FsOps, fault: Fault = {}): CountingFsOps {
       return fired;
     },
   };
-}
-
-// Read-only questions about the tree, never faulted.
-export function lexists(path: string): boolean {
-  try {
-    fs.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function readlinkOrUndefined(path: string): string | undefined {
-  try {
-    return fs.readlinkSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 export function sha256OfFile(path: string): string {
@@ -140,6 +127,21 @@ export function sha256OfFile(path: string): string {
     fs.closeSync(fd);
   }
   return hash.digest('hex');
+}
+
+const hashes = new Map<string, string>();
+
+// The same, remembered per file identity and change time: one file behind
+// several names (clang, clang++, clang-15) is read once per run.
+export function sha256OfFileOnce(path: string): string {
+  const st = fs.statSync(path);
+  const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  let hash = hashes.get(key);
+  if (hash === undefined) {
+    hash = sha256OfFile(path);
+    hashes.set(key, hash);
+  }
+  return hash;
 }
 
 export function sha256OfText(text: string): string {

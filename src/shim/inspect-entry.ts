@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { readlinkOrUndefined, sha256OfFile } from './fs-ops.js';
+import { sha256OfFile } from './fs-ops.js';
+import { readlinkOrUndefined } from './safe-read.js';
 
 // What a name in the bin dir is right now, and where its symlink chain ends.
 
@@ -26,20 +27,24 @@ export function isOurShim(bin: string, name: string, shimName: string, shimSha25
 export interface ChainEnd {
   // The real compiler file the chain ends at, as it is now.
   file: string;
-  // What `<name>-real` must link to: a name in the bin dir, or an absolute path.
+  // What `<name>-real` must link to: a name in the bin dir.
   linkText: string;
 }
 
-// Follows `name`'s chain of links. `realNameOf` tells which names in the bin
-// dir are (or are about to become) shims, and where their real compiler will be:
-// a chain through one of them continues at that real compiler, never at a shim.
+// Follows `name`'s chain of links (or, given `text`, the chain `name` would
+// have linking there: an original link being put back). `realNameOf` tells
+// which names in the bin dir are (or are about to become) shims, and where
+// their real compiler will be: a chain through one of them continues at that
+// real compiler, never at a shim. The chain must end in the bin dir: the shim
+// runs nothing outside it.
 export function followChain(
   bin: string,
   name: string,
   realNameOf: (name: string) => string | undefined,
   isShim: (name: string) => boolean,
+  text = name,
 ): ChainEnd {
-  let current = join(bin, name);
+  let current = resolve(bin, text);
   for (let hops = 0; hops < 40; hops += 1) {
     const inBin = dirname(current) === bin;
     const here = basename(current);
@@ -54,9 +59,9 @@ export function followChain(
       continue;
     }
     if (type !== 'file') throw new Error(`the link chain of ${name} ends at ${current}, which is ${type === 'missing' ? 'missing' : 'not a file'}`);
-    // A file about to be renamed to its real name: link to where it will be.
-    if (wrappedReal !== undefined) return { file: current, linkText: wrappedReal };
-    return { file: current, linkText: dirname(current) === bin ? basename(current) : current };
+    if (!inBin) throw new Error(`the link chain of ${name} leaves the bin dir for ${current}, and the shim runs only compilers in its own bin dir`);
+    // A file about to be wrapped: link to its real name (a hard link of it, made first).
+    return { file: current, linkText: wrappedReal ?? here };
   }
   throw new Error(`the link chain of ${name} loops`);
 }

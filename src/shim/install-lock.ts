@@ -16,5 +16,7 @@ export function withInstallLock<T>(bin: string, fn: () => T, waitMs = DEFAULT_LO
       `another install or uninstall${owner ? ` (pid ${owner})` : ''} is running in ${bin} (lock file ${file})`,
       'wait for it to finish and run the command again; if no such process is running, delete the lock file',
     );
+  }, (error) => {
+    throw new HclError('locked', `the lock file ${file} is not one hip-clang-launcher made (${error.message})`, 'delete it if no install or uninstall is running, then run the command again');
   });
 }

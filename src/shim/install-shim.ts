@@ -3,13 +3,17 @@
 //   2. take the lock; finish (complete or roll back) a journal a crash left
 //   3. read the manifest (corrupt: stop); refuse trees wrapped by other tools
 //   4. plan: shim executable, then per name E (plus every link that reaches one of them):
-//      E-real (renamed file or new link), E -> shim, manifest
+//      E-real (a hard link of the file, or a link to its chain's end), E -> shim, manifest;
+//      each name changes by a rename over its old entry, never missing for a build
+//      that runs it; a real compiler an upgrade changed is checked and re-recorded
 //   5. run the plan as a transaction: journal, each change recorded, commit, clean up;
 //      any failure undoes the changes in reverse and leaves the tree as it was
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { HclError } from '../errors.js';
 import { findDependentLinks } from './dependent-links.js';
 import { detectForeignWrapper } from './detect-foreign-wrapper.js';
-import { sha256OfFile, type FsOps } from './fs-ops.js';
+import { sha256OfFileOnce, type FsOps } from './fs-ops.js';
 import { isOurShim } from './inspect-entry.js';
 import { DEFAULT_ENTRY_STEMS, entryFileName, shimFileName, SHIM_STEM } from './layout.js';
 import { readManifest, type Manifest } from './manifest.js';
@@ -55,15 +59,28 @@ export function entryNames(names: readonly string[] | undefined, platform: NodeJ
   return [...new Set(list.map((n) => entryFileName(n, platform)))];
 }
 
+function realpathOrUndefined(path: string): string | undefined {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return undefined;
+  }
+}
+
 export function installShim(opts: InstallOptions): InstallResult {
   const asked = entryNames(opts.names, opts.platform);
   checkCacheSetting(opts.cache);
-  return withWritableBin(opts.given, asked, opts.cwd, opts.ops, ({ bin, recovered }) => {
+  return withWritableBin(opts.given, asked, opts.cwd, opts.ops, opts.warn, ({ bin, recovered }) => {
     const previous = readManifest(bin);
     const dependents = findDependentLinks(bin, asked);
-    const names = [...asked, ...dependents];
+    // What an earlier install wrapped is checked (and repaired) too, whatever is asked now.
+    const names = [...new Set([...asked, ...dependents, ...(previous?.entries.map((e) => e.name) ?? [])])];
     const shimName = shimFileName(opts.platform);
-    const owns = (name: string) => previous?.entries.some((e) => e.name === name) === true && isOurShim(bin, name, shimName, previous.shimSha256, opts.platform);
+    // A listed name that is our shim, or leads to it through another listed name (an upgrade rewrote its link).
+    const ownShim = realpathOrUndefined(join(bin, shimName));
+    const owns = (name: string) =>
+      previous?.entries.some((e) => e.name === name) === true &&
+      (isOurShim(bin, name, shimName, previous.shimSha256, opts.platform) || (ownShim !== undefined && realpathOrUndefined(join(bin, name)) === ownShim));
     const foreign = detectForeignWrapper(bin, names, owns);
     if (foreign) throw new HclError('foreign-wrapper', foreign.found, foreign.advice);
     const txid = newTxid();
@@ -72,13 +89,13 @@ export function installShim(opts: InstallOptions): InstallResult {
       names,
       platform: opts.platform,
       shimSource: opts.shimSource,
-      shimSha256: sha256OfFile(opts.shimSource),
+      shimSha256: sha256OfFileOnce(opts.shimSource),
       cache: opts.cache,
       toolVersion: opts.toolVersion,
       txid,
       previous,
     });
-    runTransaction(bin, { action: 'install', txid, steps: plan.steps }, opts.ops, opts.warn);
+    runTransaction(bin, { action: 'install', txid, steps: plan.steps, reals: plan.reals }, opts.ops, opts.warn);
     const notes = [...plan.notes];
     if (dependents.length > 0 && plan.steps.length > 0) {
       notes.push(`also wrapped ${dependents.join(', ')}: links that reach ${asked.join(' or ')} and would otherwise reach the shim`);

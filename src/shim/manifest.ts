@@ -1,12 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HclError } from '../errors.js';
-import { MANIFEST_NAME } from './layout.js';
+import { readRegularNoFollow } from './safe-read.js';
+import { isBinName, isRealCompilerName, MANIFEST_NAME, shimFileName } from './layout.js';
 
 // The record of an install, kept as JSON next to the compilers. The shim
 // reads it on every call (one readFileSync + JSON.parse); install, status and
 // uninstall read and rewrite it. Written only through a transaction step
-// (temp file, fsync, rename), so a reader never sees half of one.
+// (temp file, fsync, rename over the old one), so a reader never sees half of
+// one. Anyone able to write the bin dir can edit it, so every name in it is
+// checked: a plain name in the bin dir, and a real compiler never the shim.
 
 export const MANIFEST_VERSION = 1;
 
@@ -19,7 +21,7 @@ export interface ManifestEntry {
   kind: 'file' | 'symlink';
   // kind symlink: the link text of the original `name`, restored by uninstall.
   originalTarget?: string;
-  // kind symlink: the link text of `realName`, the final file of the original chain.
+  // kind symlink: the link text of `realName`: the final file of the original chain, a name in the bin dir.
   realTarget?: string;
   // Permission bits of the real compiler file.
   mode: number;
@@ -63,17 +65,22 @@ export function validateManifest(data: unknown, file: string): Manifest {
   if (m.tool !== 'hip-clang-launcher') throw corrupt(file, "no 'tool': hip-clang-launcher");
   if (m.manifestVersion !== MANIFEST_VERSION) throw corrupt(file, `manifestVersion ${String(m.manifestVersion)}, expected ${MANIFEST_VERSION}`);
   if (!isString(m.shim) || !isString(m.shimSha256)) throw corrupt(file, "missing 'shim' or 'shimSha256'");
+  if (m.shim !== shimFileName('linux') && m.shim !== shimFileName('win32')) throw corrupt(file, `'shim' is ${m.shim}, not hip-clang-launcher's executable`);
   if (m.cache !== null && !isString(m.cache)) throw corrupt(file, "'cache' must be a string or null");
   if (!Array.isArray(m.entries) || m.entries.length === 0) throw corrupt(file, "'entries' must be a non-empty list");
   for (const [i, e] of (m.entries as Record<string, unknown>[]).entries()) {
     const where = `entries[${i}]`;
     if (typeof e !== 'object' || e === null) throw corrupt(file, `${where} is not an object`);
     if (!isString(e.name) || !isString(e.realName)) throw corrupt(file, `${where} lacks 'name' or 'realName'`);
-    if (/[\\/]/.test(e.name) || /[\\/]/.test(e.realName)) throw corrupt(file, `${where} names a path, not a file in the bin dir`);
+    if (!isBinName(e.name) || !isBinName(e.realName)) throw corrupt(file, `${where} names a path, not a file in the bin dir`);
+    if (!isRealCompilerName(e.realName) || (m.entries as { name?: unknown }[]).some((other) => other.name === e.realName)) {
+      throw corrupt(file, `${where}.realName ${e.realName} is hip-clang-launcher's own file or a shim, never a real compiler`);
+    }
     if (e.kind !== 'file' && e.kind !== 'symlink') throw corrupt(file, `${where}.kind must be file or symlink`);
     if (e.kind === 'symlink' && (!isString(e.originalTarget) || !isString(e.realTarget))) {
       throw corrupt(file, `${where} is a symlink entry without 'originalTarget' and 'realTarget'`);
     }
+    if (e.kind === 'symlink' && !isRealCompilerName(e.realTarget)) throw corrupt(file, `${where}.realTarget ${String(e.realTarget)} is not a compiler in the bin dir`);
     if (typeof e.mode !== 'number' || !isString(e.sha256) || !isString(e.shimSha256)) throw corrupt(file, `${where} lacks 'mode', 'sha256' or 'shimSha256'`);
   }
   return data as Manifest;
@@ -84,7 +91,7 @@ export function readManifest(bin: string): Manifest | undefined {
   const file = manifestPath(bin);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularNoFollow(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw corrupt(file, (error as Error).message);

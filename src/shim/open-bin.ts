@@ -18,6 +18,7 @@ export function withWritableBin<T>(
   markers: readonly string[],
   cwd: string,
   ops: FsOps,
+  warn: (line: string) => void,
   fn: (ctx: ChangeContext) => T,
 ): T {
   const bin = findLlvmBin(given, markers, cwd);
@@ -27,7 +28,7 @@ export function withWritableBin<T>(
     throw new HclError('not-writable', `${bin} is not writable`, 'run as a user who may change that tree (with sudo, say), or work on a copy of it');
   }
   return withInstallLock(bin, () => {
-    const recovered = describeRecovery(recoverInterrupted(bin, ops), bin);
+    const recovered = describeRecovery(recoverInterrupted(bin, ops, warn), bin);
     return fn({ bin, recovered });
   });
 }

@@ -1,22 +1,25 @@
 import { join } from 'node:path';
 import { HclError } from '../errors.js';
 import { realNameFor } from './driver-mode.js';
-import { lexists, readlinkOrUndefined, sha256OfFile, sha256OfText } from './fs-ops.js';
+import { sha256OfFileOnce, sha256OfText } from './fs-ops.js';
+import { lexists, readlinkOrUndefined } from './safe-read.js';
 import { entryTypeOf, followChain, isOurShim, modeOf } from './inspect-entry.js';
-import { MANIFEST_NAME, shimFileName } from './layout.js';
+import { asideNameFor, MANIFEST_NAME, shimFileName } from './layout.js';
 import { MANIFEST_VERSION, serializeManifest, type Manifest, type ManifestEntry } from './manifest.js';
-import { asideNameFor, type Step } from './steps.js';
+import { isStepDone, type Source, type Step } from './steps.js';
 
-// Works out the changes an install makes, without making any. For each
-// wrapped name E (the real compiler never leaves the bin dir):
-//   a real binary:  rename E -> E-real;              E becomes the shim
-//   a symlink:      link E-real -> end of E's chain;  set E aside; E becomes the shim
-//   already our shim with its real compiler in place: nothing
-//   our shim replaced since install (an upgrade): the new E is wrapped, the old E-real dropped
+// Works out the changes an install makes, without making any. Each name
+// changes by one rename over its old entry, and the real compiler's name
+// exists before the name reaching it changes. For each wrapped name E:
+//   a real binary:  E-real = a hard link of E (same file);  E becomes the shim
+//   a symlink:      E-real -> end of E's chain (in the bin dir);  E becomes the shim
+//   already our shim: check its real compiler; re-record one an upgrade changed
+//   our shim replaced since install (an upgrade): the new E is wrapped, E-real replaced
 // plus the shim executable itself and the manifest, each written whole.
 
 export interface InstallRequest {
   bin: string;
+  // Every name to wrap, including all an earlier install wrapped.
   names: readonly string[];
   platform: NodeJS.Platform;
   // The executable to install as the shim (the running one).
@@ -31,6 +34,8 @@ export interface InstallRequest {
 
 export interface InstallPlan {
   steps: Step[];
+  // Each wrapped name's real compiler once the plan has run.
+  reals: Record<string, string>;
   manifest: Manifest;
   notes: string[];
 }
@@ -45,94 +50,113 @@ export function planInstall(req: InstallRequest): InstallPlan {
   const shimName = shimFileName(platform);
   const steps: Step[] = [];
   const notes: string[] = [];
+  const at = (name: string) => join(bin, name);
   const oldEntry = (name: string) => previous?.entries.find((e) => e.name === name);
   const realNameOf = (name: string) => (req.names.includes(name) || oldEntry(name) ? (oldEntry(name)?.realName ?? realNameFor(name)) : undefined);
   const isShim = (name: string) => isOurShim(bin, name, shimName, previous?.shimSha256, platform);
-  const placeShim = (name: string): Step =>
-    platform === 'win32'
-      ? { op: 'put-file', path: name, source: req.shimSource, sha256: req.shimSha256, mode: 0o755 }
-      : { op: 'symlink', path: name, target: shimName };
+  // `name` becomes `from`, by a rename over whatever is there now.
+  const place = (name: string, from: Source): Step => ({ op: 'place', path: name, from, ...(lexists(at(name)) ? { keep: asideNameFor(name, txid) } : {}) });
+  // E-real, unless it already is what it must be (an upgrade that rewrote only E).
+  const placeReal = (name: string, from: Source): Step[] => {
+    const step = place(name, from);
+    return isStepDone(bin, step) ? [] : [step];
+  };
+  const shimSource = (): Source => (platform === 'win32' ? { copy: req.shimSource, sha256: req.shimSha256, mode: 0o755 } : { symlink: shimName });
+  const cannotRepair = (name: string, why: string) =>
+    new HclError('drift', `cannot repair ${at(name)}: ${why}`, `reinstall the compiler package, then run 'hip-clang-launcher uninstall' and install again`);
 
   // The shim executable first, so no link ever points at nothing.
-  const shimPath = join(bin, shimName);
-  const shimChanged = !lexists(shimPath) || sha256OfFile(shimPath) !== req.shimSha256;
-  if (shimChanged) {
-    if (lexists(shimPath)) steps.push({ op: 'rename', from: shimName, to: asideNameFor(shimName, txid), discard: true });
-    steps.push({ op: 'put-file', path: shimName, source: req.shimSource, sha256: req.shimSha256, mode: 0o755 });
-  }
+  const shimChanged = !lexists(at(shimName)) || sha256OfFileOnce(at(shimName)) !== req.shimSha256;
+  if (shimChanged) steps.push(place(shimName, { copy: req.shimSource, sha256: req.shimSha256, mode: 0o755 }));
 
   const entries: ManifestEntry[] = [];
   for (const name of req.names) {
     const old = oldEntry(name);
     const realName = realNameOf(name)!;
-    const type = entryTypeOf(join(bin, name));
+    const type = entryTypeOf(at(name));
     if (isShim(name)) {
       if (!old) {
-        throw new HclError('drift', `${join(bin, name)} is a hip-clang-launcher shim, but ${MANIFEST_NAME} does not list it`, `restore ${name} by hand (the real compiler is probably ${realName}), then run install again`);
+        throw new HclError('drift', `${at(name)} is a hip-clang-launcher shim, but ${MANIFEST_NAME} does not list it`, `restore ${name} by hand (the real compiler is probably ${realName}), then run install again`);
       }
-      if (entryTypeOf(join(bin, realName)) === 'missing' || (old.kind === 'symlink' && readlinkOrUndefined(join(bin, realName)) !== old.realTarget)) {
-        throw new HclError('drift', `${join(bin, realName)}, the real compiler behind ${name}, is missing or changed since install`, `reinstall the compiler package, then run 'hip-clang-launcher uninstall' and install again`);
-      }
+      entries.push({ ...checkReal(old), shimSha256: req.shimSha256 });
       // Windows shims are copies: a new shim executable means new copies.
-      if (platform === 'win32' && shimChanged) {
-        steps.push({ op: 'rename', from: name, to: asideNameFor(name, txid), discard: true }, placeShim(name));
-      }
-      entries.push({ ...old, shimSha256: req.shimSha256 });
+      if (platform === 'win32' && shimChanged) steps.push(place(name, shimSource()));
       continue;
     }
     if (type === 'missing' && old) {
-      if (entryTypeOf(join(bin, realName)) === 'missing') {
-        throw new HclError('drift', `both ${name} and its real compiler ${realName} are gone from ${bin}`, `reinstall the compiler package, then run 'hip-clang-launcher uninstall' and install again`);
-      }
+      if (entryTypeOf(at(realName)) === 'missing') throw cannotRepair(name, `both ${name} and its real compiler ${realName} are gone`);
       notes.push(`repaired: the ${name} shim was missing; put it back`);
-      steps.push(placeShim(name));
-      entries.push({ ...old, shimSha256: req.shimSha256 });
+      entries.push({ ...checkReal(old), shimSha256: req.shimSha256 });
+      steps.push(place(name, shimSource()));
       continue;
     }
     if (type === 'missing') {
       throw new HclError('not-a-llvm-bin', `there is no ${name} in ${bin}`, 'choose the names to wrap with --names (default: clang,clang++)');
     }
     if (type === 'other') {
-      throw new HclError('not-a-llvm-bin', `${join(bin, name)} is not a file or a symlink`, 'choose the names to wrap with --names');
+      throw new HclError('not-a-llvm-bin', `${at(name)} is not a file or a symlink`, 'choose the names to wrap with --names');
     }
-    if (lexists(join(bin, realName))) {
+    if (lexists(at(realName))) {
       if (!old) {
-        throw new HclError('foreign-wrapper', `${join(bin, realName)} already exists and hip-clang-launcher did not make it`, `move it away (it may be another tool's backup of ${name}), then run install again`);
+        throw new HclError('foreign-wrapper', `${at(realName)} already exists and hip-clang-launcher did not make it`, `move it away (it may be another tool's backup of ${name}), then run install again`);
       }
-      notes.push(`repaired: ${name} was replaced since install (an upgrade?); wrapped the new one and dropped the old ${realName}`);
-      steps.push({ op: 'rename', from: realName, to: asideNameFor(realName, txid), discard: true });
+      notes.push(`repaired: ${name} was replaced since install (an upgrade?); wrapped the new one in place of the old ${realName}`);
     }
     if (type === 'file') {
-      const file = join(bin, name);
-      entries.push({ name, realName, kind: 'file', mode: modeOf(file), sha256: sha256OfFile(file), shimSha256: req.shimSha256 });
-      steps.push({ op: 'rename', from: name, to: realName }, placeShim(name));
+      entries.push({ name, realName, kind: 'file', mode: modeOf(at(name)), sha256: sha256OfFileOnce(at(name)), shimSha256: req.shimSha256 });
+      steps.push(...placeReal(realName, { hardlink: name }), place(name, shimSource()));
       continue;
     }
-    let end;
-    try {
-      end = followChain(bin, name, realNameOf, isShim);
-    } catch (error) {
-      throw new HclError('not-a-llvm-bin', `${join(bin, name)} cannot be wrapped: ${(error as Error).message}`, 'fix the link, or leave this name out with --names');
-    }
+    const end = chainEnd(name, name);
     entries.push({
       name,
       realName,
       kind: 'symlink',
-      originalTarget: readlinkOrUndefined(join(bin, name))!,
+      originalTarget: readlinkOrUndefined(at(name))!,
       realTarget: end.linkText,
       mode: modeOf(end.file),
-      sha256: sha256OfFile(end.file),
+      sha256: sha256OfFileOnce(end.file),
       shimSha256: req.shimSha256,
     });
-    steps.push(
-      { op: 'symlink', path: realName, target: end.linkText },
-      { op: 'rename', from: name, to: asideNameFor(name, txid), discard: true },
-      placeShim(name),
-    );
+    steps.push(...placeReal(realName, { symlink: end.linkText }), place(name, shimSource()));
   }
-  // Entries of an earlier install that this one does not name stay as they are.
-  for (const old of previous?.entries ?? []) {
-    if (!req.names.includes(old.name)) entries.push(old);
+
+  // An installed name's real compiler as it is now, checked, and recorded
+  // anew where an upgrade replaced the file or someone repointed its link.
+  function checkReal(old: ManifestEntry): ManifestEntry {
+    const { name, realName } = old;
+    const real = at(realName);
+    const type = entryTypeOf(real);
+    if (type === 'missing') throw cannotRepair(name, `its real compiler ${realName} is gone`);
+    if (old.kind === 'file') {
+      if (type !== 'file') throw cannotRepair(name, `its real compiler ${realName} is no longer a file`);
+      const sha256 = sha256OfFileOnce(real);
+      if (sha256 === old.sha256) return old;
+      if ((modeOf(real) & 0o111) === 0 && platform !== 'win32') throw cannotRepair(name, `its real compiler ${realName} changed and is not executable`);
+      notes.push(`repaired: the real compiler ${real} changed since install (an upgrade?); recorded the new one`);
+      return { ...old, sha256, mode: modeOf(real) };
+    }
+    if (type !== 'symlink') throw cannotRepair(name, `${realName} is no longer the link install made`);
+    const end = chainEnd(realName, name, true);
+    const sha256 = sha256OfFileOnce(end.file);
+    const relinked = readlinkOrUndefined(real) !== end.linkText;
+    if (!relinked && end.linkText === old.realTarget && sha256 === old.sha256) return old;
+    if (relinked) steps.push(place(realName, { symlink: end.linkText }));
+    notes.push(
+      end.linkText === old.realTarget
+        ? `repaired: the real compiler ${end.file} changed since install (an upgrade?); recorded the new one`
+        : `repaired: ${realName} led to ${end.linkText}, not ${old.realTarget}, since install; ${relinked ? 'linked it there' : 'recorded it'}`,
+    );
+    return { ...old, realTarget: end.linkText, sha256, mode: modeOf(end.file) };
+  }
+
+  function chainEnd(from: string, name: string, repairing = false) {
+    try {
+      return followChain(bin, from, realNameOf, isShim);
+    } catch (error) {
+      if (repairing) throw cannotRepair(name, (error as Error).message);
+      throw new HclError('not-a-llvm-bin', `${at(name)} cannot be wrapped: ${(error as Error).message}`, 'fix the link, or leave this name out with --names');
+    }
   }
 
   const manifest: Manifest = {
@@ -146,9 +170,9 @@ export function planInstall(req: InstallRequest): InstallPlan {
     installedAt: new Date().toISOString(),
     entries,
   };
-  if (steps.length === 0 && sameContent(previous, manifest)) return { steps, manifest: previous!, notes };
+  const reals = Object.fromEntries(entries.map((e) => [e.name, e.realName]));
+  if (steps.length === 0 && sameContent(previous, manifest)) return { steps, reals, manifest: previous!, notes };
   const text = serializeManifest(manifest);
-  if (previous) steps.push({ op: 'rename', from: MANIFEST_NAME, to: asideNameFor(MANIFEST_NAME, txid), discard: true });
-  steps.push({ op: 'put-file', path: MANIFEST_NAME, text, sha256: sha256OfText(text), mode: 0o644 });
-  return { steps, manifest, notes };
+  steps.push(place(MANIFEST_NAME, { text, sha256: sha256OfText(text), mode: 0o644 }));
+  return { steps, reals, manifest, notes };
 }

@@ -1,0 +1,58 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { SHIM_STEM } from './layout.js';
+
+// A compile that read the manifest before a name went away still runs the
+// real compiler by that name: the shim hands `<bin>/clang++-real` to ccache,
+// which runs it seconds later. So a name a compile may use is removed only
+// once the processes that may still use it have ended: those running this
+// bin dir's shim, and those with the name in their argv (the cache, the
+// compiler itself). Linux tells through /proc; elsewhere nothing is waited for.
+
+export const IN_FLIGHT_WAIT_MS = 120_000;
+const POLL_MS = 50;
+
+function readProc(pid: string, what: 'exe' | 'cmdline'): string | undefined {
+  try {
+    return what === 'exe' ? fs.readlinkSync(`/proc/${pid}/exe`) : fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+// exe first: a shim that execs the cache between the two reads is seen as one or the other.
+function uses(pid: string, shimPrefix: string, paths: ReadonlySet<string>): boolean {
+  const exe = readProc(pid, 'exe');
+  if (exe === undefined) return false;
+  if (exe.startsWith(shimPrefix)) return true;
+  return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg));
+}
+
+// Waits (bounded) until no process that was using `names` of `bin` when asked
+// still is. Processes started later resolve the names as they are by then.
+// Returns the pids still using them when the wait ran out.
+export function waitUntilUnused(bin: string, names: readonly string[], waitMs = IN_FLIGHT_WAIT_MS): number[] {
+  if (process.platform !== 'linux' || names.length === 0) return [];
+  let realBin: string;
+  try {
+    realBin = fs.realpathSync(bin);
+  } catch {
+    return [];
+  }
+  const shimPrefix = join(realBin, SHIM_STEM);
+  const paths = new Set(names.flatMap((n) => [join(bin, n), join(realBin, n)]));
+  const self = String(process.pid);
+  let pending: string[];
+  try {
+    pending = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && pid !== self && uses(pid, shimPrefix, paths));
+  } catch {
+    return [];
+  }
+  const deadline = Date.now() + waitMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (pending.length > 0 && Date.now() < deadline) {
+    Atomics.wait(pause, 0, 0, POLL_MS);
+    pending = pending.filter((pid) => uses(pid, shimPrefix, paths));
+  }
+  return pending.map(Number);
+}
