@@ -1,8 +1,8 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ccacheStats } from '../caches.mjs';
 import { cleanEnv, hipEnv } from '../environment.mjs';
-import { hipSource } from '../hip-source.mjs';
+import { writeMakeProject } from '../hip-source.mjs';
 import { hipcc7, launcherPath } from '../prerequisites.mjs';
 import { summarize } from '../stats.mjs';
 import { roundRobin, timeAndCpuOnce, timeOnce } from '../timing.mjs';
@@ -24,7 +24,7 @@ export const buildGroup = {
   prepare(ctx) {
     const units = ctx.quick ? 4 : 40;
     const dir = join(ctx.work, 'build');
-    writeProject(dir, units);
+    writeMakeProject(dir, units, '$(HIPCC) --offload-arch=gfx90a -O3 -MD -MF $@.d -c $< -o $@');
     const base = { ...cleanEnv(), ...hipEnv() };
     let builds = 0;
     const make = (env, before) => () => {
@@ -113,21 +113,4 @@ function fillThen(command) {
   command.before();
   timeOnce(command);
   return command;
-}
-
-function writeProject(dir, units) {
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  for (let i = 0; i < units; i++) writeFileSync(join(dir, 'src', `unit${i}.hip`), hipSource(i));
-  writeFileSync(
-    join(dir, 'Makefile'),
-    [
-      'SRCS := $(wildcard src/*.hip)',
-      'OBJS := $(SRCS:src/%.hip=obj/%.o)',
-      'all: $(OBJS)',
-      'obj/%.o: src/%.hip',
-      '\t@mkdir -p obj',
-      '\t$(HIPCC) --offload-arch=gfx90a -O3 -MD -MF $@.d -c $< -o $@',
-      '',
-    ].join('\n'),
-  );
 }
