@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 // Small real HIP translation units. `variant` makes each one distinct, so a
 // build's files never hit each other's cache entries.
 export function hipSource(variant = 0) {
@@ -25,4 +28,14 @@ void launch_${variant}(float* x, float* out, int n) {
   sum_${variant}<<<(n + 255) / 256, 256>>>(x, out, n);
 }
 `;
+}
+
+// `units` distinct HIP files in src/ and a Makefile building each into obj/ with `recipe` (make's $< and $@).
+export function writeMakeProject(dir, units, recipe) {
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  for (let i = 0; i < units; i++) writeFileSync(join(dir, 'src', `unit${i}.hip`), hipSource(i));
+  writeFileSync(
+    join(dir, 'Makefile'),
+    ['SRCS := $(wildcard src/*.hip)', 'OBJS := $(SRCS:src/%.hip=obj/%.o)', 'all: $(OBJS)', 'obj/%.o: src/%.hip', '\t@mkdir -p obj', `\t${recipe}`, ''].join('\n'),
+  );
 }

@@ -70,7 +70,7 @@ export const cmakeObjects = (checkout: string) =>
 // `units` distinct HIP files and a Makefile compiling each through the
 // launcher (make LAUNCHER=... OUT=...), with a -cuid of its own so that
 // cached and uncached objects can be compared byte for byte.
-export function writeParallelProject(dir: string, units: number): void {
+export function writeParallelProject(dir: string, units: number, compiler = tools.clangxx, flags = hipDeviceFlags): void {
   mkdirSync(join(dir, 'src'), { recursive: true });
   for (let i = 0; i < units; i++) {
     writeFileSync(join(dir, 'src', `unit${i}.hip`), `#include <hip/hip_runtime.h>\n__global__ void scale_${i}(float* x, int n) {\n  int j = blockIdx.x * blockDim.x + threadIdx.x;\n  if (j < n) x[j] *= ${i + 2}.0f;\n}\n`);
@@ -83,7 +83,7 @@ export function writeParallelProject(dir: string, units: number): void {
       'all: $(OBJS)',
       '$(OUT)/%.o: src/%.hip',
       '\t@mkdir -p $(OUT)',
-      `\t$(LAUNCHER) ${tools.clangxx} -x hip --offload-arch=gfx90a ${hipDeviceFlags.join(' ')} -O2 -cuid=$* -c $< -o $@`,
+      `\t$(LAUNCHER) ${compiler} -x hip --offload-arch=gfx90a ${flags.join(' ')} -O2 -cuid=$* -c $< -o $@`,
       '',
     ].join('\n'),
   );

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, cpSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, cpSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ccacheStats, freePort } from '../caches.mjs';
 import { cleanEnv } from '../environment.mjs';
-import { hipSource } from '../hip-source.mjs';
+import { writeMakeProject } from '../hip-source.mjs';
 import { launcherPath, repoRoot, requireFile } from '../prerequisites.mjs';
 import { summarize } from '../stats.mjs';
 import { roundRobin, timeOnce } from '../timing.mjs';
@@ -32,7 +32,8 @@ export const ciHits = {
     const base = join(dir, 'runners');
     const checkoutA = join(base, 'runner-1', 'proj');
     const checkoutB = join(base, 'runner-22', 'work', 'proj');
-    for (const checkout of [checkoutA, checkoutB]) writeProject(checkout, units);
+    const recipe = '$(LAUNCHER) $(CXX) -x hip --offload-arch=gfx90a --rocm-path=/usr --rocm-device-lib-path=$(DEVLIB) -O3 -MD -MF $@.d -c $(CURDIR)/$< -o $@';
+    for (const checkout of [checkoutA, checkoutB]) writeMakeProject(checkout, units, recipe);
     const pristine = join(dir, 'pristine-rocm');
     makeCompilerTree(pristine);
     const rocm = join(dir, 'rocm');
@@ -150,23 +151,6 @@ export const ciHits = {
     });
   },
 };
-
-function writeProject(dir, units) {
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  for (let i = 0; i < units; i++) writeFileSync(join(dir, 'src', `unit${i}.hip`), hipSource(i));
-  writeFileSync(
-    join(dir, 'Makefile'),
-    [
-      'SRCS := $(wildcard src/*.hip)',
-      'OBJS := $(SRCS:src/%.hip=obj/%.o)',
-      'all: $(OBJS)',
-      'obj/%.o: src/%.hip',
-      '\t@mkdir -p obj',
-      `\t$(LAUNCHER) $(CXX) -x hip --offload-arch=gfx90a --rocm-path=/usr --rocm-device-lib-path=$(DEVLIB) -O3 -MD -MF $@.d -c $(CURDIR)/$< -o $@`,
-      '',
-    ].join('\n'),
-  );
-}
 
 // A ROCm-like tree of copies: clang, its libclang-cpp, its headers, the device libraries.
 function makeCompilerTree(dir) {
