@@ -86,8 +86,12 @@ const statsReaders = {
 };
 
 // hit, miss, or what else moved (ccache's `unsupported_compiler_option`, sccache's `not_cached.-x`...).
+// A counter that shrank means the cache's server restarted between the two
+// reads (sccache's does, under load, when a client finds it unresponsive): its
+// counters then start from 0, so the call's own growth is `after` itself.
 function outcomeOf(kind, before, after) {
-  const grew = Object.keys(after).filter((k) => (after[k] ?? 0) > (before[k] ?? 0));
+  const restarted = Object.keys(before).some((k) => (after[k] ?? 0) < before[k]);
+  const grew = Object.keys(after).filter((k) => (after[k] ?? 0) > (restarted ? 0 : (before[k] ?? 0)));
   const isHit = kind === 'ccache' ? (k) => k === 'direct_cache_hit' || k === 'preprocessed_cache_hit' : (k) => k.startsWith('cache_hits.');
   const isMiss = kind === 'ccache' ? (k) => k === 'cache_miss' : (k) => k.startsWith('cache_misses.');
   if (grew.some(isHit)) return 'hit';

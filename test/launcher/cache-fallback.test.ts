@@ -84,8 +84,8 @@ describe('a copy of the launcher named sccache or ccache first on PATH (built ex
       const r = runLauncher(['which-cache', '--json'], { env: cleanEnv({ PATH: `${copies}:/usr/bin:/bin`, HIP_CLANG_LAUNCHER_CACHE: setting }) });
       expect(r.status).toBe(0);
       const report = JSON.parse(r.stdout.toString('utf8'));
-      expect(report.file).toBe(real);
-      expect(report.considered).toContainEqual({ file: join(copies, basename(real)), skipped: 'it is hip-clang-launcher itself' });
+      expect(report['c/c++'].file).toBe(real);
+      expect(report['c/c++'].considered).toContainEqual({ file: join(copies, basename(real)), skipped: 'it is hip-clang-launcher itself' });
     }
   });
 

@@ -109,7 +109,7 @@ describe('hipcc behind the launcher, changing hipcc\'s environment (built execut
     const fresh = { ...hipccEnv(base), PATH: `/usr/bin:/bin`, HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'fresh-state') };
     const check = hcl(['check-hipcc', tools.hipccPerl], fresh);
     expect(check.status, check.out).toBe(1);
-    expect(check.out).toContain('launcher: not called: this hipcc ignores HIP_CLANG_LAUNCHER');
+    expect(check.out).toMatch(/^\[fail\] +ignores HIP_CLANG_LAUNCHER: it ran \S+\/clang\+\+-15 itself; fix: use the shim/m);
     // which-cache names the route for the hipcc on PATH: the shim, found installed in HIP_CLANG_PATH.
     const which = hcl(['which-cache', '--json'], fresh);
     expect(which.status, which.stderr).toBe(0);

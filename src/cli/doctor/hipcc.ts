@@ -57,6 +57,8 @@ export interface HipccVerdict {
   compiler: string | undefined;
   // The llvm bin dir whose shim answered the probe (this hipcc ignores the variable).
   shimBin: string | undefined;
+  // The probe's own words for a failed route (check-hipcc prints the same line).
+  failure?: string;
 }
 
 // A compiler path that is a shim's real compiler: the call came through the shim, not HIP_CLANG_LAUNCHER.
@@ -84,7 +86,7 @@ export async function hipccRouteOf(hipcc: string, env: NodeJS.ProcessEnv): Promi
     case 'ignores':
       return { route: 'shim', compiler: call?.compiler, shimBin: undefined };
     default:
-      return { route: 'no-clang', compiler: call?.compiler, shimBin: undefined };
+      return { route: 'no-clang', compiler: call?.compiler, shimBin: undefined, failure: verdict.lines.find((l) => l.status === 'fail')?.found };
   }
 }
 
@@ -137,7 +139,7 @@ export async function checkHipcc(hipcc: string, host: Host, launcher: string, nv
   if (verdict.route === 'launcher') return { finding: launcherVariableFinding(hipcc, compiler, host, launcher), shimTree: undefined };
   if (verdict.route === 'no-clang') {
     return {
-      finding: finding('hipcc', 'fail', `hipcc ${hipcc} cannot find its clang here: it ran ${compiler}, which does not exist`, 'export HIP_CLANG_PATH=<the directory holding clang++>'),
+      finding: finding('hipcc', 'fail', `hipcc ${hipcc} ${verdict.failure ?? `cannot find its clang here: it ran ${compiler}, which does not exist`}`, 'export HIP_CLANG_PATH=<the directory holding clang++>'),
       shimTree: undefined,
     };
   }
