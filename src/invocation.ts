@@ -10,8 +10,13 @@
 //      a. no argument, `-h`/`--help`, `-V`/`--version`, or exactly one of
 //         the subcommand names below, with no path separator: the admin CLI;
 //      b. `--` : launcher mode with the next argument as the compiler;
-//      c. any other argument starting with `-`: a usage error;
-//      d. anything else: launcher mode, that argument being the compiler.
+//      c. clang's internal modes (`-cc1`, `-cc1as`, `-cc1gen-reproducer`):
+//         shim mode for clang, uncached. clang's driver re-runs its own
+//         executable for these; a driver started before an install renamed
+//         the shim over its name finds its executable deleted and falls back
+//         to its argv[0], which now resolves to this executable;
+//      d. any other argument starting with `-`: a usage error;
+//      e. anything else: launcher mode, that argument being the compiler.
 //   So a compiler given by path (`/opt/rocm/llvm/bin/clang++`, `.\clang.exe`)
 //   is never mistaken for a subcommand, and a compiler that happens to be
 //   called like a subcommand can still be run as `hip-clang-launcher -- name`.
@@ -34,9 +39,12 @@ export const SUBCOMMANDS: readonly string[] = [
 
 const HELP_OR_VERSION: readonly string[] = ['-h', '--help', '-V', '--version'];
 
+// The modes clang's driver runs its own executable in (clang/tools/driver/driver.cpp).
+export const CLANG_SELF_EXEC_MODES: readonly string[] = ['-cc1', '-cc1as', '-cc1gen-reproducer'];
+
 export type Invocation =
   | { mode: 'launcher'; compiler: string; args: string[] }
-  | { mode: 'shim'; name: string; invokedPath: string; args: string[] }
+  | { mode: 'shim'; name: string; invokedPath: string; args: string[]; clangSelfExec?: true }
   | { mode: 'cli'; args: string[] }
   | { mode: 'usage-error'; message: string };
 
@@ -81,6 +89,7 @@ export function decideInvocation(
     return { mode: 'usage-error', message: 'the compiler argument is empty; usage: hip-clang-launcher <compiler> <args...>' };
   }
   if (!hasPathSeparator(first, platform) && SUBCOMMANDS.includes(first)) return { mode: 'cli', args };
+  if (CLANG_SELF_EXEC_MODES.includes(first)) return { mode: 'shim', name: 'clang', invokedPath, args, clangSelfExec: true };
   if (first.startsWith('-')) {
     return { mode: 'usage-error', message: `unknown option '${first}'; run 'hip-clang-launcher --help' for the subcommands, or 'hip-clang-launcher <compiler> <args...>' to compile` };
   }

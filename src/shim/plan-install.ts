@@ -70,6 +70,9 @@ export function planInstall(req: InstallRequest): InstallPlan {
   if (shimChanged) steps.push(place(shimName, { copy: req.shimSource, sha256: req.shimSha256, mode: 0o755 }));
 
   const entries: ManifestEntry[] = [];
+  // Real binaries this plan replaces (an upgrade wrote a new file over the
+  // shim): links that end at one run the new file once the plan has run.
+  const replacedReals = new Map<string, ManifestEntry>();
   for (const name of req.names) {
     const old = oldEntry(name);
     const realName = realNameOf(name)!;
@@ -103,8 +106,11 @@ export function planInstall(req: InstallRequest): InstallPlan {
       notes.push(`repaired: ${name} was replaced since install (an upgrade?); wrapped the new one in place of the old ${realName}`);
     }
     if (type === 'file') {
-      entries.push({ name, realName, kind: 'file', mode: modeOf(at(name)), sha256: sha256OfFileOnce(at(name)), shimSha256: req.shimSha256 });
-      steps.push(...placeReal(realName, { hardlink: name }), place(name, shimSource()));
+      const entry: ManifestEntry = { name, realName, kind: 'file', mode: modeOf(at(name)), sha256: sha256OfFileOnce(at(name)), shimSha256: req.shimSha256 };
+      entries.push(entry);
+      const real = placeReal(realName, { hardlink: name });
+      if (real.length > 0) replacedReals.set(realName, entry);
+      steps.push(...real, place(name, shimSource()));
       continue;
     }
     const end = chainEnd(name, name);
@@ -157,6 +163,13 @@ export function planInstall(req: InstallRequest): InstallPlan {
       if (repairing) throw cannotRepair(name, (error as Error).message);
       throw new HclError('not-a-llvm-bin', `${at(name)} cannot be wrapped: ${(error as Error).message}`, 'fix the link, or leave this name out with --names');
     }
+  }
+
+  // Record what a link's real compiler will be, not what it was while planning
+  // (ROCm's and Debian's clang++ -> clang, with clang the one real binary).
+  for (const [i, entry] of entries.entries()) {
+    const replaced = entry.kind === 'symlink' ? replacedReals.get(entry.realTarget ?? '') : undefined;
+    if (replaced && (entry.sha256 !== replaced.sha256 || entry.mode !== replaced.mode)) entries[i] = { ...entry, sha256: replaced.sha256, mode: replaced.mode };
   }
 
   const manifest: Manifest = {

@@ -12,18 +12,28 @@ import { locateRealCompiler } from './real-compiler.js';
 // call then goes through the cache exactly as `hip-clang-launcher <real> ...`.
 // While an install or uninstall is changing the dir, the real compiler is
 // found another way (real-compiler.ts) and the call runs uncached.
-export async function runShim(invocation: { name: string; invokedPath: string; args: string[] }, host: Host): Promise<never> {
+export async function runShim(invocation: { name: string; invokedPath: string; args: string[]; clangSelfExec?: true }, host: Host): Promise<never> {
   const p = pathModuleFor(host.platform);
   // The link resolves to <bin>/hip-clang-launcher; on Windows the copy itself is in <bin>.
   const self = host.realpath(host.execPath) ?? host.execPath;
   const bin = p.dirname(self);
   let cache: string | null = null;
   const locate = (): LaunchRequest => {
-    const target = locateRealCompiler(bin, invocation.name, host, self);
+    // clang re-running itself (`-cc1`) needs its binary, reached by any wrapped name of it; never a cache.
+    const names = invocation.clangSelfExec ? ['clang', 'clang++'] : [invocation.name];
+    const target = names.map((name) => locateRealCompiler(bin, name, host, self)).find((t) => t !== undefined);
+    if (target && invocation.clangSelfExec) return { compiler: target.compiler, args: invocation.args, resolvedCompiler: target.file, uncached: true };
     if (target) {
       cache = target.cache;
       // argv[0] is <bin>/<name>-real (or the invoked name): clang takes InstalledDir and its driver mode from it.
       return { compiler: target.compiler, args: invocation.args, resolvedCompiler: target.file, uncached: target.uncached };
+    }
+    if (invocation.clangSelfExec) {
+      throw new HclError(
+        'usage',
+        `unknown option '${invocation.args[0]}': clang's internal mode reaches this executable only as a shim, and no shim with a real clang is installed in ${bin}`,
+        `run clang itself, or 'hip-clang-launcher <compiler> <args...>' to compile`,
+      );
     }
     if (!existsSync(p.join(bin, MANIFEST_NAME)) && !existsSync(p.join(bin, JOURNAL_NAME))) {
       // Most likely the executable was renamed rather than installed as a shim.

@@ -37,6 +37,13 @@ describe('decideInvocation', () => {
     expect(decideInvocation(launcher, [''], 'linux')).toMatchObject({ mode: 'usage-error' });
   });
 
+  it("takes clang's internal modes (a driver re-running itself after its name moved) for the shim of clang", () => {
+    for (const mode of ['-cc1', '-cc1as', '-cc1gen-reproducer']) {
+      expect(decideInvocation(launcher, [mode, '-triple', 'x86_64'], 'linux')).toEqual({ mode: 'shim', name: 'clang', invokedPath: launcher, args: [mode, '-triple', 'x86_64'], clangSelfExec: true });
+    }
+    expect(decideInvocation(launcher, ['-cc1x'], 'linux')).toMatchObject({ mode: 'usage-error' });
+  });
+
   it("takes the bundle run by Node (npm's Windows command shim, node build/main.cjs) for the launcher", () => {
     expect(decideInvocation('C:\\npm\\node_modules\\hip-clang-launcher\\build\\main.cjs', ['--version'], 'win32')).toEqual({ mode: 'cli', args: ['--version'] });
     expect(decideInvocation('/repo/build/main.cjs', ['clang++', '-c', 'a.c'], 'linux')).toMatchObject({ mode: 'launcher', compiler: 'clang++' });

@@ -240,3 +240,65 @@ describe('repair: every kind of upgrade after install shows as drift, and one in
     expect(listingDiff(pristine, treeListing(tree.root))).toEqual([]);
   });
 });
+
+// Debian's own llvm layout (and the lab's llvm-21): clang is the one real
+// binary and a wrapped name at once; clang++, clang-15 and clang-cpp link to it.
+describe("repair on Debian's layout: an upgrade writes a new clang over the shim", () => {
+  it('one install wraps the new clang and re-records every link that reaches it; uninstall gives the original tree back', () => {
+    const dir = makeTempDir('hcl-repair-debian-');
+    const bin = join(dir, 'llvm/bin');
+    fs.mkdirSync(join(dir, 'llvm'));
+    fs.cpSync(join(LLVM15, 'bin'), bin, { recursive: true, verbatimSymlinks: true, filter: (src) => /\/(bin|clang[^/]*|llvm-[^/]*)$/.test(src) });
+    const tree: Tree = { root: dir, bin };
+    const pristine = treeListing(tree.root);
+    const drift = () => JSON.parse(hcl(['status', tree.root, '--json']).out).drift.map((d: { name: string; kind: string }) => `${d.name} ${d.kind}`).sort();
+    expect(hcl(['install', tree.root]).status).toBe(0);
+    expect(drift()).toEqual([]);
+
+    // dpkg's way: the new clang under a temp name, renamed over the shim.
+    fs.copyFileSync(join(LLVM15, 'bin/clang'), join(bin, 'clang.dpkg-new'));
+    fs.appendFileSync(join(bin, 'clang.dpkg-new'), 'upgrade');
+    fs.renameSync(join(bin, 'clang.dpkg-new'), join(bin, 'clang'));
+    expect(drift()).toEqual(['clang shim-replaced']);
+    const r = hcl(['install', tree.root]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.out).toContain('repaired: clang was replaced since install');
+    expect(drift()).toEqual([]);
+    expect(hcl(['install', tree.root]).out).toContain('nothing changed');
+    expect(runName(tree, 'clang++').status).toBe(0);
+
+    // The original back the same way, repaired, uninstalled: the tree as it began.
+    fs.copyFileSync(join(LLVM15, 'bin/clang'), join(bin, 'clang.dpkg-new'));
+    fs.renameSync(join(bin, 'clang.dpkg-new'), join(bin, 'clang'));
+    expect(hcl(['install', tree.root]).status).toBe(0);
+    expect(drift()).toEqual([]);
+    expect(hcl(['uninstall', tree.root]).status).toBe(0);
+    expect(listingDiff(pristine, treeListing(tree.root))).toEqual([]);
+  });
+
+  // A driver started before the install finds its own file renamed over, and
+  // runs `<argv[0] resolved> -cc1 ...`: this executable, by its own name.
+  it("clang re-running itself (-cc1) after an install took its name reaches the real clang, uncached; outside a shim dir it is a one-line error", () => {
+    const dir = makeTempDir('hcl-cc1-');
+    const bin = join(dir, 'llvm/bin');
+    fs.mkdirSync(join(dir, 'llvm'));
+    fs.cpSync(join(LLVM15, 'bin'), bin, { recursive: true, verbatimSymlinks: true, filter: (src) => /\/(bin|clang[^/]*)$/.test(src) });
+    fs.writeFileSync(join(dir, 'x.c'), '#define TWICE(x) ((x) * 2)\nint f(void) { return TWICE(21); }\n');
+    const cc1 = ['-cc1', '-E', '-x', 'c', join(dir, 'x.c')];
+    const direct = run(join(bin, 'clang'), cc1, { env: cleanEnv() });
+    expect(direct.status).toBe(0);
+    const tree: Tree = { root: dir, bin };
+    expect(hcl(['install', tree.root, '--cache', 'ccache']).status).toBe(0);
+    const viaShim = run(join(bin, 'hip-clang-launcher'), cc1, { env: cleanEnv({ HIP_CLANG_LAUNCHER_LOG: join(dir, 'calls.jsonl') }) });
+    expect(viaShim.stderr.toString()).toBe('');
+    expect(viaShim.status).toBe(0);
+    expect(viaShim.stdout.equals(direct.stdout)).toBe(true);
+    const logged = JSON.parse(fs.readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim());
+    expect(logged).toMatchObject({ compiler: join(bin, 'clang-real'), route: 'bypass' });
+    expect(hcl(['uninstall', tree.root]).status).toBe(0);
+
+    const outside = hcl(['-cc1', '-E', 'x.c']);
+    expect(outside.status).toBe(2);
+    expect(outside.stderr).toMatch(/^hip-clang-launcher: error: unknown option '-cc1': clang's internal mode reaches this executable only as a shim, and no shim with a real clang is installed in [^;\n]+; run clang itself, or 'hip-clang-launcher <compiler> <args...>' to compile\n$/);
+  });
+});
