@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { SHIM_STEM } from './layout.js';
+import { SHIM_STEM, shimFileName } from './layout.js';
 
 // A compile that read the manifest before a name went away still runs the
 // real compiler by that name: the shim hands `<bin>/clang++-real` to ccache,
@@ -20,11 +20,24 @@ function readProc(pid: string, what: 'exe' | 'cmdline'): string | undefined {
   }
 }
 
+// The shim executable as a file, whatever path leads to it: a process in
+// another mount namespace (a container, a chroot with its own bind of the
+// tree) shows another path in /proc/<pid>/exe, but the same file.
+function fileIdOf(path: string): string | undefined {
+  try {
+    const st = fs.statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
 // exe first: a shim that execs the cache between the two reads is seen as one or the other.
-function uses(pid: string, shimPrefix: string, paths: ReadonlySet<string>): boolean {
+function uses(pid: string, shimPrefix: string, shimId: string | undefined, paths: ReadonlySet<string>): boolean {
   const exe = readProc(pid, 'exe');
   if (exe === undefined) return false;
   if (exe.startsWith(shimPrefix)) return true;
+  if (shimId !== undefined && fileIdOf(`/proc/${pid}/exe`) === shimId) return true;
   return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg));
 }
 
@@ -40,11 +53,12 @@ export function waitUntilUnused(bin: string, names: readonly string[], waitMs = 
     return [];
   }
   const shimPrefix = join(realBin, SHIM_STEM);
+  const shimId = fileIdOf(join(realBin, shimFileName('linux')));
   const paths = new Set(names.flatMap((n) => [join(bin, n), join(realBin, n)]));
   const self = String(process.pid);
   let pending: string[];
   try {
-    pending = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && pid !== self && uses(pid, shimPrefix, paths));
+    pending = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && pid !== self && uses(pid, shimPrefix, shimId, paths));
   } catch {
     return [];
   }
@@ -52,7 +66,7 @@ export function waitUntilUnused(bin: string, names: readonly string[], waitMs = 
   const pause = new Int32Array(new SharedArrayBuffer(4));
   while (pending.length > 0 && Date.now() < deadline) {
     Atomics.wait(pause, 0, 0, POLL_MS);
-    pending = pending.filter((pid) => uses(pid, shimPrefix, paths));
+    pending = pending.filter((pid) => uses(pid, shimPrefix, shimId, paths));
   }
   return pending.map(Number);
 }
