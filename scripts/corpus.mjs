@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firstError, launcherViolations } from '../test/corpus/evaluate.mjs';
 import { writeReport } from './bench/report.mjs';
@@ -32,6 +32,8 @@ for (const [file, fix] of [
 ]) {
   if (!existsSync(file)) fail(`missing ${file}: ${fix}`);
 }
+
+const LAB_NODE_DIR = '/opt/hcl-node';
 
 const TOOLCHAINS = {
   lab: {
@@ -64,7 +66,8 @@ function runToolchain(name, work, basePort) {
   const driver = join(repo, 'test/corpus/run-corpus.mjs');
   const cmd =
     name === 'lab'
-      ? ['bash', join(repo, 'scripts/lab-run.sh'), '--ro-bind', dirname(node), '--ro-bind', join(repo, 'test/corpus'), '--ro-bind', dirname(launcher), '--bind', work, '--cwd', work, '--', node, driver, configFile]
+      ? // Node's own directory goes in at a path of its own: bound at its own path, a Node in /usr/bin would hide the lab's.
+        ['bash', join(repo, 'scripts/lab-run.sh'), '--ro-bind', `${dirname(node)}:${LAB_NODE_DIR}`, '--ro-bind', join(repo, 'test/corpus'), '--ro-bind', dirname(launcher), '--bind', work, '--cwd', work, '--', join(LAB_NODE_DIR, basename(node)), driver, configFile]
       : [node, driver, configFile];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd[0], cmd.slice(1), { cwd: work, env: { PATH: process.env.PATH, HOME: process.env.HOME, HCL_TOOLS: tools, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -113,7 +113,9 @@ function makeRoutes(root) {
   ];
   return defs.map((d, i) => {
     const dir = join(root, d.id.replace('+', '-'));
-    return { ...d, dir, port: config.basePort + i, env: { ...d.env }, log: d.launcher ? join(dir, 'launcher.jsonl') : undefined };
+    // The launcher's own log says which route each call took and why (with a log it waits for the compiler instead of execve: the same decisions).
+    const log = d.launcher ? join(dir, 'launcher.jsonl') : undefined;
+    return { ...d, dir, port: config.basePort + i, env: { ...d.env, ...(log ? { HIP_CLANG_LAUNCHER_LOG: log } : {}) }, log };
   });
 }
 
@@ -289,13 +291,23 @@ async function pool(items, n, fn) {
   return results;
 }
 
+// A toolchain whose programs do not run here measures nothing: stop, rather than report empty rows.
 async function versionOf(argv) {
   const r = await run(argv, { cwd: config.work, env: {} });
+  if (r.exitCode !== 0) {
+    process.stderr.write(`corpus: error: ${argv.join(' ')} does not run in the ${config.toolchain} toolchain (exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0]}); run \`npm run provision\`\n`);
+    process.exit(2);
+  }
   return (r.stdout || r.stderr).split('\n')[0].trim();
 }
 
 // --- main ---------------------------------------------------------------------
 
+const versions = {
+  clang: await versionOf([config.cxx, '--version']),
+  ccache: await versionOf([config.ccache, '--version']),
+  sccache: await versionOf([config.sccache, '--version']),
+};
 const routes = makeRoutes(config.work);
 const [uncached, ...cached] = routes;
 // The uncached route first: a case its toolchain cannot compile is data (the
@@ -311,11 +323,7 @@ const cachedRuns = await pool(cached, config.concurrency ?? 2, (route) => runRou
 
 const result = {
   toolchain: config.toolchain,
-  versions: {
-    clang: await versionOf([config.cxx, '--version']),
-    ccache: await versionOf([config.ccache, '--version']),
-    sccache: await versionOf([config.sccache, '--version']),
-  },
+  versions,
   cases: cases.map((c) => ({ id: c.id, shape: c.shape, title: c.title, compilable: !skip.has(c.id), ...(skip.has(c.id) ? { notCompilable: notCompilable[c.id] } : {}) })),
   routes: [],
 };
