@@ -7,7 +7,10 @@ import { SHIM_STEM, shimFileName } from './layout.js';
 // which runs it seconds later. So a name a compile may use is removed only
 // once the processes that may still use it have ended: those running this
 // bin dir's shim, and those with the name in their argv (the cache, the
-// compiler itself). Linux tells through /proc; elsewhere nothing is waited for.
+// compiler itself), and those whose program is one of the names: a driver
+// the shim ran by another name (`clang-21`, argv[0] kept) has only its exe to
+// show, and clang re-runs its exe's path for `-cc1` and finds its tools
+// beside it. Linux tells through /proc; elsewhere nothing is waited for.
 
 export const IN_FLIGHT_WAIT_MS = 120_000;
 const POLL_MS = 50;
@@ -20,9 +23,11 @@ function readProc(pid: string, what: 'exe' | 'cmdline'): string | undefined {
   }
 }
 
-// The shim executable as a file, whatever path leads to it: a process in
-// another mount namespace (a container, a chroot with its own bind of the
-// tree) shows another path in /proc/<pid>/exe, but the same file.
+// A file, whatever path leads to it: a process in another mount namespace (a
+// container, a chroot with its own bind of the tree) shows another path in
+// /proc/<pid>/exe, but the same file. A real compiler's name shares its file
+// with the name uninstall puts back, so processes running that are waited for
+// too: a bounded wait for compiles already running, never a wrong removal.
 function fileIdOf(path: string): string | undefined {
   try {
     const st = fs.statSync(path);
@@ -33,11 +38,12 @@ function fileIdOf(path: string): string | undefined {
 }
 
 // exe first: a shim that execs the cache between the two reads is seen as one or the other.
-function uses(pid: string, shimPrefix: string, shimId: string | undefined, paths: ReadonlySet<string>): boolean {
+function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, paths: ReadonlySet<string>): boolean {
   const exe = readProc(pid, 'exe');
   if (exe === undefined) return false;
-  if (exe.startsWith(shimPrefix)) return true;
-  if (shimId !== undefined && fileIdOf(`/proc/${pid}/exe`) === shimId) return true;
+  if (exe.startsWith(shimPrefix) || paths.has(exe)) return true;
+  const id = fileIdOf(`/proc/${pid}/exe`);
+  if (id !== undefined && ids.has(id)) return true;
   return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg));
 }
 
@@ -53,12 +59,12 @@ export function waitUntilUnused(bin: string, names: readonly string[], waitMs = 
     return [];
   }
   const shimPrefix = join(realBin, SHIM_STEM);
-  const shimId = fileIdOf(join(realBin, shimFileName('linux')));
+  const ids = new Set([shimFileName('linux'), ...names].map((n) => fileIdOf(join(realBin, n))).filter((id) => id !== undefined));
   const paths = new Set(names.flatMap((n) => [join(bin, n), join(realBin, n)]));
   const self = String(process.pid);
   let pending: string[];
   try {
-    pending = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && pid !== self && uses(pid, shimPrefix, shimId, paths));
+    pending = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && pid !== self && uses(pid, shimPrefix, ids, paths));
   } catch {
     return [];
   }
@@ -66,7 +72,7 @@ export function waitUntilUnused(bin: string, names: readonly string[], waitMs = 
   const pause = new Int32Array(new SharedArrayBuffer(4));
   while (pending.length > 0 && Date.now() < deadline) {
     Atomics.wait(pause, 0, 0, POLL_MS);
-    pending = pending.filter((pid) => uses(pid, shimPrefix, shimId, paths));
+    pending = pending.filter((pid) => uses(pid, shimPrefix, ids, paths));
   }
   return pending.map(Number);
 }

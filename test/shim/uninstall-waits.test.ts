@@ -1,0 +1,91 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv } from '../helpers/run-built.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { built } from '../helpers/tools.js';
+import { LLVM15, hcl, listingDiff, treeListing } from './trees.js';
+
+const FAULT_VAR = 'HIP_CLANG_LAUNCHER_TEST_FAULT';
+
+// Found by the stress test in the lab: while an install is unfinished (here
+// killed mid-way, as a power cut would leave it) the shim finds the real
+// compiler through the journal and runs it under the invoked name, so the
+// running driver shows `clang-real` only as its exe. clang runs that path
+// again for its jobs; the recovery that removed it meanwhile made the compile
+// fail with "posix_spawn failed: No such file or directory". An uninstall, or
+// a recovery, waits for such a compile to end.
+
+function closed(child: ChildProcess): Promise<{ status: number | null; stderr: string; at: bigint }> {
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stderr, at: process.hrtime.bigint() })));
+}
+
+// Debian's layout: clang the real binary, clang-15 and clang++ links to it.
+function debianTree(): { dir: string; bin: string } {
+  const dir = makeTempDir('hcl-uninstall-waits-');
+  const bin = join(dir, 'llvm/bin');
+  fs.mkdirSync(join(dir, 'llvm'));
+  fs.cpSync(join(LLVM15, 'bin'), bin, { recursive: true, verbatimSymlinks: true, filter: (src) => /\/(bin|clang[^/]*)$/.test(src) });
+  expect(fs.readlinkSync(join(bin, 'clang-15'))).toBe('clang');
+  return { dir, bin };
+}
+
+// Runs `clang-15` while `uninstall` runs: the compile must end first, and succeed.
+async function compileDuringUninstall(dir: string, bin: string, argv0: string): Promise<void> {
+  // The driver's arguments come in a response file that is a FIFO, so the
+  // driver waits in its own process, before any job, until it is written.
+  // -fno-integrated-cc1: the compile is a new process of the driver's file.
+  fs.writeFileSync(join(dir, 'x.c'), 'int twice(int x) { return 2 * x; }\n');
+  execFileSync('mkfifo', [join(dir, 'args.rsp')]);
+  const compile = spawn(join(bin, 'clang-15'), ['@args.rsp'], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const compiled = closed(compile);
+  // Until the shim has become the real compiler (just after the exec, the new argv may not show yet).
+  const seen = () => [fs.readlinkSync(`/proc/${compile.pid}/exe`), fs.readFileSync(`/proc/${compile.pid}/cmdline`, 'utf8').split('\0')[0]];
+  const expected = [join(bin, 'clang-real'), join(bin, argv0)];
+  for (let i = 0; i < 200 && seen().join() !== expected.join(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(seen()).toEqual(expected);
+
+  const uninstall = spawn(built.linux, ['uninstall', dir], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const uninstalled = closed(uninstall);
+  // Long enough for an uninstall that does not wait to have finished.
+  const early = await Promise.race([uninstalled.then(() => 'uninstall ended first'), new Promise((r) => setTimeout(() => r('still waiting'), 3000))]);
+  fs.writeFileSync(join(dir, 'args.rsp'), '-fno-integrated-cc1 -c x.c -o x.o\n');
+  const [c, u] = await Promise.all([compiled, uninstalled]);
+  expect(c.stderr).toBe('');
+  expect(c.status).toBe(0);
+  expect(early).toBe('still waiting');
+  expect(u.status, u.stderr).toBe(0);
+  expect(c.at).toBeLessThan(u.at);
+  expect(fs.statSync(join(dir, 'x.o')).size).toBeGreaterThan(0);
+  for (const file of ['x.c', 'args.rsp', 'x.o']) fs.rmSync(join(dir, file));
+}
+
+describe('uninstall while a compile runs the real clang', () => {
+  it('installed: the compile (argv[0] clang-15-real) ends first and succeeds; the tree is as it began', async () => {
+    const { dir, bin } = debianTree();
+    const pristine = treeListing(dir);
+    expect(hcl(['install', dir, '--cache', 'none']).status).toBe(0);
+    await compileDuringUninstall(dir, bin, 'clang-15-real');
+    expect(listingDiff(pristine, treeListing(dir))).toEqual([]);
+  }, 60_000);
+
+  it('an install killed mid-way: a compile through the journal (argv[0] clang-15, only its exe shows clang-real) ends before the recovery removes clang-real', async () => {
+    // The first change at which a killed install leaves clang-15 on the shim, with no manifest yet.
+    let found: { dir: string; bin: string; pristine: Map<string, string> } | undefined;
+    for (let n = 1; n <= 40 && !found; n++) {
+      const { dir, bin } = debianTree();
+      const pristine = treeListing(dir);
+      const killed = hcl(['install', dir, '--cache', 'none'], { [FAULT_VAR]: `kill-at=${n}` });
+      if (killed.status === 0) break;
+      const onShim = fs.realpathSync(join(bin, 'clang-15')) === join(bin, 'hip-clang-launcher');
+      if (onShim && !fs.existsSync(join(bin, 'hip-clang-launcher.shim.json')) && fs.existsSync(join(bin, 'hip-clang-launcher.journal'))) found = { dir, bin, pristine };
+    }
+    expect(found, 'no point of the install left clang-15 on the shim without a manifest').toBeDefined();
+    const { dir, bin, pristine } = found!;
+    await compileDuringUninstall(dir, bin, 'clang-15');
+    expect(listingDiff(pristine, treeListing(dir))).toEqual([]);
+  }, 120_000);
+});
