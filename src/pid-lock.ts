@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readRegularNoFollow } from './shim/safe-read.js';
 
 // A lock that is a file created exclusively (O_EXCL: never through a planted
@@ -32,7 +32,7 @@ function isAlive(pid: number): boolean {
 
 function tryAcquire(file: string): boolean {
   try {
-    fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+    writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -57,8 +57,8 @@ export function withPidLock<T>(
       // Rename first: of two processes clearing the same stale lock, only one succeeds.
       const stale = `${file}.stale-${process.pid}`;
       try {
-        fs.renameSync(file, stale);
-        fs.rmSync(stale, { force: true });
+        renameSync(file, stale);
+        rmSync(stale, { force: true });
       } catch {
         // Someone else cleared it; try again.
       }
@@ -70,6 +70,6 @@ export function withPidLock<T>(
   try {
     return fn();
   } finally {
-    fs.rmSync(file, { force: true });
+    rmSync(file, { force: true });
   }
 }

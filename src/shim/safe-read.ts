@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readlinkSync } from 'node:fs';
 
 // Reading the bin dir without trusting it: on the shim's hot path, so Node's
 // fs only (no crypto, unlike fs-ops.ts).
@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 // Read-only questions about the tree, never faulted.
 export function lexists(path: string): boolean {
   try {
-    fs.lstatSync(path);
+    lstatSync(path);
     return true;
   } catch {
     return false;
@@ -15,7 +15,7 @@ export function lexists(path: string): boolean {
 
 export function readlinkOrUndefined(path: string): string | undefined {
   try {
-    return fs.readlinkSync(path);
+    return readlinkSync(path);
   } catch {
     return undefined;
   }
@@ -26,11 +26,11 @@ export function readlinkOrUndefined(path: string): string | undefined {
 // regular file: a link to /dev/zero or a FIFO would otherwise hang or mislead.
 export function openRegularNoFollow(path: string, flags: number): number {
   // Windows has no O_NOFOLLOW; there a planted link is caught by the lstat below.
-  const noFollow = fs.constants.O_NOFOLLOW ?? 0;
-  if (noFollow === 0 && fs.lstatSync(path).isSymbolicLink()) throw Object.assign(new Error(`${path} is a symlink`), { code: 'ELOOP' });
-  const fd = fs.openSync(path, flags | noFollow | (fs.constants.O_NONBLOCK ?? 0));
-  if (!fs.fstatSync(fd).isFile()) {
-    fs.closeSync(fd);
+  const noFollow = constants.O_NOFOLLOW ?? 0;
+  if (noFollow === 0 && lstatSync(path).isSymbolicLink()) throw Object.assign(new Error(`${path} is a symlink`), { code: 'ELOOP' });
+  const fd = openSync(path, flags | noFollow | (constants.O_NONBLOCK ?? 0));
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
     throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EFTYPE' });
   }
   return fd;
@@ -38,19 +38,19 @@ export function openRegularNoFollow(path: string, flags: number): number {
 
 // The whole text of such a file, refusing one larger than `limit` bytes.
 export function readRegularNoFollow(path: string, limit = 1 << 20): string {
-  const fd = openRegularNoFollow(path, fs.constants.O_RDONLY);
+  const fd = openRegularNoFollow(path, constants.O_RDONLY);
   try {
-    const size = fs.fstatSync(fd).size;
+    const size = fstatSync(fd).size;
     if (size > limit) throw Object.assign(new Error(`${path} is ${size} bytes, more than such a file ever holds`), { code: 'EFBIG' });
     const buffer = Buffer.alloc(size);
     let got = 0;
     while (got < size) {
-      const n = fs.readSync(fd, buffer, got, size - got, got);
+      const n = readSync(fd, buffer, got, size - got, got);
       if (n === 0) break;
       got += n;
     }
     return buffer.toString('utf8', 0, got);
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
