@@ -85,17 +85,21 @@ export const ciHits = {
       scenario('same-checkout', 'the same checkout, rebuilt', 'all', checkoutA, primedIn(checkoutA)),
       scenario('other-checkout-default', 'another checkout, launcher defaults', 'none', checkoutB, primedIn(checkoutA)),
       scenario('other-checkout-basedir', 'another checkout, `HIP_CLANG_LAUNCHER_BASEDIR` above both', 'all', checkoutB, primedIn(checkoutA, withBase)),
+      // Each case that changes the tree starts from a fresh extraction: the device-library case of the round before left one byte flipped.
       scenario('reextracted-rocm', 'a re-extracted ROCm (same bytes, new mtimes)', 'all', checkoutA, () => {
+        reextract(pristine, rocm);
         const env = primedIn(checkoutA)();
         reextract(pristine, rocm);
         return env;
       }),
       scenario('reextracted-rocm-mtime', 'the same, with ccache\'s own `compiler_check=mtime`', 'none', checkoutA, () => {
+        reextract(pristine, rocm);
         const env = primedIn(checkoutA, { CCACHE_COMPILERCHECK: 'mtime' })();
         reextract(pristine, rocm);
         return env;
       }),
       scenario('device-lib-change', 'one device library changed, its mtime put back (must miss)', 'none', checkoutA, () => {
+        reextract(pristine, rocm);
         const env = primedIn(checkoutA)();
         flipLastByteKeepingMtime(join(rocm, 'amdgcn', 'bitcode', 'oclc_isa_version_1030.bc'));
         return env;
