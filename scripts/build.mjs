@@ -21,7 +21,7 @@ if (!tools) throw new Error('run through scripts/build.sh (HCL_TOOLS unset)');
 const arg = (name) => process.argv[process.argv.indexOf(name) + 1];
 const targetName = arg('--target');
 // Each target's pinned Node and its base binary. The Linux blob carries V8's
-// code cache, generated with fixed seeds (below) so a rebuild gives the same
+// code cache, generated with a fixed seed (below) so a rebuild gives the same
 // bytes (the shim's sha256 must not drift on a mere rebuild). A Windows
 // blob must not carry one at all.
 const TARGETS = {
