@@ -41,7 +41,8 @@ function fileIdOf(path: string): string | undefined {
 function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, paths: ReadonlySet<string>): boolean {
   const exe = readProc(pid, 'exe');
   if (exe === undefined) return false;
-  if (exe.startsWith(shimPrefix) || paths.has(exe)) return true;
+  if (exe.startsWith(shimPrefix)) return true;
+  // The file a name leads to, not the path: the exe of a name's process under another mount, or a hard link of it.
   const id = fileIdOf(`/proc/${pid}/exe`);
   if (id !== undefined && ids.has(id)) return true;
   return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cleanEnv, run } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { LLVM15, hcl, listingDiff, makeTree, treeListing, type Tree } from './trees.js';
+import { LLVM15, hcl, listingDiff, makeDebianTree, makeTree, treeListing, type Tree } from './trees.js';
 
 // Files in the bin dir anyone able to write it can edit or plant: the
 // manifest, the journal, the lock and the temp names. Each hostile edit is
@@ -245,11 +245,8 @@ describe('repair: every kind of upgrade after install shows as drift, and one in
 // binary and a wrapped name at once; clang++, clang-15 and clang-cpp link to it.
 describe("repair on Debian's layout: an upgrade writes a new clang over the shim", () => {
   it('one install wraps the new clang and re-records every link that reaches it; uninstall gives the original tree back', () => {
-    const dir = makeTempDir('hcl-repair-debian-');
-    const bin = join(dir, 'llvm/bin');
-    fs.mkdirSync(join(dir, 'llvm'));
-    fs.cpSync(join(LLVM15, 'bin'), bin, { recursive: true, verbatimSymlinks: true, filter: (src) => /\/(bin|clang[^/]*|llvm-[^/]*)$/.test(src) });
-    const tree: Tree = { root: dir, bin };
+    const tree = makeDebianTree('hcl-repair-debian-', true);
+    const { bin } = tree;
     const pristine = treeListing(tree.root);
     const drift = () => JSON.parse(hcl(['status', tree.root, '--json']).out).drift.map((d: { name: string; kind: string }) => `${d.name} ${d.kind}`).sort();
     expect(hcl(['install', tree.root]).status).toBe(0);
@@ -279,15 +276,12 @@ describe("repair on Debian's layout: an upgrade writes a new clang over the shim
   // A driver started before the install finds its own file renamed over, and
   // runs `<argv[0] resolved> -cc1 ...`: this executable, by its own name.
   it("clang re-running itself (-cc1) after an install took its name reaches the real clang, uncached; outside a shim dir it is a one-line error", () => {
-    const dir = makeTempDir('hcl-cc1-');
-    const bin = join(dir, 'llvm/bin');
-    fs.mkdirSync(join(dir, 'llvm'));
-    fs.cpSync(join(LLVM15, 'bin'), bin, { recursive: true, verbatimSymlinks: true, filter: (src) => /\/(bin|clang[^/]*)$/.test(src) });
+    const tree = makeDebianTree('hcl-cc1-');
+    const { root: dir, bin } = tree;
     fs.writeFileSync(join(dir, 'x.c'), '#define TWICE(x) ((x) * 2)\nint f(void) { return TWICE(21); }\n');
     const cc1 = ['-cc1', '-E', '-x', 'c', join(dir, 'x.c')];
     const direct = run(join(bin, 'clang'), cc1, { env: cleanEnv() });
     expect(direct.status).toBe(0);
-    const tree: Tree = { root: dir, bin };
     expect(hcl(['install', tree.root, '--cache', 'ccache']).status).toBe(0);
     const viaShim = run(join(bin, 'hip-clang-launcher'), cc1, { env: cleanEnv({ HIP_CLANG_LAUNCHER_LOG: join(dir, 'calls.jsonl') }) });
     expect(viaShim.stderr.toString()).toBe('');

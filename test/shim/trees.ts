@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join, relative } from 'node:path';
 import { run, cleanEnv, type RunResult } from '../helpers/run-built.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, requirePath } from '../helpers/tools.js';
 
 // ROCm-like trees made from Debian's llvm-15 by `cp -al`: hard links, so
@@ -45,6 +46,20 @@ export function makeTree(dir: string, style: TreeStyle, binOnly = false): Tree {
     fs.linkSync(at('clang'), at('clang++'));
     fs.linkSync(at('clang'), at('clang++-15'));
   }
+  return { root, bin };
+}
+
+// Debian's own llvm layout (and the lab's llvm-21): clang is the one real
+// binary and a wrapped name at once; clang++, clang-15 and clang-cpp link to
+// it. Copies, not hard links, of the clang* entries (and the llvm-* tools
+// with `withLlvmTools`) in <temp>/llvm/bin.
+export function makeDebianTree(prefix: string, withLlvmTools = false): Tree {
+  requirePath(join(LLVM15, 'bin/clang'), "install clang-15 ('npm run provision')");
+  const root = makeTempDir(prefix);
+  const bin = join(root, 'llvm/bin');
+  fs.mkdirSync(join(root, 'llvm'));
+  const keep = withLlvmTools ? /\/(bin|clang[^/]*|llvm-[^/]*)$/ : /\/(bin|clang[^/]*)$/;
+  fs.cpSync(join(LLVM15, 'bin'), bin, { recursive: true, verbatimSymlinks: true, filter: (src) => keep.test(src) });
   return { root, bin };
 }
 

@@ -3,11 +3,9 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv } from '../helpers/run-built.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
 import { built } from '../helpers/tools.js';
-import { LLVM15, hcl, listingDiff, treeListing } from './trees.js';
-
-const FAULT_VAR = 'HIP_CLANG_LAUNCHER_TEST_FAULT';
+import { FAULT_VAR } from '../../src/shim/fs-ops.js';
+import { hcl, listingDiff, makeDebianTree, treeListing } from './trees.js';
 
 // Found by the stress test in the lab: while an install is unfinished (here
 // killed mid-way, as a power cut would leave it) the shim finds the real
@@ -23,12 +21,8 @@ function closed(child: ChildProcess): Promise<{ status: number | null; stderr: s
   return new Promise((resolve) => child.on('close', (status) => resolve({ status, stderr, at: process.hrtime.bigint() })));
 }
 
-// Debian's layout: clang the real binary, clang-15 and clang++ links to it.
 function debianTree(): { dir: string; bin: string } {
-  const dir = makeTempDir('hcl-uninstall-waits-');
-  const bin = join(dir, 'llvm/bin');
-  fs.mkdirSync(join(dir, 'llvm'));
-  fs.cpSync(join(LLVM15, 'bin'), bin, { recursive: true, verbatimSymlinks: true, filter: (src) => /\/(bin|clang[^/]*)$/.test(src) });
+  const { root: dir, bin } = makeDebianTree('hcl-uninstall-waits-');
   expect(fs.readlinkSync(join(bin, 'clang-15'))).toBe('clang');
   return { dir, bin };
 }
