@@ -11,12 +11,18 @@ import { withPidLock } from '../pid-lock.js';
 // and remembers the outcome in a small state file:
 //   - a server it checked, by pid and start time: each later call reads the
 //     state file and /proc/<pid>/stat (about 0.1 ms) and execs sccache;
-//   - a failure, for FAILURE_MEMORY_MS: calls compile directly without
-//     trying again, and the log says why.
+//   - a failure, for FAILURE_MEMORY_MS, doubled after each failure in a row
+//     up to MAX_FAILURE_MEMORY_MS: calls compile directly without trying
+//     again, and the log says why. While one call starts the server the
+//     others wait for it, so an outage that lasts costs ever fewer stalls.
+// sccache gives its server 10 s to start, which a loaded machine can exceed
+// (the server then exits); a start that timed out is tried once more.
 // Linux only (it reads /proc); elsewhere sccache is run as it is.
 
 const DEFAULT_PORT = 4226;
 const FAILURE_MEMORY_MS = 30_000;
+const MAX_FAILURE_MEMORY_MS = 300_000;
+const STARTS = 2;
 const START_TIMEOUT_MS = 30_000;
 const ANSWER_TIMEOUT_MS = 10_000;
 const LOCK_WAIT_MS = START_TIMEOUT_MS + ANSWER_TIMEOUT_MS + 5_000;
@@ -24,7 +30,8 @@ const TCP_LISTEN = '0A';
 
 interface ServerState {
   ok?: { pid: number; startTime: string };
-  failed?: { at: number; reason: string };
+  // inARow: failures since the last success, which set how long this one is remembered.
+  failed?: { at: number; reason: string; inARow?: number };
 }
 
 // FNV-1a: a short, stable name for the sccache path in the state file's name.
@@ -124,6 +131,8 @@ function sccacheHolding(inode: string): number | undefined {
   return undefined;
 }
 
+export const SLOW_START = /Timed out waiting for server startup/;
+
 function lastLine(text: string | Buffer | null | undefined): string {
   const lines = String(text ?? '').trim().split('\n');
   return lines[lines.length - 1]?.replace(/^sccache: (error: )?/, '') ?? '';
@@ -137,7 +146,10 @@ function startAndCheck(sccache: string, port: number, env: NodeJS.ProcessEnv): S
   const fail = (reason: string): ServerState => ({ failed: { at: Date.now(), reason: `cache ${sccache} cannot be used: its server on port ${port}: ${reason}` } });
 
   // Exits non-zero when the port is taken, by an sccache server or not: what listens is checked next.
-  const start = run(['--start-server'], START_TIMEOUT_MS);
+  let start = run(['--start-server'], START_TIMEOUT_MS);
+  for (let tries = 1; tries < STARTS && SLOW_START.test(String(start.stderr ?? '')) && listenerInode(port) === undefined; tries++) {
+    start = run(['--start-server'], START_TIMEOUT_MS);
+  }
   const inode = listenerInode(port);
   if (inode === undefined) {
     return fail(start.error ? `sccache --start-server: ${start.error.message}` : `sccache --start-server: ${lastLine(start.stderr) || `exit ${start.status}`}`);
@@ -152,6 +164,11 @@ function startAndCheck(sccache: string, port: number, env: NodeJS.ProcessEnv): S
   return startTime === undefined ? fail(`pid ${pid} exited`) : { ok: { pid, startTime } };
 }
 
+function rememberedFor(inARow: number | undefined): number {
+  const n = Math.min(Math.max(1, Number.isInteger(inARow) ? inARow! : 1), 16);
+  return Math.min(FAILURE_MEMORY_MS * 2 ** (n - 1), MAX_FAILURE_MEMORY_MS);
+}
+
 // undefined: the server answers, go ahead. Otherwise why sccache must be passed over.
 export function sccacheServerProblem(sccache: string, env: NodeJS.ProcessEnv): string | undefined {
   if (process.platform !== 'linux') return undefined;
@@ -161,8 +178,9 @@ export function sccacheServerProblem(sccache: string, env: NodeJS.ProcessEnv): s
   const file = `${dir}/sccache-${port}-${hashOf(sccache)}.json`;
   const known = (state: ServerState | undefined): string | null | undefined => {
     if (state?.ok && startTimeOf(state.ok.pid) === state.ok.startTime) return null;
-    if (state?.failed && Date.now() - state.failed.at < FAILURE_MEMORY_MS) {
-      return `${state.failed.reason} (found ${Math.round((Date.now() - state.failed.at) / 1000)} s ago; tried again after ${FAILURE_MEMORY_MS / 1000} s)`;
+    const memory = state?.failed && rememberedFor(state.failed.inARow);
+    if (state?.failed && memory && Date.now() - state.failed.at < memory) {
+      return `${state.failed.reason} (found ${Math.round((Date.now() - state.failed.at) / 1000)} s ago; tried again after ${memory / 1000} s)`;
     }
     return undefined;
   };
@@ -178,9 +196,11 @@ export function sccacheServerProblem(sccache: string, env: NodeJS.ProcessEnv): s
     `${file}.lock`,
     LOCK_WAIT_MS,
     () => {
-      const meanwhile = known(readState(file));
+      const before = readState(file);
+      const meanwhile = known(before);
       if (meanwhile !== undefined) return meanwhile ?? undefined;
       const state = startAndCheck(sccache, port, env);
+      if (state.failed) state.failed.inARow = (before?.failed?.inARow ?? 0) + 1;
       writeState(file, state);
       return state.failed?.reason;
     },

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { labRoot, requireLab, runInLab } from '../helpers/lab.js';
+import { labRoot, requireLab, runInLab, runInLabAsync } from '../helpers/lab.js';
+import { startRedis } from '../helpers/redis.js';
 import { cleanEnv, run } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, hipEnv, repoRoot, tools } from '../helpers/tools.js';
@@ -333,6 +334,21 @@ describe('hip-clang-launcher doctor', () => {
       expect(the(fixed, 'hipcc').found).toBe(`hipcc /usr/bin/hipcc ignores HIP_CLANG_LAUNCHER (route: shim); its clang in ${bin} is the shim, so its compiles are cached through it`);
       expect(fixed.findings.filter((x) => x.status !== 'ok')).toEqual([]);
     });
+
+    // sccache 0.17 checks its storage before it listens and gives up after
+    // 10 s; a Redis answering after 13 s (paused, as under load) fails the
+    // first start. doctor, as the launcher, tries once more.
+    it('sccache 0.17 whose Redis answers only after 13 s: the second start succeeds, ok, saying the first was slow', async () => {
+      const redis = await startRedis(work);
+      const env = { HIP_CLANG_LAUNCHER_CACHE: 'sccache', SCCACHE_DIR: join(work, 'slow-sccache'), SCCACHE_SERVER_PORT: String(await freePort()), SCCACHE_REDIS_ENDPOINT: redis.url };
+      redis.pauseFor(13_000);
+      const r = await runInLabAsync([built.linux, 'doctor', '--json'], { binds: [{ host: join(repoRoot, 'dist/linux-x64'), readOnly: true }, work], cwd: work, env, timeout: 120_000 });
+      const findings = (JSON.parse(r.stdout.toString()) as { findings: Finding[] }).findings;
+      const f = the({ status: r.status, findings, stderr: r.stderr }, 'cache-start');
+      expect(f.status, f.found).toBe('ok');
+      expect(f.found).toBe(`sccache (/usr/bin/sccache): its server starts on port ${env.SCCACHE_SERVER_PORT}, storage redis, name: ${redis.url}, prefix: / (on try 2: the first start took longer than sccache's own 10 s limit)`);
+      redis.stop();
+    }, 180_000);
   });
 
   it('usage errors exit 2 in one line, changing nothing', () => {

@@ -23,6 +23,8 @@ export interface Redis {
   stop(): void;
   // Keys held: what the caches stored.
   keyCount(): number;
+  // SIGSTOP now, SIGCONT after ms: a server that accepts connections and answers late.
+  pauseFor(ms: number): void;
 }
 
 const redisServer = () => requirePath('/usr/bin/redis-server', 'run `npm run provision` (Debian package redis-server)');
@@ -51,6 +53,10 @@ export async function startRedis(dir: string): Promise<Redis> {
     port,
     url: `redis://127.0.0.1:${port}`,
     stop,
+    pauseFor: (ms) => {
+      child.kill('SIGSTOP');
+      setTimeout(() => child.kill('SIGCONT'), ms);
+    },
     keyCount: () => Number(spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'dbsize'], { encoding: 'utf8' }).stdout.trim()),
   };
 }

@@ -87,6 +87,24 @@ describe('sccache 0.17 on a real Redis (sid lab)', () => {
     redis.stop();
   }, 900_000);
 
+  // sccache 0.17 checks its storage before its server listens, and its
+  // client gives the server 10 s; a server that misses that exits. A Redis
+  // that answers after 13 s (paused, as under load) makes the first start
+  // time out; the launcher tries once more, so the build is
+  // still cached. Before that retry every compile went direct.
+  it('Redis answering only after 13 s as the build starts: sccache\'s first start times out, the launcher\'s second start serves the whole build', async () => {
+    const redis = await startRedis(dir);
+    redis.pauseFor(13_000);
+    const b = await build('paused', { SCCACHE_REDIS_ENDPOINT: redis.url }, false);
+    const r = await b.run;
+    expect(r.status, r.stderr).toBe(0);
+    expectSameObjects(b.out);
+    const stats = b.stats();
+    expect(Object.values(stats.cache_misses?.counts ?? {}).reduce((a: number, n) => a + (n as number), 0), JSON.stringify(stats)).toBe(UNITS);
+    expect(redis.keyCount()).toBeGreaterThan(0);
+    redis.stop();
+  }, 900_000);
+
   // sccache's server will not start when its storage check fails ("Timed out
   // waiting for server startup"): the launcher must then compile directly.
   // Needs issue 13's fallback (replace-process.ts); fails before it.

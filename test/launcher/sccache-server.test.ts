@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, sccacheEnv, sccacheStats, stopSccache } from '../helpers/caches.js';
@@ -103,6 +103,37 @@ describe('sccache whose server cannot start (built executable)', () => {
       }
     });
   }
+
+  // The state file's clock is moved back rather than waiting out the minutes.
+  it('0.10: failures in a row are remembered twice as long each time (30 s, then 60 s)', async () => {
+    const { port, child } = await startListener('close');
+    listeners.push(child);
+    const stateHome = join(dir, `state-${port}`);
+    const env = { ...cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip, XDG_CACHE_HOME: stateHome }), ...sccacheEnv(dir, port) };
+    const stateFile = () => {
+      const names = readdirSync(join(stateHome, 'hip-clang-launcher')).filter((f) => f.startsWith(`sccache-${port}-`) && f.endsWith('.json'));
+      expect(names).toHaveLength(1);
+      return join(stateHome, 'hip-clang-launcher', names[0]!);
+    };
+    const age = (seconds: number) => {
+      const state = JSON.parse(readFileSync(stateFile(), 'utf8'));
+      state.failed.at = Date.now() - seconds * 1000;
+      writeFileSync(stateFile(), JSON.stringify(state));
+      return state.failed.inARow;
+    };
+    const fallbackOf = (name: string) => {
+      const log = join(dir, `${name}-${port}.jsonl`);
+      const r = compile({ ...env, HIP_CLANG_LAUNCHER_LOG: log }, `${name}.o`);
+      expect({ status: r.status, same: r.same }).toEqual({ status: 0, same: true });
+      return JSON.parse(readFileSync(log, 'utf8').trimEnd()).fallback as string;
+    };
+    expect(fallbackOf('backoff-1')).not.toContain(' ago;');
+    expect(age(31)).toBe(1);
+    // Past 30 s the first failure is forgotten: tried again, failing a second time in a row.
+    expect(fallbackOf('backoff-2')).not.toContain(' ago;');
+    expect(age(45)).toBe(2);
+    expect(fallbackOf('backoff-3')).toMatch(/\(found 45 s ago; tried again after 60 s\)$/);
+  });
 
   it('0.10: a listener that accepts and never answers means a direct compile, not a hang', async () => {
     const { port, child } = await startListener('hold');

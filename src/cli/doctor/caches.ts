@@ -2,6 +2,7 @@ import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Host } from '../../host.js';
 import { CACHE_VAR } from '../../launcher/env-vars.js';
+import { SLOW_START } from '../../launcher/sccache-server.js';
 import type { CacheKind } from '../../launcher/find-cache.js';
 import { chooseForEach, describeFacts, type PurposeChoice } from '../commands/which-cache.js';
 import { tryProgram } from '../try-program.js';
@@ -149,7 +150,14 @@ async function checkRunningSccache(file: string, host: Host, port: string, start
 
 async function checkSccache(file: string, host: Host): Promise<Finding> {
   const port = host.env.SCCACHE_SERVER_PORT || '4226';
-  const start = await tryProgram(file, ['--start-server'], { timeoutMs: START_TIMEOUT_MS, env: host.env, cwd: host.cwd });
+  // As the launcher does: a start past sccache's own 10 s is tried once more.
+  const startServer = () => tryProgram(file, ['--start-server'], { timeoutMs: START_TIMEOUT_MS, env: host.env, cwd: host.cwd });
+  let start = await startServer();
+  let tries = 1;
+  if (!start.ok && SLOW_START.test(start.problem ?? '')) {
+    start = await startServer();
+    tries++;
+  }
   if (!start.ok) {
     if (/address in use/i.test(start.problem ?? '')) return checkRunningSccache(file, host, port, start.problem!);
     return finding('cache-start', 'fail', `sccache's server cannot start: ${start.problem}`, 'fix what sccache says (its SCCACHE_* settings), then check with `sccache --start-server`');
@@ -160,7 +168,8 @@ async function checkSccache(file: string, host: Host): Promise<Finding> {
   if (!stats) return finding('cache-start', 'fail', `sccache's server started but does not answer: ${problem}`, 'run `SCCACHE_LOG=debug SCCACHE_NO_DAEMON=1 sccache --start-server` to see why');
   const why = storageProblem(stats.cache_location, host.cwd);
   if (why) return finding('cache-start', 'fail', `sccache's server starts, but ${why}`, 'point SCCACHE_DIR at a writable directory');
-  return finding('cache-start', 'ok', `sccache (${file}): its server starts on port ${port}, storage ${stats.cache_location ?? 'unknown'}`);
+  const slow = tries > 1 ? ` (on try ${tries}: the first start took longer than sccache's own 10 s limit)` : '';
+  return finding('cache-start', 'ok', `sccache (${file}): its server starts on port ${port}, storage ${stats.cache_location ?? 'unknown'}${slow}`);
 }
 
 export async function checkCacheStarts(cache: { file: string; kind: CacheKind }, host: Host): Promise<Finding> {
