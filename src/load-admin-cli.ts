@@ -12,7 +12,8 @@ export async function loadAdminCli(): Promise<AdminCli> {
   // Fetched here, not imported: the compile hot path never needs them.
   const { createRequire } = process.getBuiltinModule('node:module') as typeof import('node:module');
   const { compileFunction } = process.getBuiltinModule('node:vm') as typeof import('node:vm');
-  const sea = await import('node:sea').catch(() => undefined);
+  // Not import(): the Linux executable runs this bundle as a vm.Script (sea-entry.ts), which has no dynamic import.
+  const sea = process.getBuiltinModule('node:sea') as typeof import('node:sea') | undefined;
   if (sea?.isSea()) {
     const source = sea.getAsset('cli.cjs', 'utf8');
     const filename = join(process.execPath, '..', 'cli.cjs');

@@ -35,6 +35,27 @@ export function canExecve(): boolean {
 }
 
 type Execve = (file: string, argv: string[], env: NodeJS.ProcessEnv) => never;
+type BindingExecve = (file: string, argv: string[], envPairs: string[]) => never;
+
+// process.execve first loads internal/worker, and with it Node's streams
+// (about 4 ms, most of what the launcher costs per call over a bare Node
+// start), only to learn that this is the main thread, which it always is
+// here. The Linux executable runs with --expose-internals (scripts/build.mjs),
+// so the binding process.execve ends in is called straight, after the same
+// checks process.execve makes. Fetched only at the exec: the binding module
+// queues a warning that an exec never lets print. Under plain Node, or if a
+// Node upgrade changed the binding, process.execve as documented.
+function execveDirect(file: string, argv: string[], env: NodeJS.ProcessEnv): void {
+  const pairs: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    if (typeof value !== 'string' || key.includes('\0') || value.includes('\0')) return;
+    pairs.push(`${key}=${value}`);
+  }
+  if (argv.some((arg) => typeof arg !== 'string' || arg.includes('\0')) || file.includes('\0')) return;
+  const testing = process.getBuiltinModule('internal/test/binding') as { internalBinding?: (name: string) => { execve?: unknown } } | undefined;
+  const execve = testing?.internalBinding?.('process_methods')?.execve;
+  if (typeof execve === 'function') (execve as BindingExecve)(file, argv, pairs);
+}
 
 // Returns only when no step can be exec'd safely (process.execve aborts the
 // process if exec fails), or when an argument's raw bytes need a response
@@ -49,6 +70,7 @@ export function execveFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, 
     } else if (!isExecutable(step.file) || whyCannotStart(step.file)) {
       return;
     }
+    execveDirect(step.file, step.argv, env);
     execve(step.file, step.argv, env);
   }
 }

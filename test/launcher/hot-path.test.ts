@@ -33,6 +33,11 @@ describe('hot path bundle (build/main.cjs)', () => {
     expect(namespaces).toEqual([]);
   });
 
+  // The Linux executable runs the bundle as a vm.Script (src/sea-entry.ts), which has no dynamic import().
+  it('has no dynamic import()', () => {
+    expect(bundle).not.toMatch(/\bimport\(/);
+  });
+
   it('keeps the admin CLI (yargs, execa) in its own bundle', () => {
     const cliMeta = JSON.parse(readFileSync(join(repoRoot, 'build/cli.meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
     expect(Object.keys(cliMeta.inputs).some((f) => f.includes('node_modules/yargs/'))).toBe(true);

@@ -1,0 +1,108 @@
+// V8's code cache for the hot path's bundle, taken after it has run real
+// calls, for the Linux executable (src/sea-entry.ts, scripts/build.mjs):
+//   node scripts/code-cache.mjs <wrapped source> <output cache>
+// Node's own SEA code cache is made before anything runs, so it holds only
+// the top level; every function a compile runs was still compiled on each
+// call. Here the bundle runs warm-up calls, each in a child process of this
+// same Node, chained: each starts from the cache the last one wrote, and at
+// the moment it would exec the compiler (or the cache) it writes the cache
+// V8 now holds, with every function used so far. So the order of the steps
+// matters only for which functions are in the cache, never for correctness.
+//
+// Reproducible: the calls run in a private directory with a fixed
+// environment (PATH holds only that directory's stand-in programs, so no
+// machine's own caches change the path a call takes); V8's hash seed is
+// fixed with --random-seed (it otherwise lays the cache out differently each
+// time), and --predictable keeps V8's own threads and timers out of it (under
+// load, 4 of 8 parallel runs gave another cache without it; 20 of 20 the
+// same with it). Neither flag is in the flag hash V8 checks a cache against.
+// The stand-ins never run a compile: the exec is where a step ends.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Script } from 'node:vm';
+
+const SEED = ['--random-seed=1', '--predictable'];
+
+if (process.argv[2] === '--step') runStep(process.argv.slice(3));
+else generate(process.argv[2], process.argv[3]);
+
+function generate(sourceArg, outputArg) {
+  if (!sourceArg || !outputArg) throw new Error('usage: node scripts/code-cache.mjs <wrapped source> <output cache>');
+  const [source, output] = [resolve(sourceArg), resolve(outputArg)];
+  const dir = mkdtempSync(join(tmpdir(), 'hcl-code-cache-'));
+  try {
+    const bin = join(dir, 'bin');
+    const work = join(dir, 'work');
+    mkdirSync(bin);
+    mkdirSync(work);
+    const program = (name, text) => {
+      writeFileSync(join(bin, name), `#!/bin/sh\n${text}\n`);
+      chmodSync(join(bin, name), 0o755);
+      return join(bin, name);
+    };
+    const cc = program('cc', 'exit 0');
+    program('clang++', 'echo "clang version 21.1.8"');
+    program('ccache', 'echo "ccache version 4.14.2"');
+    writeFileSync(join(work, 'x.c'), 'int x;\n');
+    writeFileSync(join(work, 'x.cpp'), 'int x;\n');
+    writeFileSync(join(work, 'k.hip'), '__global__ void k() {}\n');
+    const env = { PATH: bin, HOME: join(dir, 'home'), XDG_CACHE_HOME: join(dir, 'xdg'), HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), LANG: 'C' };
+    // A shim installed in place of clang++, as `install` leaves it (the digests are not read on a call).
+    const shimBin = join(dir, 'llvm', 'bin');
+    mkdirSync(shimBin, { recursive: true });
+    writeFileSync(join(shimBin, 'hip-clang-launcher'), '');
+    chmodSync(join(shimBin, 'hip-clang-launcher'), 0o755);
+    symlinkSync('hip-clang-launcher', join(shimBin, 'clang++'));
+    writeFileSync(join(shimBin, 'clang++-real'), '#!/bin/sh\necho "clang version 21.1.8"\n');
+    chmodSync(join(shimBin, 'clang++-real'), 0o755);
+    const digest = '0'.repeat(64);
+    const entry = { name: 'clang++', realName: 'clang++-real', kind: 'file', mode: 0o755, sha256: digest, shimSha256: digest };
+    const manifest = { manifestVersion: 1, tool: 'hip-clang-launcher', toolVersion: '0', platform: 'linux', shim: 'hip-clang-launcher', shimSha256: digest, cache: null, installedAt: '2000-01-01T00:00:00.000Z', entries: [entry] };
+    writeFileSync(join(shimBin, 'hip-clang-launcher.shim.json'), JSON.stringify(manifest));
+
+    const launcher = join(dir, 'hip-clang-launcher');
+    const hip = ['-x', 'hip', '--offload-arch=gfx90a', '-O2', '-c', 'k.hip', '-o', 'k.o'];
+    const none = { ...env, HIP_CLANG_LAUNCHER_CACHE: 'none' };
+    const steps = [
+      { what: 'a C compile, no cache', env: none, argv: [launcher, cc, '-c', 'x.c'] },
+      { what: 'a HIP compile through ccache, facts probed', env, argv: [launcher, 'clang++', ...hip] },
+      { what: 'the same, facts from the state file', env, argv: [launcher, 'clang++', ...hip] },
+      { what: 'a C++ compile through ccache', env, argv: [launcher, 'clang++', '-O2', '-c', 'x.cpp', '-o', 'x.o'] },
+      { what: 'a C compile through the shim, no cache', env: none, argv: [join(shimBin, 'clang++'), '-c', 'x.c'], execPath: join(shimBin, 'hip-clang-launcher') },
+      { what: 'a HIP compile through the shim and ccache', env, argv: [join(shimBin, 'clang++'), ...hip], execPath: join(shimBin, 'hip-clang-launcher') },
+    ];
+    let previous = '-';
+    for (const [i, step] of steps.entries()) {
+      const out = join(dir, `cache-${i}`);
+      const self = new URL(import.meta.url).pathname;
+      const r = spawnSync(process.execPath, [...SEED, self, '--step', source, previous, out, step.execPath ?? '-', ...step.argv], { cwd: work, env: step.env, encoding: 'utf8' });
+      if (r.status !== 0 || !existsSync(out)) {
+        throw new Error(`code cache: the warm-up step "${step.what}" did not reach its exec (exit ${r.status}): ${r.stderr.trim()}`);
+      }
+      previous = out;
+    }
+    writeFileSync(output, readFileSync(previous));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// One warm-up call: the bundle runs as the executable runs it (argv[1] is
+// the invoked name; a shim's executable is where its manifest is), and its
+// exec writes the cache instead.
+function runStep([source, cacheIn, cacheOut, execPath, ...argv]) {
+  if (execPath !== '-') process.execPath = execPath;
+  const cachedData = cacheIn === '-' ? undefined : readFileSync(cacheIn);
+  const script = new Script(readFileSync(source, 'utf8'), { filename: 'hip-clang-launcher', cachedData });
+  if (script.cachedDataRejected) throw new Error(`code cache: V8 rejected the cache from the previous step (${cacheIn})`);
+  process.execve = () => {
+    writeFileSync(cacheOut, script.createCachedData());
+    process.exit(0);
+  };
+  process.argv = [process.execPath, ...argv];
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(import.meta.url), module, source, join(source, '..'));
+}

@@ -1,0 +1,42 @@
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, run, runLauncher } from '../helpers/run-built.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { built, repoRoot, tools } from '../helpers/tools.js';
+
+// The Linux executable runs the hot path's bundle from an asset with V8's
+// code cache taken after warm-up calls (src/sea-entry.ts,
+// scripts/code-cache.mjs). A cache V8 rejects would cost its ~2 ms per call
+// and nothing else, so only HIP_CLANG_LAUNCHER_DEBUG shows it: checked here,
+// on the executable as users run it, in each of its three modes.
+describe('code cache of the linux-x64 executable', () => {
+  const dir = makeTempDir('hcl-code-cache-');
+  copyFileSync(join(repoRoot, 'test/fixtures/plain.cpp'), join(dir, 'plain.cpp'));
+  const cacheBytes = readFileSync(join(repoRoot, 'build/main.cache')).length;
+  const accepted = `hip-clang-launcher: debug: code cache of ${cacheBytes} bytes accepted\n`;
+
+  it('is accepted by the embedded Node on a compile, and the object is the direct compile\'s', () => {
+    const direct = run(tools.clangxx, ['-O2', '-c', 'plain.cpp', '-o', 'direct.o'], { cwd: dir });
+    expect(direct.status, direct.stderr).toBe(0);
+    const r = runLauncher([tools.clangxx, '-O2', '-c', 'plain.cpp', '-o', 'launched.o'], { cwd: dir, env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none', HIP_CLANG_LAUNCHER_DEBUG: '1' }) });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: accepted });
+    expect(readFileSync(join(dir, 'launched.o')).equals(readFileSync(join(dir, 'direct.o')))).toBe(true);
+    // Without the variable, not a byte more on stderr.
+    const quiet = runLauncher([tools.clangxx, '-O2', '-c', 'plain.cpp', '-o', 'quiet.o'], { cwd: dir, env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none' }) });
+    expect({ status: quiet.status, stderr: quiet.stderr }).toEqual({ status: 0, stderr: '' });
+  });
+
+  it('serves the admin CLI too (loaded from its own asset by the cached bundle)', () => {
+    const r = run(built.linux, ['--version'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_DEBUG: '1' }) });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe(accepted);
+    expect(r.stdout.toString().trim()).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
+  });
+
+  it('is made from the exact source the executable carries (the bundle in the CommonJS wrapper)', () => {
+    const body = readFileSync(join(repoRoot, 'build/main.cjs'), 'utf8').replace(/^#!.*\n/, '');
+    expect(readFileSync(join(repoRoot, 'build/main.js'), 'utf8')).toBe(`(function (exports, require, module, __filename, __dirname) {${body}\n})`);
+    expect(readFileSync(built.linux).includes(readFileSync(join(repoRoot, 'build/main.cache')))).toBe(true);
+  });
+});
