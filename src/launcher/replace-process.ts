@@ -40,9 +40,9 @@ type BindingExecve = (file: string, argv: string[], envPairs: string[]) => never
 // process.execve first loads internal/worker, and with it Node's streams
 // (measured: `node -e` exec'ing through process.execve 1.09x of `node -e 0`,
 // through the binding 1.03x, about 2 ms), only to learn that this is the
-// main thread, which it always is here. The Linux executable runs with --expose-internals (scripts/build.mjs),
-// so the binding process.execve ends in is called straight, after the same
-// checks process.execve makes. Fetched only at the exec: the binding module
+// main thread, which it always is here. The Linux executable runs with
+// --expose-internals (scripts/build.mjs), so the binding process.execve ends
+// in is called straight, after the same checks process.execve makes. Fetched only at the exec: the binding module
 // queues a warning that an exec never lets print. Under plain Node, or if a
 // Node upgrade changed the binding, process.execve as documented.
 function execveDirect(file: string, argv: string[], env: NodeJS.ProcessEnv): void {

@@ -16,13 +16,14 @@ import { withPidLock } from '../pid-lock.js';
 //     again, and the log says why. While one call starts the server the
 //     others wait for it, so an outage that lasts costs ever fewer stalls.
 // sccache gives its server 10 s to start, which a loaded machine can exceed
-// (the server then exits); a start that timed out is tried once more.
+// (the server then exits); a start that timed out is tried again (startAgain).
 // Linux only (it reads /proc); elsewhere sccache is run as it is.
 
 const DEFAULT_PORT = 4226;
 const FAILURE_MEMORY_MS = 30_000;
 const MAX_FAILURE_MEMORY_MS = 300_000;
-const STARTS = 2;
+// sccache --start-server runs per check at most (see startAgain).
+export const SCCACHE_STARTS = 3;
 const START_TIMEOUT_MS = 30_000;
 const ANSWER_TIMEOUT_MS = 10_000;
 const LOCK_WAIT_MS = START_TIMEOUT_MS + ANSWER_TIMEOUT_MS + 5_000;
@@ -131,7 +132,24 @@ function sccacheHolding(inode: string): number | undefined {
   return undefined;
 }
 
-export const SLOW_START = /Timed out waiting for server startup/;
+const SLOW_START = /Timed out waiting for server startup/;
+const ADDR_IN_USE = /address in use/i;
+
+// Whether `sccache --start-server` should run again after it printed
+// `output`: once it timed out (sccache gives its server 10 s, which load or a
+// slow remote can pass), and after that also on "address in use" when the
+// port is free again a moment later: the late server of the timed-out start
+// binds the port once its storage answers, cannot report to a client that
+// gave up, and exits. Used by the launcher and by doctor.
+export function startAgain(port: number): (output: string) => boolean {
+  let timedOut = false;
+  return (output) => {
+    if (SLOW_START.test(output)) return (timedOut = true);
+    if (!timedOut || !ADDR_IN_USE.test(output) || process.platform !== 'linux') return false;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    return listenerInode(port) === undefined;
+  };
+}
 
 function lastLine(text: string | Buffer | null | undefined): string {
   const lines = String(text ?? '').trim().split('\n');
@@ -147,9 +165,8 @@ function startAndCheck(sccache: string, port: number, env: NodeJS.ProcessEnv): S
 
   // Exits non-zero when the port is taken, by an sccache server or not: what listens is checked next.
   let start = run(['--start-server'], START_TIMEOUT_MS);
-  for (let tries = 1; tries < STARTS && SLOW_START.test(String(start.stderr ?? '')) && listenerInode(port) === undefined; tries++) {
-    start = run(['--start-server'], START_TIMEOUT_MS);
-  }
+  const again = startAgain(port);
+  for (let tries = 1; tries < SCCACHE_STARTS && again(String(start.stderr ?? '')); tries++) start = run(['--start-server'], START_TIMEOUT_MS);
   const inode = listenerInode(port);
   if (inode === undefined) {
     return fail(start.error ? `sccache --start-server: ${start.error.message}` : `sccache --start-server: ${lastLine(start.stderr) || `exit ${start.status}`}`);
@@ -165,7 +182,7 @@ function startAndCheck(sccache: string, port: number, env: NodeJS.ProcessEnv): S
 }
 
 function rememberedFor(inARow: number | undefined): number {
-  const n = Math.min(Math.max(1, Number.isInteger(inARow) ? inARow! : 1), 16);
+  const n = Number.isInteger(inARow) && inARow! > 1 ? Math.min(inARow!, 16) : 1;
   return Math.min(FAILURE_MEMORY_MS * 2 ** (n - 1), MAX_FAILURE_MEMORY_MS);
 }
 
@@ -178,11 +195,10 @@ export function sccacheServerProblem(sccache: string, env: NodeJS.ProcessEnv): s
   const file = `${dir}/sccache-${port}-${hashOf(sccache)}.json`;
   const known = (state: ServerState | undefined): string | null | undefined => {
     if (state?.ok && startTimeOf(state.ok.pid) === state.ok.startTime) return null;
-    const memory = state?.failed && rememberedFor(state.failed.inARow);
-    if (state?.failed && memory && Date.now() - state.failed.at < memory) {
-      return `${state.failed.reason} (found ${Math.round((Date.now() - state.failed.at) / 1000)} s ago; tried again after ${memory / 1000} s)`;
-    }
-    return undefined;
+    if (!state?.failed) return undefined;
+    const memory = rememberedFor(state.failed.inARow);
+    const age = Date.now() - state.failed.at;
+    return age < memory ? `${state.failed.reason} (found ${Math.round(age / 1000)} s ago; tried again after ${memory / 1000} s)` : undefined;
   };
   const fast = known(readState(file));
   if (fast !== undefined) return fast ?? undefined;

@@ -1,11 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labRoot, requireLab, runInLab, runInLabAsync } from '../helpers/lab.js';
 import { startRedis } from '../helpers/redis.js';
 import { cleanEnv, run } from '../helpers/run-built.js';
+import { freePort } from '../helpers/ports.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, hipEnv, repoRoot, tools } from '../helpers/tools.js';
 import { buildHipcc } from '../patch/hipcc-builds.js';
@@ -45,17 +45,6 @@ function the(r: DoctorRun, check: string, about?: RegExp): Finding {
   const found = r.findings.filter((f) => f.check === check && (!about || about.test(f.found)));
   expect(found, `${check} ${about ?? ''} in ${JSON.stringify(r.findings, null, 1)}`).toHaveLength(1);
   return found[0]!;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // Private storage and server for both caches, so no test meets another's or the user's.
@@ -346,7 +335,9 @@ describe('hip-clang-launcher doctor', () => {
       const findings = (JSON.parse(r.stdout.toString()) as { findings: Finding[] }).findings;
       const f = the({ status: r.status, findings, stderr: r.stderr }, 'cache-start');
       expect(f.status, f.found).toBe('ok');
-      expect(f.found).toBe(`sccache (/usr/bin/sccache): its server starts on port ${env.SCCACHE_SERVER_PORT}, storage redis, name: ${redis.url}, prefix: / (on try 2: the first start took longer than sccache's own 10 s limit)`);
+      // Try 3 when the first start's late server held the port for a moment as the second began.
+      const prefix = `sccache (/usr/bin/sccache): its server starts on port ${env.SCCACHE_SERVER_PORT}, storage redis, name: ${redis.url}, prefix: / (on try `;
+      expect([2, 3].map((n) => `${prefix}${n}: the first start took longer than sccache's own 10 s limit)`)).toContain(f.found);
       redis.stop();
     }, 180_000);
   });

@@ -2,7 +2,7 @@ import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Host } from '../../host.js';
 import { CACHE_VAR } from '../../launcher/env-vars.js';
-import { SLOW_START } from '../../launcher/sccache-server.js';
+import { SCCACHE_STARTS, startAgain } from '../../launcher/sccache-server.js';
 import type { CacheKind } from '../../launcher/find-cache.js';
 import { chooseForEach, describeFacts, type PurposeChoice } from '../commands/which-cache.js';
 import { tryProgram } from '../try-program.js';
@@ -150,14 +150,12 @@ async function checkRunningSccache(file: string, host: Host, port: string, start
 
 async function checkSccache(file: string, host: Host): Promise<Finding> {
   const port = host.env.SCCACHE_SERVER_PORT || '4226';
-  // As the launcher does: a start past sccache's own 10 s is tried once more.
+  // As the launcher does: a start past sccache's own 10 s is tried again.
   const startServer = () => tryProgram(file, ['--start-server'], { timeoutMs: START_TIMEOUT_MS, env: host.env, cwd: host.cwd });
   let start = await startServer();
   let tries = 1;
-  if (!start.ok && SLOW_START.test(start.problem ?? '')) {
-    start = await startServer();
-    tries++;
-  }
+  const again = startAgain(Number(port));
+  for (; tries < SCCACHE_STARTS && !start.ok && again(start.problem ?? ''); tries++) start = await startServer();
   if (!start.ok) {
     if (/address in use/i.test(start.problem ?? '')) return checkRunningSccache(file, host, port, start.problem!);
     return finding('cache-start', 'fail', `sccache's server cannot start: ${start.problem}`, 'fix what sccache says (its SCCACHE_* settings), then check with `sccache --start-server`');
