@@ -2,6 +2,7 @@ import { HclError } from '../errors.js';
 import { pathModuleFor, type Host } from '../host.js';
 import { hasPathSeparator, programNameOf } from '../invocation.js';
 import { learnCacheFacts, type CacheFacts } from './cache-facts.js';
+import { configuredCacheVars, learnCacheConfig } from './cache-config.js';
 import { BYPASS_VAR, CACHE_SETTING_VARS, HIP_CLANG_LAUNCHER_VAR, SCCACHE_IGNORE_SERVER_IO_ERROR } from './env-vars.js';
 import { chooseCache, type CacheChoice, type CachePurpose } from './find-cache.js';
 import { findProgram, isSelf } from './find-program.js';
@@ -155,6 +156,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
     cache: cache?.file && facts ? { file: cache.file, facts, explicit: cache.setting.toLowerCase() !== 'auto' } : undefined,
     settings,
     userCacheVars: new Set(CACHE_SETTING_VARS.filter((name) => host.env[name] !== undefined && host.env[name] !== '')),
+    configCacheVars: cache?.file && (cache.kind === 'ccache' || cache.kind === 'sccache') ? configuredCacheVars(cache.kind, learnCacheConfig(cache.kind, host)) : new Map(),
     toolchain: cache?.file && (cache.kind === 'ccache' || cache.kind === 'sccache') ? toolchainIdentity(call, compilerFile, host) : undefined,
     selfCommand: self,
     hipClangLauncherSet,

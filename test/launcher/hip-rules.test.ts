@@ -18,6 +18,7 @@ function world(cache: string | undefined, over: Partial<World> = {}): World {
     hipccLauncher: undefined,
     clangMajor: undefined,
     userCacheVars: new Set(),
+    configCacheVars: new Map(),
     toolchain: undefined,
     ...over,
   };
@@ -148,5 +149,31 @@ describe('HIP rules', () => {
       expect(out.env).toEqual({});
       expect(out.decisions.at(-1)!.reason).toContain(`${name} is set`);
     }
+  });
+
+  it('leaves a setting the cache\'s config file makes to the config, and says which file', () => {
+    const conf = '/w/.ccache/ccache.conf';
+    const entry = (key: string, value: string) => ({ key, value, file: conf });
+    const toolchain = { digest: 'abc-def', compilerFiles: [], deviceLibDirs: [] };
+    const check = applyRules(hip('-MD', '-o', 'k.o'), world('ccache 4.7.5', {
+      toolchain,
+      settings: { cuid: true, baseDirs: ['/w'] },
+      configCacheVars: new Map([
+        ['CCACHE_COMPILERCHECK', entry('compiler_check', 'command:/w/check.sh %compiler%')],
+        ['CCACHE_BASEDIR', entry('base_dir', '/w')],
+        ['CCACHE_DEPEND', entry('depend_mode', 'false')],
+        ['CCACHE_NODEPEND', entry('depend_mode', 'false')],
+      ]),
+    }));
+    expect(check.env).toEqual({});
+    const reasons = Object.fromEntries(check.decisions.map((d) => [d.rule, d.reason]));
+    expect(reasons['toolchain-identity']).toBe(`compiler_check = command:/w/check.sh %compiler% in ${conf}: the cache config's value wins, the launcher adds no CCACHE_COMPILERCHECK`);
+    expect(reasons['base-dir']).toContain(`base_dir = /w in ${conf}`);
+    expect(reasons['depend-mode']).toContain(`depend_mode = false in ${conf}`);
+    // The environment is named first: it is what the cache itself ranks first.
+    const both = applyRules(hip('-o', 'k.o'), world('ccache 4.7.5', { toolchain, userCacheVars: new Set(['CCACHE_COMPILERCHECK']), configCacheVars: new Map([['CCACHE_COMPILERCHECK', entry('compiler_check', 'content')]]) }));
+    expect(both.decisions.at(-1)!.reason).toBe('CCACHE_COMPILERCHECK is set: the user\'s value wins');
+    const sccache = applyRules(hip('-o', 'k.o'), world('sccache 0.17.0', { settings: { cuid: true, baseDirs: ['/w'] }, configCacheVars: new Map([['SCCACHE_BASEDIRS', { key: 'basedirs', value: '["/w"]', file: '/h/.config/sccache/config' }]]) }));
+    expect(sccache.env).toEqual({});
   });
 });

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { createHost } from '../../host.js';
 import { launcherPath } from '../../patch/launcher-path.js';
 import { checkCacheChoice, checkCacheStarts } from '../doctor/caches.js';
+import { checkCacheConfig } from '../doctor/cache-config.js';
 import { checkEmptySccacheVars, checkHipPlatform, checkNodeOptions, checkRelativePathCaches } from '../doctor/environment.js';
 import { blocksCaching, finding, formatFinding, type Finding } from '../doctor/finding.js';
 import { checkSampleCompile, SAMPLE_COMPILES } from '../doctor/hip-rules.js';
@@ -36,6 +37,7 @@ export async function runDoctor(given: readonly string[]): Promise<Finding[]> {
   const chosen = checkCacheChoice();
   findings.push(...chosen.findings);
   for (const cache of chosen.caches) findings.push(await checkCacheStarts(cache, host));
+  findings.push(...checkCacheConfig(chosen.caches, host));
   findings.push(checkEmptySccacheVars(host, chosen.caches.some((c) => c.kind === 'sccache')));
   findings.push(checkRelativePathCaches(host, chosen.caches[0]?.file));
   findings.push(checkNodeOptions(host));

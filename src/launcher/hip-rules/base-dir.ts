@@ -1,6 +1,6 @@
 import { compareVersions, type Version } from '../cache-facts.js';
 import { CCACHE_BASEDIR, SCCACHE_BASEDIRS } from '../env-vars.js';
-import type { Decision, Rule } from './rule.js';
+import { userChoice, type Decision, type Rule } from './rule.js';
 
 // The first sccache with SCCACHE_BASEDIRS (0.14.0). Older ones keep absolute
 // paths where they reach the key; without its direct mode sccache hashes the
@@ -11,7 +11,7 @@ export const SCCACHE_BASEDIRS_SINCE: Version = [0, 14, 0];
 // HIP_CLANG_LAUNCHER_BASEDIR, given to each cache in its own terms, so two
 // checkouts at different absolute paths share cache entries. It applies to
 // every compile the cache sees, C and C++ included (the paths are the same
-// problem). A value set on the cache itself (in the environment) wins.
+// problem). A value set on the cache itself (environment or config file) wins.
 export const baseDir: Rule = {
   name: 'base-dir',
   summary: 'HIP_CLANG_LAUNCHER_BASEDIR becomes ccache\'s base_dir or sccache\'s SCCACHE_BASEDIRS (0.14+)',
@@ -21,12 +21,14 @@ export const baseDir: Rule = {
     if (dirs.length === 0 || !cache) return undefined;
     const { kind, version } = cache.facts;
     if (kind === 'ccache') {
-      if (world.userCacheVars.has(CCACHE_BASEDIR)) return { rule: this.name, reason: `${CCACHE_BASEDIR} is set: the user's value wins` };
+      const chosen = userChoice(world, CCACHE_BASEDIR);
+      if (chosen) return { rule: this.name, reason: chosen };
       const ignored = dirs.length > 1 ? ` (ccache takes one base dir: ${dirs.slice(1).join(', ')} not mapped)` : '';
       return { rule: this.name, env: { [CCACHE_BASEDIR]: dirs[0]! }, reason: `${CCACHE_BASEDIR}=${dirs[0]}${ignored}` };
     }
     if (kind === 'sccache') {
-      if (world.userCacheVars.has(SCCACHE_BASEDIRS)) return { rule: this.name, reason: `${SCCACHE_BASEDIRS} is set: the user's value wins` };
+      const chosen = userChoice(world, SCCACHE_BASEDIRS);
+      if (chosen) return { rule: this.name, reason: chosen };
       if (version && compareVersions(version, SCCACHE_BASEDIRS_SINCE) < 0) {
         return { rule: this.name, reason: `sccache ${version.join('.')} has no ${SCCACHE_BASEDIRS} (0.14+): absolute paths in its key (-g, __FILE__, direct mode) miss in another checkout` };
       }

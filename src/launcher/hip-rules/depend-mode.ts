@@ -1,5 +1,5 @@
 import { CCACHE_DEPEND, CCACHE_NODEPEND } from '../env-vars.js';
-import type { Rule } from './rule.js';
+import { userChoice, type Rule } from './rule.js';
 
 // On a miss ccache runs the preprocessor before compiling; for HIP that is a
 // host and a device pass over the HIP headers, +25-30% on a cold build. A
@@ -11,9 +11,8 @@ export const dependMode: Rule = {
   summary: 'HIP compiles with -MD/-MMD use ccache\'s depend mode (no extra preprocessor pass on a miss)',
   decide(call, world) {
     if (!call.offload || !call.depfile || call.offloadMode === 'device-only' || world.cache?.facts.kind !== 'ccache') return undefined;
-    if (world.userCacheVars.has(CCACHE_DEPEND) || world.userCacheVars.has(CCACHE_NODEPEND)) {
-      return { rule: this.name, reason: `${world.userCacheVars.has(CCACHE_DEPEND) ? CCACHE_DEPEND : CCACHE_NODEPEND} is set: the user's choice wins` };
-    }
+    const chosen = userChoice(world, CCACHE_DEPEND, CCACHE_NODEPEND);
+    if (chosen) return { rule: this.name, reason: chosen };
     return { rule: this.name, env: { [CCACHE_DEPEND]: '1' }, reason: `${CCACHE_DEPEND}=1 (the compile writes a depfile)` };
   },
 };

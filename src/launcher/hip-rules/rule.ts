@@ -1,4 +1,5 @@
 import type { CacheFacts } from '../cache-facts.js';
+import type { ConfigEntry } from '../cache-config.js';
 import type { HipccLauncherSupport } from '../hipcc-launcher-support.js';
 import type { ParsedCall } from '../parse-call.js';
 import type { ToolchainIdentity } from '../toolchain-digest.js';
@@ -18,6 +19,8 @@ export interface World {
   };
   // The cache settings (env-vars.ts CACHE_SETTING_VARS) the user set in the environment: theirs win.
   userCacheVars: ReadonlySet<string>;
+  // The same settings where the cache's own config file sets them (cache-config.ts), by the variable that would override them.
+  configCacheVars: ReadonlyMap<string, ConfigEntry>;
   // The compiler's (and for HIP the device libraries') digest, when it could be read.
   toolchain: ToolchainIdentity | undefined;
   // For the hipcc route: how hipcc can reach this launcher, and whether the user already set the variable.
@@ -52,4 +55,18 @@ export interface Rule {
   // What the rule is for, in a line (shown by `doctor` and the README table).
   summary: string;
   decide(call: ParsedCall, world: World): Decision | undefined;
+}
+
+// Why the launcher leaves a cache setting alone, when the user chose it: in
+// the environment, or in the cache's config file (which an added environment
+// value would silently override). Undefined: nobody did, the launcher may add it.
+export function userChoice(world: World, ...variables: string[]): string | undefined {
+  for (const variable of variables) {
+    if (world.userCacheVars.has(variable)) return `${variable} is set: the user's value wins`;
+  }
+  for (const variable of variables) {
+    const entry = world.configCacheVars.get(variable);
+    if (entry) return `${entry.key} = ${entry.value} in ${entry.file}: the cache config's value wins, the launcher adds no ${variable}`;
+  }
+  return undefined;
 }
