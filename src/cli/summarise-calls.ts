@@ -4,6 +4,8 @@
 // that is not a call record is counted and skipped, a field of the wrong type
 // is ignored, and the number of distinct names kept per table is bounded.
 
+import { boundedArgs } from '../launcher/call-log.js';
+
 // Every route the launcher writes, in the order `stats` shows them.
 export const ROUTES: Record<string, string> = {
   cache: 'through the cache',
@@ -32,6 +34,28 @@ export interface RuleCount {
   reasons: Record<string, number>;
 }
 
+// One call, as the log names it (older logs lack these fields: null, []).
+export interface CallExample {
+  cwd: string | null;
+  output: string | null;
+  args: string[];
+  argsOmitted: number;
+}
+
+// The calls that did not go through the cache, for one route and reason.
+export interface UncachedGroup {
+  route: string;
+  reason: string;
+  calls: number;
+  // Their whole-call time (durationMs) added up: the time the cache did not save.
+  durationMs: number;
+  // The first few such calls.
+  examples: CallExample[];
+}
+
+// Examples kept per group: enough to find the Makefile rule or the target.
+export const MAX_EXAMPLES = 3;
+
 export interface CallSummary {
   calls: number;
   malformedLines: number;
@@ -54,6 +78,8 @@ export interface CallSummary {
   launcherMs: Spread | null;
   // The whole call, compiler included, as the launcher waited for it (durationMs).
   durationMs: (Spread & { total: number }) | null;
+  // Every call not handed to a cache, grouped by route and reason, most time first.
+  uncached: UncachedGroup[];
 }
 
 export interface CallSummariser {
@@ -77,7 +103,9 @@ export function createCallSummariser(): CallSummariser {
     failures: { calls: 0, byExitCode: table(), bySignal: table(), byRoute: table() },
     launcherMs: null,
     durationMs: null,
+    uncached: [],
   };
+  const uncached = new Map<string, UncachedGroup>();
   const launcherMs: number[] = [];
   const durationMs: number[] = [];
   let firstMs = Infinity;
@@ -116,6 +144,7 @@ export function createCallSummariser(): CallSummariser {
         else count(s.failures.byExitCode, String(exitCode));
         count(s.failures.byRoute, route);
       }
+      if (route !== 'cache') noteUncached(uncached, record);
       if (isDuration(record.launcherMs)) launcherMs.push(record.launcherMs);
       if (isDuration(record.durationMs)) durationMs.push(record.durationMs);
       if (typeof record.time === 'string') {
@@ -132,8 +161,37 @@ export function createCallSummariser(): CallSummariser {
         ...s,
         launcherMs: spread(launcherMs),
         durationMs: duration && { ...duration, total: round(durationMs.reduce((a, b) => a + b, 0)) },
+        uncached: [...uncached.values()].map((g) => ({ ...g, durationMs: round(g.durationMs) })).sort((a, b) => b.durationMs - a.durationMs || b.calls - a.calls),
       };
     },
+  };
+}
+
+// Groups are bounded like the tables: past MAX_DISTINCT, the rest go under OTHER.
+function noteUncached(groups: Map<string, UncachedGroup>, record: RawRecord): void {
+  const reason = typeof record.reason === 'string' ? record.reason : '';
+  let key = `${record.route}\0${reason}`;
+  if (!groups.has(key) && groups.size >= MAX_DISTINCT) key = OTHER;
+  let group = groups.get(key);
+  if (!group) {
+    group = key === OTHER ? { route: OTHER, reason: OTHER, calls: 0, durationMs: 0, examples: [] } : { route: record.route, reason, calls: 0, durationMs: 0, examples: [] };
+    groups.set(key, group);
+  }
+  group.calls++;
+  if (isDuration(record.durationMs)) group.durationMs += record.durationMs;
+  if (group.examples.length < MAX_EXAMPLES) group.examples.push(exampleOf(record));
+}
+
+function exampleOf(record: RawRecord): CallExample {
+  // Re-bounded: the log is input, and a planted line may carry anything.
+  const given = Array.isArray(record.args) ? record.args.filter((a): a is string => typeof a === 'string') : [];
+  const { args, argsOmitted = 0 } = boundedArgs(given);
+  const omitted = typeof record.argsOmitted === 'number' && Number.isSafeInteger(record.argsOmitted) && record.argsOmitted > 0 ? record.argsOmitted : 0;
+  return {
+    cwd: typeof record.cwd === 'string' ? record.cwd.slice(0, 4096) : null,
+    output: typeof record.output === 'string' ? record.output.slice(0, 4096) : null,
+    args,
+    argsOmitted: argsOmitted + omitted,
   };
 }
 

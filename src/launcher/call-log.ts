@@ -25,6 +25,37 @@ export interface CallRecord {
   fallback?: string;
   // The launcher's own time: process start to handing the call over.
   launcherMs: number;
+  // Which call this was, so `stats` can name the ones that went uncached:
+  // the working directory, the output (-o, as written; null without one) and
+  // the compiler's arguments as the caller gave them (boundedArgs).
+  cwd: string;
+  output: string | null;
+  args: string[];
+  // How many arguments boundedArgs left out (absent when none).
+  argsOmitted?: number;
+}
+
+// Readers take every field but route and compiler as optional: records from
+// older versions lack some, and newer ones may add more (per-part records of
+// a split call, say). A field is only ever added, never changed in meaning.
+
+// A command line can be megabytes (thousands of -I, inline defines). The log
+// keeps its start, which names the call: at most MAX_LOGGED_ARGS arguments,
+// MAX_ARG_CHARS each and MAX_ARGS_CHARS in all, so a line stays one small write.
+export const MAX_LOGGED_ARGS = 128;
+export const MAX_ARG_CHARS = 512;
+export const MAX_ARGS_CHARS = 8192;
+
+export function boundedArgs(args: readonly string[]): { args: string[]; argsOmitted?: number } {
+  const kept: string[] = [];
+  let chars = 0;
+  for (const arg of args) {
+    const one = arg.length > MAX_ARG_CHARS ? `${arg.slice(0, MAX_ARG_CHARS)}...` : arg;
+    if (kept.length === MAX_LOGGED_ARGS || chars + one.length > MAX_ARGS_CHARS) break;
+    kept.push(one);
+    chars += one.length;
+  }
+  return kept.length === args.length ? { args: kept } : { args: kept, argsOmitted: args.length - kept.length };
 }
 
 // The log's name may sit where others can plant things (a shared build tree,

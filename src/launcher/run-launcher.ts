@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { writeStderr } from '../errors.js';
 import type { Host } from '../host.js';
-import { appendCallRecord } from './call-log.js';
+import { appendCallRecord, boundedArgs } from './call-log.js';
 import { LOG_VAR, PROBE_VAR } from './env-vars.js';
 import { planLaunch, type LaunchRequest } from './plan-launch.js';
 import { canExecve, execveFirstStartable, exitLikeChild, spawnFirstStartable } from './replace-process.js';
@@ -49,6 +49,9 @@ export async function runLauncher(request: LaunchRequest, host: Host, lookAgain 
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       fallback: outcome.fallback,
       launcherMs: Math.round(started * 1000) / 1000,
+      cwd: host.cwd,
+      output: plan.call.output ?? null,
+      ...boundedArgs(plan.call.args),
     });
   }
   exitLikeChild(outcome);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCallSummariser, MAX_DISTINCT, OTHER, ROUTES } from '../../src/cli/summarise-calls.js';
+import { createCallSummariser, MAX_DISTINCT, MAX_EXAMPLES, OTHER, ROUTES } from '../../src/cli/summarise-calls.js';
+import { MAX_ARGS_CHARS } from '../../src/launcher/call-log.js';
 
 const record = (fields: Record<string, unknown>) =>
   JSON.stringify({ time: '2026-12-02T10:00:00.000Z', pid: 1, compiler: '/usr/bin/clang++-15', cache: '/usr/bin/ccache', route: 'cache', exitCode: 0, signal: null, durationMs: 10, launcherMs: 20, ...fields });
@@ -54,6 +55,40 @@ describe('summarising the call log', () => {
     });
     expect(s.routeReasons).toEqual({ cache: { 'a HIP compile': 2 }, 'not-cacheable': { 'a link': 1 } });
     expect(s.launcherMs?.calls).toBe(3);
+  });
+
+  it('groups uncached calls by route and reason with their time and a bounded set of examples; cached calls are not listed', () => {
+    const link = (i: number, extra: Record<string, unknown> = {}) =>
+      record({ route: 'not-cacheable', reason: 'a link call', durationMs: 100, cwd: `/w/${i}`, output: `prog${i}`, args: [`m${i}.o`, '-o', `prog${i}`], ...extra });
+    const s = summarise([
+      ...Array.from({ length: MAX_EXAMPLES + 2 }, (_, i) => link(i)),
+      record({ route: 'probe', reason: 'a probe', durationMs: 5, args: ['--version'], cwd: '/w', output: null }),
+      record({ route: 'cache', cwd: '/w', output: 'a.o', args: ['-c', 'a.cpp'] }),
+      // An older record without the new fields, and one whose fields have the wrong shape or size.
+      JSON.stringify({ compiler: 'clang', route: 'bypass', reason: 'old', durationMs: 1 }),
+      record({ route: 'bypass', reason: 'odd', durationMs: 2, cwd: 7, output: ['x'], args: ['a', 3, 'y'.repeat(10_000), ...Array.from({ length: 1000 }, () => 'z'.repeat(100))], argsOmitted: -4 }),
+    ]);
+    expect(s.uncached.map((g) => [g.route, g.reason, g.calls, g.durationMs])).toEqual([
+      ['not-cacheable', 'a link call', MAX_EXAMPLES + 2, 100 * (MAX_EXAMPLES + 2)],
+      ['probe', 'a probe', 1, 5],
+      ['bypass', 'odd', 1, 2],
+      ['bypass', 'old', 1, 1],
+    ]);
+    expect(s.uncached[0]!.examples).toHaveLength(MAX_EXAMPLES);
+    expect(s.uncached[0]!.examples[0]).toEqual({ cwd: '/w/0', output: 'prog0', args: ['m0.o', '-o', 'prog0'], argsOmitted: 0 });
+    expect(s.uncached[3]!.examples[0]).toEqual({ cwd: null, output: null, args: [], argsOmitted: 0 });
+    const odd = s.uncached[2]!.examples[0]!;
+    expect([odd.cwd, odd.output]).toEqual([null, null]);
+    expect(odd.args.join('').length).toBeLessThanOrEqual(MAX_ARGS_CHARS + 3);
+    expect(odd.args[0]).toBe('a');
+    // The 1002 strings (the number is not one): the start kept, the rest counted.
+    expect(odd.args.length + odd.argsOmitted).toBe(1002);
+  });
+
+  it('keeps at most MAX_DISTINCT uncached groups, the rest under OTHER', () => {
+    const s = summarise(Array.from({ length: MAX_DISTINCT + 5 }, (_, i) => record({ route: 'not-cacheable', reason: `reason ${i}` })));
+    expect(s.uncached).toHaveLength(MAX_DISTINCT + 1);
+    expect(s.uncached.find((g) => g.route === OTHER)?.calls).toBe(5);
   });
 
   it('skips and counts lines that are not call records, and ignores fields of the wrong type', () => {

@@ -34,7 +34,7 @@ describe('opt-in call log (built executable)', () => {
     expect(lines).toHaveLength(24);
     const records = lines.map((l) => JSON.parse(l));
     for (const r of records) {
-      expect(Object.keys(r).sort()).toEqual(['cache', 'compiler', 'cuid', 'durationMs', 'exitCode', 'language', 'launcherMs', 'pid', 'reason', 'route', 'rules', 'signal', 'time'].sort());
+      expect(Object.keys(r).sort()).toEqual(['args', 'cache', 'compiler', 'cuid', 'cwd', 'durationMs', 'exitCode', 'language', 'launcherMs', 'output', 'pid', 'reason', 'route', 'rules', 'signal', 'time'].sort());
       expect(r.compiler).toBe(compiler);
       expect(r.route).toBe('no-cache');
       expect(r.cache).toBeNull();

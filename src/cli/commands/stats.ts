@@ -5,7 +5,7 @@ import { CACHE_VAR, LOG_VAR } from '../../launcher/env-vars.js';
 import { chooseCache } from '../../launcher/find-cache.js';
 import { readCacheStatistics, type CacheStatistics } from '../cache-stats.js';
 import { readCallLog } from '../read-call-log.js';
-import { ROUTES, type CallSummary, type Spread } from '../summarise-calls.js';
+import { ROUTES, type CallExample, type CallSummary, type Spread } from '../summarise-calls.js';
 
 interface Args {
   json: boolean;
@@ -91,11 +91,31 @@ export function renderStats(report: StatsReport): string {
     const f = calls.failures;
     const how = [...sorted(f.byExitCode).map(([code, n]) => `exit ${code}: ${n}`), ...sorted(f.bySignal).map(([signal, n]) => `${signal}: ${n}`)];
     out.push(`failures: ${f.calls}${how.length ? ` (${how.join(', ')}; by route: ${sorted(f.byRoute).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`);
+    uncachedLines(out, calls);
     out.push(`launcher time per call: ${spreadText(calls.launcherMs, 'ms')}`);
     out.push(`whole call, compiler included: ${calls.durationMs ? `${spreadText(calls.durationMs, 'ms')}; total ${(calls.durationMs.total / 1000).toFixed(1)} s` : '-'}`);
   }
   out.push(...cacheLines(report.cache));
   return `${out.join('\n')}\n`;
+}
+
+// Where a build's time is not being saved: the calls that bypassed the cache, most time first, each group with a few of its calls.
+function uncachedLines(out: string[], calls: CallSummary): void {
+  if (calls.uncached.length === 0) return;
+  out.push('calls not through a cache, by reason (most time first):');
+  for (const g of calls.uncached) {
+    out.push(`  ${String(g.calls).padStart(7)} call(s) ${(g.durationMs / 1000).toFixed(1).padStart(7)} s  ${g.route}: ${g.reason}`);
+    for (const e of g.examples) out.push(`  ${''.padStart(7)}   e.g. ${exampleText(e)}`);
+  }
+}
+
+// One call in a line: where it ran, what it wrote, and its command line (shortened for the terminal; --json has it as logged).
+export const EXAMPLE_CHARS = 240;
+function exampleText(e: CallExample): string {
+  const args = e.args.map((a) => (a === '' || /[\s"'\\$`]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  const more = e.argsOmitted > 0 ? ` ... (+${e.argsOmitted} more)` : '';
+  const line = `in ${e.cwd ?? '?'}: -o ${e.output ?? '(none)'}: ${args}${more}`;
+  return line.length > EXAMPLE_CHARS ? `${line.slice(0, EXAMPLE_CHARS - 3)}...` : line;
 }
 
 function cacheLines(cache: StatsReport['cache']): string[] {

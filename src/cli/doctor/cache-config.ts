@@ -43,7 +43,7 @@ function checkCcacheConfig(config: CacheConfig, host: Host): Finding[] {
       finding(
         'cache-config',
         'warn',
-        `${at(e.depend_mode)} applies to every compile, device-only ones included, where clang writes no depfile (the launcher keeps depend mode off for them)`,
+        `${at(e.depend_mode)} applies to every compile: a device-only HIP compile with a depfile (CMake's HIP code-object libraries) then goes uncached, since clang writes no depfile for it (ccache counts it bad_input_file); the launcher keeps depend mode off for those`,
         `remove depend_mode from ${e.depend_mode.file}: the launcher turns depend mode on for each HIP compile that writes a depfile`,
       ),
     );
