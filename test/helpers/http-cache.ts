@@ -7,7 +7,8 @@ import { freePort } from './ports.js';
 import { requirePath } from './tools.js';
 
 // A real HTTP cache server on 127.0.0.1 at a free port: Debian's nginx with
-// its WebDAV module (GET, PUT, and DELETE/MKCOL), storing under a temporary
+// its WebDAV module (GET, PUT, DELETE, MKCOL) and the dav-ext module's
+// PROPFIND (sccache's webdav storage lists before it writes), storing under a temporary
 // directory, stopped when the test file ends (or earlier, to make an
 // outage). It serves what bazel-remote serves to ccache's `layout=bazel`
 // (GET/PUT of /ac/<key>). One process (master_process off), so SIGSTOP
@@ -31,6 +32,7 @@ export interface HttpCache {
 }
 
 const nginx = () => requirePath('/usr/sbin/nginx', 'run `npm run provision` (Debian package nginx)');
+const davExt = () => requirePath('/usr/lib/nginx/modules/ngx_http_dav_ext_module.so', 'run `npm run provision` (Debian package libnginx-mod-http-dav-ext)');
 
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -62,6 +64,7 @@ export async function startHttpCache(dir: string): Promise<HttpCache> {
   writeFileSync(
     conf,
     [
+      `load_module ${davExt()};`,
       'daemon off;',
       'master_process off;',
       `pid ${join(root, 'nginx.pid')};`,
@@ -73,7 +76,7 @@ export async function startHttpCache(dir: string): Promise<HttpCache> {
       '  server {',
       `    listen 127.0.0.1:${port};`,
       `    root ${data};`,
-      '    location / { dav_methods PUT DELETE MKCOL; create_full_put_path on; client_max_body_size 0; }',
+      '    location / { dav_methods PUT DELETE MKCOL; dav_ext_methods PROPFIND OPTIONS; create_full_put_path on; client_max_body_size 0; }',
       '  }',
       '}',
       '',

@@ -2,11 +2,10 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeParallelProject } from '../helpers/hip-projects.js';
-import { runInLabAsync } from '../helpers/lab.js';
+import { labSccacheBuild, sccacheHitsOf } from '../helpers/lab-sccache-build.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedis, startSlowProxy, type Redis } from '../helpers/redis.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { built } from '../helpers/tools.js';
 
 // sccache's shared cache on a real Redis, with the sid lab's sccache 0.17
 // (Debian 13's 0.10 is built without remote storage). redis-server runs on
@@ -14,7 +13,6 @@ import { built } from '../helpers/tools.js';
 // that starts sccache's server (private port), builds with make -j8 through
 // the launcher, reads the stats and stops the server.
 const UNITS = 8;
-const dist = join(built.linux, '..');
 
 describe('sccache 0.17 on a real Redis (sid lab)', () => {
   let dir: string;
@@ -26,25 +24,8 @@ describe('sccache 0.17 on a real Redis (sid lab)', () => {
     for (const [name, bytes] of reference) expect(got.get(name)!.equals(bytes), name).toBe(true);
   };
 
-  // One build in the lab; `startServer: false` leaves starting sccache's server to the launcher's call.
-  async function build(name: string, env: Record<string, string>, startServer = true) {
-    const out = join(dir, name);
-    const port = String(await freePort());
-    const script = [
-      startServer ? 'sccache --start-server >/dev/null 2>&1 || true' : 'true',
-      `make -s -j${UNITS} LAUNCHER=${built.linux} OUT=${out}; s=$?`,
-      `sccache --show-stats --stats-format json > ${out}.stats 2>/dev/null`,
-      'sccache --stop-server >/dev/null 2>&1; exit $s',
-    ].join('\n');
-    const run = runInLabAsync(['sh', '-c', script], {
-      binds: [{ host: dist, readOnly: true }, dir],
-      cwd: dir,
-      env: { HIP_CLANG_LAUNCHER_CACHE: 'sccache', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), SCCACHE_SERVER_PORT: port, SCCACHE_DIR: join(dir, `${name}-cache`), ...env },
-      timeout: 900_000,
-    });
-    return { out, run, stats: () => JSON.parse(readFileSync(`${out}.stats`, 'utf8')).stats };
-  }
-  const hitsOf = (stats: { cache_hits?: { counts?: Record<string, number> } }) => Object.values(stats.cache_hits?.counts ?? {}).reduce((a, b) => a + b, 0);
+  const build = (name: string, env: Record<string, string>, startServer = true) => labSccacheBuild(dir, name, env, { units: UNITS, startServer });
+  const hitsOf = sccacheHitsOf;
 
   beforeAll(async () => {
     dir = makeTempDir('hcl-lab-redis-');

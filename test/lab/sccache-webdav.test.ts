@@ -1,0 +1,86 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeParallelProject } from '../helpers/hip-projects.js';
+import { startHttpCache } from '../helpers/http-cache.js';
+import { labSccacheBuild, sccacheHitsOf } from '../helpers/lab-sccache-build.js';
+import { freePort } from '../helpers/ports.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+// sccache's WebDAV storage (SCCACHE_WEBDAV_ENDPOINT, and the same storage
+// named in sccache's own config file) on a real HTTP server: Debian's nginx
+// with WebDAV on the host's 127.0.0.1, which the lab shares. sccache 0.17
+// from the sid lab, through the built launcher; Debian 13's 0.10 has no
+// remote storage.
+const UNITS = 4;
+
+describe('sccache 0.17 on a real WebDAV server (sid lab)', () => {
+  let dir: string;
+  let reference: Map<string, Buffer>;
+  const objects = (out: string) => new Map(readdirSync(out).filter((f) => f.endsWith('.o')).map((f) => [f, readFileSync(join(out, f))]));
+  const expectSameObjects = (out: string) => {
+    const got = objects(out);
+    expect([...got.keys()].sort()).toEqual([...reference.keys()].sort());
+    for (const [name, bytes] of reference) expect(got.get(name)!.equals(bytes), name).toBe(true);
+  };
+  const build = (name: string, env: Record<string, string>, options: { startServer?: boolean; afterMake?: string } = {}) => labSccacheBuild(dir, name, env, { units: UNITS, ...options });
+
+  beforeAll(async () => {
+    dir = makeTempDir('hcl-lab-webdav-');
+    writeParallelProject(dir, UNITS, 'clang++-21', []);
+    const ref = await build('ref', { HIP_CLANG_LAUNCHER_CACHE: 'none' });
+    expect((await ref.run).status).toBe(0);
+    reference = objects(ref.out);
+    expect(reference.size).toBe(UNITS);
+  }, 900_000);
+
+  it('machine B\'s first build is all hits from machine A (SCCACHE_WEBDAV_ENDPOINT), objects as uncached', async () => {
+    const server = await startHttpCache(dir);
+    const endpoint = `${server.url}/sccache/`;
+    const a = await build('machine-a', { SCCACHE_WEBDAV_ENDPOINT: endpoint });
+    expect((await a.run).status).toBe(0);
+    expect(server.storedCount()).toBeGreaterThanOrEqual(UNITS);
+    const b = await build('machine-b', { SCCACHE_WEBDAV_ENDPOINT: endpoint });
+    expect((await b.run).status).toBe(0);
+    expect(sccacheHitsOf(b.stats())).toBe(UNITS);
+    expectSameObjects(b.out);
+    server.stop();
+  }, 900_000);
+
+  // The storage and basedirs in sccache's own config file (SCCACHE_CONF):
+  // the launcher leaves basedirs to it (no SCCACHE_BASEDIRS reaches the
+  // server it starts) and says so in its log; the build is served from the
+  // config's WebDAV store.
+  it('sccache\'s config file names the store and basedirs: the launcher keeps them, B hits', async () => {
+    const server = await startHttpCache(dir);
+    const conf = join(dir, 'sccache.conf');
+    writeFileSync(conf, `basedirs = ["${dir}"]\n\n[cache.webdav]\nendpoint = "${server.url}/from-conf/"\n`);
+    const env = { SCCACHE_CONF: conf, HIP_CLANG_LAUNCHER_BASEDIR: dir, HIP_CLANG_LAUNCHER_LOG: join(dir, 'conf-calls.jsonl') };
+    const serverEnv = join(dir, 'server-env.txt');
+    // The environment of the sccache server the launcher's first call started.
+    const afterMake = `for p in /proc/[0-9]*; do grep -q sccache $p/cmdline 2>/dev/null && tr '\\0' '\\n' < $p/environ | grep '^SCCACHE_' ; done > ${serverEnv}; true`;
+    const a = await build('conf-a', env, { startServer: false, afterMake });
+    expect((await a.run).status).toBe(0);
+    const started = readFileSync(serverEnv, 'utf8');
+    expect(started).toContain(`SCCACHE_CONF=${conf}`);
+    expect(started).not.toContain('SCCACHE_BASEDIRS=');
+    const records = readFileSync(env.HIP_CLANG_LAUNCHER_LOG, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(records).toHaveLength(UNITS);
+    for (const r of records) {
+      expect(r.rules.find((x: { rule: string }) => x.rule === 'base-dir').reason).toBe(`basedirs = ["${dir}"] in ${conf}: the cache config's value wins, the launcher adds no SCCACHE_BASEDIRS`);
+    }
+    expect(server.storedCount()).toBeGreaterThanOrEqual(UNITS);
+    const b = await build('conf-b', env);
+    expect((await b.run).status).toBe(0);
+    expect(sccacheHitsOf(b.stats())).toBe(UNITS);
+    expectSameObjects(b.out);
+    server.stop();
+  }, 900_000);
+
+  it('the WebDAV server down before the build: every compile succeeds, objects as uncached', async () => {
+    const b = await build('down', { SCCACHE_WEBDAV_ENDPOINT: `http://127.0.0.1:${await freePort()}/sccache/` }, { startServer: false });
+    const r = await b.run;
+    expect(r.status, r.stderr).toBe(0);
+    expectSameObjects(b.out);
+  }, 900_000);
+});
