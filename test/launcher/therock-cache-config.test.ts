@@ -28,15 +28,17 @@ interface Machine {
 const FLAGS = ['-x', 'hip', '--offload-arch=gfx90a', ...hipDeviceFlags, '-MD', '-c'];
 
 function writeCheckScript(file: string, marker: string): void {
-  // TheRock's check: the compiler and every library ldd lists, by content.
-  writeFileSync(file, `#!/bin/sh\necho "$1" >> '${marker}'\nsha256sum "$1" $(ldd "$1" | awk '/=> \\// {print $3}')\n`);
-  chmodSync(file, 0o755);
+  // TheRock's check, in sh: run by an interpreter with its own cache directory
+  // first and the compiler last; it hashes the compiler and every library ldd
+  // lists, by content (and nothing of the device libraries).
+  writeFileSync(file, `mkdir -p "$1"\necho "$2" >> '${marker}'\nsha256sum "$2" $(ldd "$2" | awk '/=> \\// {print $3}')\n`);
+  chmodSync(file, 0o644);
 }
 
 function theRockConf(m: { dir: string; script: string }, remote: string): string {
   return [
     `cache_dir = ${join(m.dir, 'ccache')}`,
-    `compiler_check = ${m.script} %compiler%`,
+    `compiler_check = /bin/sh ${m.script} ${join(m.dir, 'compiler_check_cache')} %compiler%`,
     'namespace = therock-test',
     'sloppiness = include_file_ctime,pch_defines,time_macros',
     `remote_storage = ${remote}`,
@@ -100,7 +102,7 @@ describe('an existing ccache config (TheRock\'s shape) with HTTP remote storage'
     expect(readFileSync(a.checked, 'utf8')).toContain(tools.clangxx);
     const [first] = records(a);
     expect(first!.route).toBe('cache');
-    expect(reasonOf(first!, 'toolchain-identity')).toBe(`compiler_check = ${join(root, 'a', 'compiler-check.sh')} %compiler% in ${a.conf}: the cache config's value wins, the launcher adds no CCACHE_COMPILERCHECK`);
+    expect(reasonOf(first!, 'toolchain-identity')).toBe(`compiler_check = /bin/sh ${join(root, 'a', 'compiler-check.sh')} ${join(root, 'a', 'compiler_check_cache')} %compiler% in ${a.conf}: the cache config's value wins, the launcher adds no CCACHE_COMPILERCHECK`);
     // What the config does not set, the launcher still adds (base dir, depend mode).
     expect(reasonOf(first!, 'base-dir')).toBe(`CCACHE_BASEDIR=${join(root, 'a')}`);
     expect(reasonOf(first!, 'depend-mode')).toBe('CCACHE_DEPEND=1 (the compile writes a depfile)');
@@ -122,7 +124,7 @@ describe('an existing ccache config (TheRock\'s shape) with HTTP remote storage'
     expect(existsSync(c.checked)).toBe(false);
     expect(reasonOf(records(c)[0]!, 'toolchain-identity')).toMatch(/^CCACHE_COMPILERCHECK=string:[0-9a-f]+-[0-9a-f]+ \(toolchain digest\)$/);
     // The memo is keyed by the config file's stat: adding the setting back is seen by the next call.
-    writeFileSync(c.conf, `${readFileSync(c.conf, 'utf8')}compiler_check = ${join(root, 'c', 'compiler-check.sh')} %compiler%\nbase_dir = ${join(root, 'c')}\n`);
+    writeFileSync(c.conf, `${readFileSync(c.conf, 'utf8')}compiler_check = /bin/sh ${join(root, 'c', 'compiler-check.sh')} ${join(root, 'c', 'cc-cache')} %compiler%\nbase_dir = ${join(root, 'c')}\n`);
     expect(compile(c, 'scale').status).toBe(0);
     const second = records(c)[1]!;
     expect(reasonOf(second, 'toolchain-identity')).toContain(`in ${c.conf}: the cache config's value wins`);
@@ -137,7 +139,7 @@ describe('an existing ccache config (TheRock\'s shape) with HTTP remote storage'
     const config = findings.filter((f) => f.check === 'cache-config');
     expect(config).toHaveLength(1);
     expect(config[0]!.status).toBe('warn');
-    expect(config[0]!.found).toContain(`compiler_check = ${join(root, 'd', 'compiler-check.sh')} %compiler% (${d.conf})`);
+    expect(config[0]!.found).toContain(`compiler_check = /bin/sh ${join(root, 'd', 'compiler-check.sh')} ${join(root, 'd', 'compiler_check_cache')} %compiler% (${d.conf})`);
     expect(config[0]!.found).toContain('device libraries');
     expect(config[0]!.fix).toContain(`remove compiler_check from ${d.conf}`);
     // The same machine without the setting: nothing to warn about, and the settings it has are named.
