@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { freePort } from './ports.js';
+import { stopAtEnd } from './stop-at-end.js';
 import { requirePath } from './tools.js';
 
 // A real HTTP cache server on 127.0.0.1 at a free port: Debian's nginx with
@@ -13,12 +13,6 @@ import { requirePath } from './tools.js';
 // outage). It serves what bazel-remote serves to ccache's `layout=bazel`
 // (GET/PUT of /ac/<key>). One process (master_process off), so SIGSTOP
 // makes a server that accepts connections and answers late.
-
-// Registered while the importing file is collected (see redis.ts for why).
-const running = new Set<() => void>();
-afterAll(() => {
-  for (const stop of running) stop();
-});
 
 export interface HttpCache {
   port: number;
@@ -84,14 +78,12 @@ export async function startHttpCache(dir: string): Promise<HttpCache> {
   );
   const child: ChildProcess = spawn(nginx(), ['-p', root, '-c', conf, '-e', join(root, 'error.log')], { stdio: 'ignore' });
   child.unref();
-  const stop = () => {
-    running.delete(stop);
+  const stop = stopAtEnd(() => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGCONT');
       child.kill('SIGKILL');
     }
-  };
-  running.add(stop);
+  });
   for (let i = 0; i < 100 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 100));
   if (!(await answers(port))) throw new Error(`nginx did not answer on 127.0.0.1:${port} (see ${join(root, 'error.log')})`);
   return {

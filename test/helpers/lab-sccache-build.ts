@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { runInLabAsync } from './lab.js';
 import { freePort } from './ports.js';
 import { built } from './tools.js';
@@ -35,3 +36,21 @@ export async function labSccacheBuild(dir: string, name: string, env: Record<str
 }
 
 export const sccacheHitsOf = (stats: { cache_hits?: { counts?: Record<string, number> } }) => Object.values(stats.cache_hits?.counts ?? {}).reduce((a, b) => a + b, 0);
+
+// The objects a build wrote, by file name.
+export const objectsIn = (out: string) => new Map(readdirSync(out).filter((f) => f.endsWith('.o')).map((f) => [f, readFileSync(join(out, f))]));
+
+// The project built uncached in the lab: what every cached build must equal, byte for byte.
+export async function labReference(dir: string, units: number): Promise<{ expectSame(out: string): void }> {
+  const ref = await labSccacheBuild(dir, 'ref', { HIP_CLANG_LAUNCHER_CACHE: 'none' }, { units });
+  expect((await ref.run).status).toBe(0);
+  const reference = objectsIn(ref.out);
+  expect(reference.size).toBe(units);
+  return {
+    expectSame(out) {
+      const got = objectsIn(out);
+      expect([...got.keys()].sort()).toEqual([...reference.keys()].sort());
+      for (const [name, bytes] of reference) expect(got.get(name)!.equals(bytes), name).toBe(true);
+    },
+  };
+}

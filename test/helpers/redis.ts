@@ -1,21 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { freePort } from './ports.js';
+import { stopAtEnd } from './stop-at-end.js';
 import { repoRoot, requirePath } from './tools.js';
 
 // A real redis-server on 127.0.0.1 at a free port, in memory only, stopped
 // when the test file ends (or earlier, to make an outage).
-
-// vitest runs an afterAll only if it was registered while the file was
-// collected: one registered from inside a hook or a test (where servers are
-// started) never runs, and the server outlived the run. So one hook, here at
-// the top level of the importing file's collection, stops them all.
-const running = new Set<() => void>();
-afterAll(() => {
-  for (const stop of running) stop();
-});
 
 export interface Redis {
   port: number;
@@ -42,11 +33,9 @@ export async function startRedis(dir: string): Promise<Redis> {
     stdio: 'ignore',
   });
   child.unref();
-  const stop = () => {
-    running.delete(stop);
+  const stop = stopAtEnd(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  running.add(stop);
+  });
   for (let i = 0; i < 100 && !ping(port); i++) await new Promise((r) => setTimeout(r, 100));
   if (!ping(port)) throw new Error(`redis-server did not answer on 127.0.0.1:${port}`);
   return {
@@ -67,11 +56,9 @@ export async function startSlowProxy(targetPort: number, delayMs: number): Promi
   const child = spawn(process.execPath, [join(repoRoot, 'scripts/bench/programs/slow-tcp-proxy.mjs'), String(port), String(targetPort), String(delayMs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const stop = () => {
-    running.delete(stop);
+  const stop = stopAtEnd(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  running.add(stop);
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`slow proxy exited (${code})`)));

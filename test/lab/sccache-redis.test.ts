@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeParallelProject } from '../helpers/hip-projects.js';
-import { labSccacheBuild, sccacheHitsOf } from '../helpers/lab-sccache-build.js';
+import { labReference, labSccacheBuild, sccacheHitsOf } from '../helpers/lab-sccache-build.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedis, startSlowProxy, type Redis } from '../helpers/redis.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -16,24 +15,14 @@ const UNITS = 8;
 
 describe('sccache 0.17 on a real Redis (sid lab)', () => {
   let dir: string;
-  let reference: Map<string, Buffer>;
-  const objects = (out: string) => new Map(readdirSync(out).filter((f) => f.endsWith('.o')).map((f) => [f, readFileSync(join(out, f))]));
-  const expectSameObjects = (out: string) => {
-    const got = objects(out);
-    expect([...got.keys()].sort()).toEqual([...reference.keys()].sort());
-    for (const [name, bytes] of reference) expect(got.get(name)!.equals(bytes), name).toBe(true);
-  };
-
+  let expectSameObjects: (out: string) => void;
   const build = (name: string, env: Record<string, string>, startServer = true) => labSccacheBuild(dir, name, env, { units: UNITS, startServer });
   const hitsOf = sccacheHitsOf;
 
   beforeAll(async () => {
     dir = makeTempDir('hcl-lab-redis-');
     writeParallelProject(dir, UNITS, 'clang++-21', []);
-    const ref = await build('ref', { HIP_CLANG_LAUNCHER_CACHE: 'none' });
-    expect((await ref.run).status).toBe(0);
-    reference = objects(ref.out);
-    expect(reference.size).toBe(UNITS);
+    expectSameObjects = (await labReference(dir, UNITS)).expectSame;
   }, 900_000);
 
   it('machine B\'s first build is all hits, from Redis (SCCACHE_REDIS_ENDPOINT)', async () => {

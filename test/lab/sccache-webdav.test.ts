@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeParallelProject } from '../helpers/hip-projects.js';
 import { startHttpCache } from '../helpers/http-cache.js';
-import { labSccacheBuild, sccacheHitsOf } from '../helpers/lab-sccache-build.js';
+import { labReference, labSccacheBuild, sccacheHitsOf } from '../helpers/lab-sccache-build.js';
 import { freePort } from '../helpers/ports.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -16,22 +16,13 @@ const UNITS = 4;
 
 describe('sccache 0.17 on a real WebDAV server (sid lab)', () => {
   let dir: string;
-  let reference: Map<string, Buffer>;
-  const objects = (out: string) => new Map(readdirSync(out).filter((f) => f.endsWith('.o')).map((f) => [f, readFileSync(join(out, f))]));
-  const expectSameObjects = (out: string) => {
-    const got = objects(out);
-    expect([...got.keys()].sort()).toEqual([...reference.keys()].sort());
-    for (const [name, bytes] of reference) expect(got.get(name)!.equals(bytes), name).toBe(true);
-  };
+  let expectSameObjects: (out: string) => void;
   const build = (name: string, env: Record<string, string>, options: { startServer?: boolean; afterMake?: string } = {}) => labSccacheBuild(dir, name, env, { units: UNITS, ...options });
 
   beforeAll(async () => {
     dir = makeTempDir('hcl-lab-webdav-');
     writeParallelProject(dir, UNITS, 'clang++-21', []);
-    const ref = await build('ref', { HIP_CLANG_LAUNCHER_CACHE: 'none' });
-    expect((await ref.run).status).toBe(0);
-    reference = objects(ref.out);
-    expect(reference.size).toBe(UNITS);
+    expectSameObjects = (await labReference(dir, UNITS)).expectSame;
   }, 900_000);
 
   it('machine B\'s first build is all hits from machine A (SCCACHE_WEBDAV_ENDPOINT), objects as uncached', async () => {
