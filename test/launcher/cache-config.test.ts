@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../src/host.js';
+import { checkCacheConfig } from '../../src/cli/doctor/cache-config.js';
 import { learnCacheConfig, parseSccacheConfig } from '../../src/launcher/cache-config.js';
 import { ccacheEnv } from '../helpers/caches.js';
 import { cleanEnv, runLauncher } from '../helpers/run-built.js';
@@ -80,6 +81,17 @@ describe('the ccache config files, found as ccache finds them', () => {
     const env = { CCACHE_CONFIGPATH2: etc };
     expect(learnCacheConfig('ccache', host(env)).entries.compiler_check?.value).toBe(ccacheSays(env));
     expect(ccacheSays(env)).toBe('string:ccache-dir');
+  });
+
+  it('doctor: sccache\'s basedirs other than HIP_CLANG_LAUNCHER_BASEDIR is a warning with its fix; agreeing or unset, nothing', () => {
+    const file = join(dir, 'sccache.conf');
+    writeFileSync(file, 'basedirs = ["/elsewhere"]\n[cache.disk]\ndir = "/x"\n');
+    const sccache = [{ file: '/usr/bin/sccache', kind: 'sccache' }];
+    const [warn] = checkCacheConfig(sccache, host({ SCCACHE_CONF: file, HIP_CLANG_LAUNCHER_BASEDIR: '/w' }));
+    expect(warn).toEqual({ check: 'cache-config', status: 'warn', found: `basedirs = ["/elsewhere"] (${file}) is used instead of HIP_CLANG_LAUNCHER_BASEDIR=/w (the launcher adds no SCCACHE_BASEDIRS)`, fix: `make them agree: list /w in basedirs in ${file}, or unset HIP_CLANG_LAUNCHER_BASEDIR` });
+    expect(checkCacheConfig(sccache, host({ SCCACHE_CONF: file })).map((f) => f.status)).toEqual(['ok']);
+    writeFileSync(file, 'basedirs = ["/w/", "/v"]\n');
+    expect(checkCacheConfig(sccache, host({ SCCACHE_CONF: file, HIP_CLANG_LAUNCHER_BASEDIR: '/v:/w' })).map((f) => f.status)).toEqual(['ok']);
   });
 
   it('sccache: top-level keys only, before the first table', () => {

@@ -142,6 +142,15 @@ describe('an existing ccache config (TheRock\'s shape) with HTTP remote storage'
     expect(config[0]!.found).toContain(`compiler_check = /bin/sh ${join(root, 'd', 'compiler-check.sh')} ${join(root, 'd', 'compiler_check_cache')} %compiler% (${d.conf})`);
     expect(config[0]!.found).toContain('device libraries');
     expect(config[0]!.fix).toContain(`remove compiler_check from ${d.conf}`);
+    // depend_mode on, and a base_dir other than HIP_CLANG_LAUNCHER_BASEDIR: one finding each, with its fix.
+    writeFileSync(d.conf, `${readFileSync(d.conf, 'utf8')}depend_mode = true\nbase_dir = ${join(root, 'elsewhere')}\n`);
+    const more = (JSON.parse(run(built.linux, ['doctor', '--json'], { env: d.env, timeout: 120_000 }).stdout.toString('utf8')).findings as typeof findings).filter((f) => f.check === 'cache-config');
+    expect(more.map((f) => f.status)).toEqual(['warn', 'warn', 'warn']);
+    expect(more[1]!.found).toBe(`base_dir = ${join(root, 'elsewhere')} (${d.conf}) is used instead of HIP_CLANG_LAUNCHER_BASEDIR=${join(root, 'd')}: another checkout outside ${join(root, 'elsewhere')} misses`);
+    expect(more[1]!.fix).toBe(`make them agree: set base_dir in ${d.conf} to ${join(root, 'd')}, or unset HIP_CLANG_LAUNCHER_BASEDIR`);
+    expect(more[2]!.found).toContain('a device-only HIP compile with a depfile');
+    expect(more[2]!.fix).toContain(`remove depend_mode from ${d.conf}`);
+    writeFileSync(d.conf, readFileSync(d.conf, 'utf8').replace(/^(depend_mode|base_dir) = .*\n/gm, ''));
     // The same machine without the setting: nothing to warn about, and the settings it has are named.
     writeFileSync(d.conf, readFileSync(d.conf, 'utf8').replace(/^compiler_check = .*\n/m, ''));
     const again = JSON.parse(run(built.linux, ['doctor', '--json'], { env: d.env, timeout: 120_000 }).stdout.toString('utf8')).findings as typeof findings;

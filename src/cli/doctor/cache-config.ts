@@ -35,7 +35,7 @@ function checkCcacheConfig(config: CacheConfig, host: Host): Finding[] {
     );
   }
   const dirs = safeBaseDirs(host);
-  if (e.base_dir && dirs.length > 0 && dirs[0] !== e.base_dir.value) {
+  if (e.base_dir && dirs.length > 0 && dirs[0] !== e.base_dir.value.replace(/(.)[\\/]+$/, '$1')) {
     out.push(finding('cache-config', 'warn', `${at(e.base_dir)} is used instead of ${BASEDIR_VAR}=${dirs.join(':')}: another checkout outside ${e.base_dir.value} misses`, `make them agree: set base_dir in ${e.base_dir.file} to ${dirs[0]}, or unset ${BASEDIR_VAR}`));
   }
   if (e.depend_mode && /^(true|1|yes)$/i.test(e.depend_mode.value)) {
@@ -55,6 +55,9 @@ function checkSccacheConfig(config: CacheConfig, host: Host): Finding[] {
   const b = config.entries.basedirs;
   const dirs = safeBaseDirs(host);
   if (!b || dirs.length === 0) return [];
+  // A one-line TOML array of strings; one spread over lines is not read, and counts as disagreeing.
+  const listed = [...b.value.matchAll(/"([^"]*)"|'([^']*)'/g)].map((m) => (m[1] ?? m[2]!).replace(/[\\/]+$/, ''));
+  if (listed.length === dirs.length && dirs.every((d) => listed.includes(d))) return [];
   return [finding('cache-config', 'warn', `${at(b)} is used instead of ${BASEDIR_VAR}=${dirs.join(':')} (the launcher adds no SCCACHE_BASEDIRS)`, `make them agree: list ${dirs.join(', ')} in basedirs in ${b.file}, or unset ${BASEDIR_VAR}`)];
 }
 
