@@ -17,10 +17,13 @@ import { listingKey, readMemo, writeMemo, type FileKey } from './memo.js';
 //   environment-only.
 // Memoised under the stat of every file that could be read (memo.ts), so a
 // call pays a few stats and one small read; an edit, a new file or a removed
-// one is a miss. The files are read as the cache reads them (a symlinked
-// dotfile is followed, any owner), since the point is to agree with the
-// cache; only a regular file of sane size is read, without blocking on a
-// FIFO, and one that cannot be read is treated as absent.
+// one is a miss. A symlink is followed as the cache follows it (dotfile
+// managers link ~/.config/ccache/ccache.conf), since the point is to agree
+// with the cache about the user's choices; but only a regular file of sane
+// size owned by this user or root is read, without blocking on a FIFO. Any
+// other (say one planted in a shared cache directory by another user) is
+// treated as absent: the launcher then adds its own values, which the cache
+// ranks above the file, so a planted file cannot switch off its keys.
 
 export interface ConfigEntry {
   key: string;
@@ -58,6 +61,8 @@ function readConfigText(file: string): string | undefined {
     fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > MAX_CONFIG_BYTES) return undefined;
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid && st.uid !== 0) return undefined;
     const buf = Buffer.alloc(st.size);
     let got = 0;
     for (let n; got < st.size && (n = readSync(fd, buf, got, st.size - got, got)) > 0; ) got += n;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../src/host.js';
@@ -92,6 +92,22 @@ describe('the ccache config files, found as ccache finds them', () => {
     expect(checkCacheConfig(sccache, host({ SCCACHE_CONF: file })).map((f) => f.status)).toEqual(['ok']);
     writeFileSync(file, 'basedirs = ["/w/", "/v"]\n');
     expect(checkCacheConfig(sccache, host({ SCCACHE_CONF: file, HIP_CLANG_LAUNCHER_BASEDIR: '/v:/w' })).map((f) => f.status)).toEqual(['ok']);
+  });
+
+  it('a symlinked config is followed, as ccache follows it; one owned by another user, or a FIFO, is absent', () => {
+    const real = join(dir, 'dotfiles', 'ccache.conf');
+    conf(real, ['compiler_check = string:dotfile']);
+    const linked = join(dir, 'linked.conf');
+    symlinkSync(real, linked);
+    expect(learnCacheConfig('ccache', host({ CCACHE_CONFIGPATH: linked })).entries.compiler_check?.value).toBe('string:dotfile');
+    // Another user's file (the tests run as root, as the lab needs): ccache reads it, the launcher does not trust it.
+    const planted = join(dir, 'planted.conf');
+    conf(planted, ['compiler_check = none']);
+    chownSync(planted, 65534, 65534);
+    expect(learnCacheConfig('ccache', host({ CCACHE_CONFIGPATH: planted })).entries.compiler_check).toBeUndefined();
+    const fifo = join(dir, 'fifo.conf');
+    execFileSync('mkfifo', [fifo]);
+    expect(learnCacheConfig('ccache', host({ CCACHE_CONFIGPATH: fifo })).entries).toEqual({});
   });
 
   it('sccache: top-level keys only, before the first table', () => {
