@@ -82,8 +82,13 @@ describe('outputs that are not regular files never reach a cache (built executab
       const env = envFor(cache.env, join(dir, `mf-${cacheName}.jsonl`.replace(/\s/g, '_')));
       for (const round of [1, 2]) {
         rmSync(join(dir, 'mf.o'), { force: true });
-        // A pipe, as a build tool that reads the depfile from stdout has it.
-        const r = spawnSync(built.linux, [tools.clangxx, '-c', 'k.cpp', '-MD', '-MF', '/dev/stdout', '-o', 'mf.o'], { env, cwd: dir, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+        // A real pipe (Node's own stdio pipes are sockets, which /dev/stdout cannot be opened on), as a shell pipeline has it.
+        const r = spawnSync('bash', ['-c', 'set -o pipefail; "$@" | cat', 'bash', built.linux, tools.clangxx, '-c', 'k.cpp', '-MD', '-MF', '/dev/stdout', '-o', 'mf.o'], {
+          env,
+          cwd: dir,
+          timeout: 60_000,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         expect({ round, status: r.status, signal: r.signal, stderr: r.stderr.toString() }).toEqual({ round, status: 0, signal: null, stderr: '' });
         expect(r.stdout.toString()).toMatch(/^mf\.o: k\.cpp/);
         expect(existsSync(join(dir, 'mf.o'))).toBe(true);

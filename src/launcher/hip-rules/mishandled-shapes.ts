@@ -6,7 +6,8 @@ import type { Rule, World } from './rule.js';
 // stale object, or cannot store at all. Such a call runs the compiler
 // directly: uncached, but right and never failed by the cache. One row per
 // known defect; `fixedIn` is the first version known to be right (undefined:
-// no fixed release yet, so every version is routed around).
+// no fixed release yet, so every version is routed around). Rows apply to
+// every language (C, C++, HIP) unless their `when` says otherwise.
 export interface MishandledShape {
   cache: 'sccache' | 'ccache';
   fixedIn: Version | undefined;
@@ -38,14 +39,56 @@ export const MISHANDLED_SHAPES: readonly MishandledShape[] = [
   {
     cache: 'sccache',
     fixedIn: undefined,
-    when: (call) => call.offloadCompress,
+    when: (call) => call.offload && call.offloadCompress,
     why: 'sccache reads the --offload-compress preprocessor output as text (sccache #2762): missed includes or a crash',
   },
   {
     cache: 'ccache',
     fixedIn: [4, 11, 0],
-    when: (call) => call.offloadCompress,
+    when: (call) => call.offload && call.offloadCompress,
     why: 'ccache before 4.11 keys --offload-compress compiles on a compressed preprocessor output (fixed in ccache 4.11)',
+  },
+  // Measured with sccache 0.10 (clang-15, C, C++ and HIP): -o /dev/null is stored as
+  // an empty object under the compile's key, so a later -o k.o hit is 0 bytes;
+  // -o - fails on a miss (exit 254) and writes a file named "-" on a hit.
+  {
+    cache: 'sccache',
+    fixedIn: undefined,
+    when: (_call, world) => world.outputs?.object === 'not-a-file',
+    why: 'the output (-o) is not a regular file (-, /dev/null, a device or FIFO): sccache stores it as an empty object for later hits, or fails',
+  },
+  {
+    cache: 'ccache',
+    fixedIn: undefined,
+    when: (_call, world) => world.outputs?.object === 'not-a-file',
+    why: 'the output (-o) is not a regular file (-, /dev/null, a device or FIFO): nothing ccache could store or restore',
+  },
+  // Measured with ccache 4.7.5: -MF /dev/stdout fails ("Failed to read /dev/stdout"); into a pipe it can hang.
+  {
+    cache: 'ccache',
+    fixedIn: undefined,
+    when: (_call, world) => world.outputs?.depfile === 'not-a-file',
+    why: 'the depfile (-MF) is not a regular file: ccache reads it back after the compile (fails, or hangs on a pipe)',
+  },
+  {
+    cache: 'sccache',
+    fixedIn: undefined,
+    when: (_call, world) => world.outputs?.depfile === 'not-a-file',
+    why: 'the depfile (-MF) is not a regular file: sccache stores it as an output, which a device or pipe cannot be',
+  },
+  // Measured with ccache 4.7.5 and sccache 0.10 (clang-15): a warm hit restores
+  // <out>.dwo but not the device side's <out>_<arch>.dwo. C and C++ are right.
+  {
+    cache: 'ccache',
+    fixedIn: undefined,
+    when: (call) => call.offload && call.splitDwarf,
+    why: "a HIP -gsplit-dwarf compile writes a .dwo per device arch, which a ccache hit does not restore",
+  },
+  {
+    cache: 'sccache',
+    fixedIn: undefined,
+    when: (call) => call.offload && call.splitDwarf,
+    why: "a HIP -gsplit-dwarf compile writes a .dwo per device arch, which an sccache hit does not restore",
   },
 ];
 
@@ -54,12 +97,12 @@ export const mishandledShapes: Rule = {
   summary: 'call shapes a cache version crashes on, fails, keys wrongly or cannot store compile directly',
   decide(call, world) {
     const cache = world.cache;
-    if (!call.offload || !cache) return undefined;
+    if (!cache) return undefined;
     const { kind, version } = cache.facts;
     for (const shape of MISHANDLED_SHAPES) {
       if (shape.cache !== kind || !shape.when(call, world)) continue;
       if (shape.fixedIn && version && compareVersions(version, shape.fixedIn) >= 0) continue;
-      return { rule: this.name, route: 'direct', reason: `${kind} ${version?.join('.') ?? ''}: ${shape.why}`.replace(/ {2}/, ' ') };
+      return { rule: this.name, route: 'direct', reason: `${kind}${version ? ` ${version.join('.')}` : ''}: ${shape.why}` };
     }
     return undefined;
   },
