@@ -1,10 +1,11 @@
-import { appendFileSync, copyFileSync, cpSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ccacheStats } from '../helpers/caches.js';
 import { SHARED_MACHINE_CCACHE } from '../helpers/hip-projects.js';
 import { cleanEnv, runLauncher } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { replaceKeepingMtime } from '../helpers/upgrade-file.js';
 import { repoRoot, tools } from '../helpers/tools.js';
 
 // The toolchain digest covers what the compiler really loads, and never
@@ -16,13 +17,6 @@ import { repoRoot, tools } from '../helpers/tools.js';
 const source = join(repoRoot, 'test/fixtures/hip/saxpy.hip');
 const LIBLLVM = '/lib/x86_64-linux-gnu/libLLVM-15.so.1';
 
-function replaceKeepingMtime(file: string): void {
-  const { mtime, atime } = statSync(file);
-  copyFileSync(file, `${file}.new`);
-  appendFileSync(`${file}.new`, Buffer.from('hip-clang-launcher test: a rebuilt library\0'));
-  utimesSync(`${file}.new`, atime, mtime);
-  renameSync(`${file}.new`, file);
-}
 
 interface LogLine {
   route: string;

@@ -9,7 +9,8 @@ import type { Rule, World } from './rule.js';
 // no fixed release yet, so every version is routed around). Rows apply to
 // every language (C, C++, HIP) unless their `when` says otherwise.
 export interface MishandledShape {
-  cache: 'sccache' | 'ccache';
+  // `any`: both caches mishandle it alike.
+  cache: 'sccache' | 'ccache' | 'any';
   fixedIn: Version | undefined;
   when(call: ParsedCall, world: World): boolean;
   why: string;
@@ -52,43 +53,25 @@ export const MISHANDLED_SHAPES: readonly MishandledShape[] = [
   // an empty object under the compile's key, so a later -o k.o hit is 0 bytes;
   // -o - fails on a miss (exit 254) and writes a file named "-" on a hit.
   {
-    cache: 'sccache',
+    cache: 'any',
     fixedIn: undefined,
     when: (_call, world) => world.outputs?.object === 'not-a-file',
-    why: 'the output (-o) is not a regular file (-, /dev/null, a device or FIFO): sccache stores it as an empty object for later hits, or fails',
-  },
-  {
-    cache: 'ccache',
-    fixedIn: undefined,
-    when: (_call, world) => world.outputs?.object === 'not-a-file',
-    why: 'the output (-o) is not a regular file (-, /dev/null, a device or FIFO): nothing ccache could store or restore',
+    why: 'the output (-o) is not a regular file (-, /dev/null, a device or FIFO): nothing a cache can store or restore (sccache stores an empty object for later hits, or fails)',
   },
   // Measured with ccache 4.7.5: -MF /dev/stdout fails ("Failed to read /dev/stdout"); into a pipe it can hang.
   {
-    cache: 'ccache',
+    cache: 'any',
     fixedIn: undefined,
     when: (_call, world) => world.outputs?.depfile === 'not-a-file',
-    why: 'the depfile (-MF) is not a regular file: ccache reads it back after the compile (fails, or hangs on a pipe)',
-  },
-  {
-    cache: 'sccache',
-    fixedIn: undefined,
-    when: (_call, world) => world.outputs?.depfile === 'not-a-file',
-    why: 'the depfile (-MF) is not a regular file: sccache stores it as an output, which a device or pipe cannot be',
+    why: 'the depfile (-MF) is not a regular file: a cache reads it back after the compile to store it (ccache fails, or hangs on a pipe)',
   },
   // Measured with ccache 4.7.5 and sccache 0.10 (clang-15): a warm hit restores
   // <out>.dwo but not the device side's <out>_<arch>.dwo. C and C++ are right.
   {
-    cache: 'ccache',
+    cache: 'any',
     fixedIn: undefined,
     when: (call) => call.offload && call.splitDwarf,
-    why: "a HIP -gsplit-dwarf compile writes a .dwo per device arch, which a ccache hit does not restore",
-  },
-  {
-    cache: 'sccache',
-    fixedIn: undefined,
-    when: (call) => call.offload && call.splitDwarf,
-    why: "a HIP -gsplit-dwarf compile writes a .dwo per device arch, which an sccache hit does not restore",
+    why: 'a HIP -gsplit-dwarf compile writes a .dwo per device arch, which a hit does not restore',
   },
 ];
 
@@ -100,7 +83,7 @@ export const mishandledShapes: Rule = {
     if (!cache) return undefined;
     const { kind, version } = cache.facts;
     for (const shape of MISHANDLED_SHAPES) {
-      if (shape.cache !== kind || !shape.when(call, world)) continue;
+      if ((shape.cache !== kind && shape.cache !== 'any') || !shape.when(call, world)) continue;
       if (shape.fixedIn && version && compareVersions(version, shape.fixedIn) >= 0) continue;
       return { rule: this.name, route: 'direct', reason: `${kind}${version ? ` ${version.join('.')}` : ''}: ${shape.why}` };
     }
