@@ -144,7 +144,11 @@ function isElfLike(file: string): boolean {
 
 // Where this compile's device libraries are, in clang's order: the flags,
 // HIP_DEVICE_LIB_PATH, --rocm-path, ROCM_PATH, then the compiler's own
-// default (its ROCm tree, /opt/rocm, Debian's multiarch directory).
+// default (its ROCm tree, /opt/rocm, Debian's multiarch directory). Newer
+// clang also looks in its resource directory (Debian sid's clang-21 finds
+// rocm-device-libs-21 only in lib/clang/21/amdgcn/bitcode; ROCm 6.2+ puts
+// them in lib/clang/<v>/lib/amdgcn/bitcode): those are always digested too,
+// since a directory more only costs a miss when it changes, one fewer a stale hit.
 export function deviceLibDirsOf(call: ParsedCall, compilerFile: string, host: Host): string[] {
   const p = pathModuleFor(host.platform);
   const delimiter = host.platform === 'win32' ? ';' : ':';
@@ -163,8 +167,12 @@ export function deviceLibDirsOf(call: ParsedCall, compilerFile: string, host: Ho
         bitcode(p.join(bin, '..', '..', '..')),
         ...(host.platform === 'win32' ? [] : ['/opt/rocm/amdgcn/bitcode', `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/amdgcn/bitcode`]),
       ];
-  const found = candidates.find((dir) => (listDir(dir) ?? []).some((name) => name.endsWith('.bc')));
-  return found ? [found] : [];
+  const hasBitcode = (dir: string) => (listDir(dir) ?? []).some((name) => name.endsWith('.bc'));
+  const clangLib = p.join(bin, '..', 'lib', 'clang');
+  const resource = (listDir(clangLib) ?? []).flatMap((version) => [bitcode(p.join(clangLib, version)), bitcode(p.join(clangLib, version, 'lib'))]);
+  const found = [candidates.find(hasBitcode), ...resource.filter(hasBitcode)].filter((dir): dir is string => dir !== undefined);
+  // One directory reached by two names (a compatibility link) is digested once.
+  return [...new Map(found.map((dir) => [host.realpath(dir) ?? dir, p.normalize(dir)])).values()];
 }
 
 export function toolchainIdentity(call: ParsedCall, compilerFile: string, host: Host): ToolchainIdentity {
