@@ -25,7 +25,9 @@ export async function runAdminCli(args: string[]): Promise<void> {
     .demandCommand(1, '')
     .recommendCommands()
     // A relative state directory would write state into each build directory: refused before any command runs.
-    .middleware(() => assertAbsoluteStateDirs(process.env, process.platform))
+    .middleware((argv) => {
+      if (argv._[0] !== 'help' && argv._[0] !== 'version') assertAbsoluteStateDirs(process.env, process.platform);
+    })
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, error, y) => {
       if (error) failAndExit(error);
