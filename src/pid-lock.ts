@@ -21,8 +21,6 @@ export interface PidLockOptions {
   maxHoldMs?: number;
   // Who may own the lock file (see TrustOptions).
   trust?: TrustOptions;
-  // The clock, for tests of the library itself; the built executable uses Date.now.
-  now?: () => number;
 }
 
 // Field 22 of /proc/<pid>/stat (after the command name, which may hold spaces):
@@ -118,10 +116,10 @@ export function withPidLock<T>(
   },
   options: PidLockOptions = {},
 ): T {
-  const now = options.now ?? Date.now;
-  const deadline = now() + waitMs;
-  const canCheckStart = processStartTime(process.pid) !== undefined;
-  const record = `${process.pid}${canCheckStart ? ` ${processStartTime(process.pid)}` : ''}`;
+  const deadline = Date.now() + waitMs;
+  const ownStart = processStartTime(process.pid);
+  const canCheckStart = ownStart !== undefined;
+  const record = `${process.pid}${canCheckStart ? ` ${ownStart}` : ''}`;
   let lastOwner: number | undefined;
   for (;;) {
     let state: Acquired;
@@ -137,7 +135,7 @@ export function withPidLock<T>(
     try {
       const owner = parseOwner(readRegularNoFollow(file, 64, options.trust));
       lastOwner = owner?.pid;
-      const age = options.maxHoldMs === undefined ? 0 : now() - lstatSync(file).mtimeMs;
+      const age = options.maxHoldMs === undefined ? 0 : Date.now() - lstatSync(file).mtimeMs;
       stale = owner === undefined || !ownerRuns(owner, canCheckStart) || (options.maxHoldMs !== undefined && age > options.maxHoldMs);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -157,7 +155,7 @@ export function withPidLock<T>(
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return onUnusable(error as Error);
       }
     }
-    if (now() >= deadline) return onBusy(lastOwner);
+    if (Date.now() >= deadline) return onBusy(lastOwner);
     if (!stale && !released) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, POLL_MS);
   }
   try {
