@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { failAndExit } from '../errors.js';
 import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
+import { assertAbsoluteStateDirs } from '../launcher/state-dir.js';
 
 // The admin CLI. Loaded only for subcommands, never on the compile path.
 export async function runAdminCli(args: string[]): Promise<void> {
@@ -23,6 +24,10 @@ export async function runAdminCli(args: string[]): Promise<void> {
     .strict()
     .demandCommand(1, '')
     .recommendCommands()
+    // A relative state directory would write state into each build directory: refused before any command runs.
+    .middleware((argv) => {
+      if (argv._[0] !== 'help' && argv._[0] !== 'version') assertAbsoluteStateDirs(process.env, process.platform);
+    })
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, error, y) => {
       if (error) failAndExit(error);

@@ -192,9 +192,9 @@ function isConfig(value: unknown): value is CacheConfig {
 export function learnCacheConfig(cache: ConfigurableCache, host: Host): CacheConfig {
   const places = cache === 'ccache' ? ccachePlaces(host) : sccachePlaces(host);
   const key = listingKey(`${cache}-config\0${places.watched.join('\0')}`, places.watched.map(watchKey));
-  const known = readMemo<unknown>(host, 'cache-config', key);
+  const known = readMemo(host, 'cache-config', key, isConfig);
   // A primary config found through the system config's cache_dir is outside the key: read again.
-  if (isConfig(known) && !known.unkeyed) return { files: known.files, entries: Object.assign(Object.create(null) as Record<string, ConfigEntry>, known.entries) };
+  if (known && !known.unkeyed) return { files: known.files, entries: Object.assign(Object.create(null) as Record<string, ConfigEntry>, known.entries) };
   const value = readPlaces(cache, places, host.platform);
   writeMemo(host, 'cache-config', key, value);
   return value;

@@ -1,7 +1,7 @@
 import type * as ChildProcessModule from 'node:child_process';
 import type { Host } from '../host.js';
 import type { CacheKind } from './find-cache.js';
-import { memoise } from './memo.js';
+import { isString, memoise } from './memo.js';
 
 // What a cache program can do, learned from `<cache> --version` once per
 // binary (memoised by path, size and mtime), never once per compile.
@@ -45,6 +45,6 @@ function probeVersion(file: string, host: Host): string {
 }
 
 export function learnCacheFacts(file: string, kind: CacheKind, host: Host): CacheFacts {
-  const text = memoise(host, `version-${kind}`, file, () => probeVersion(file, host));
+  const text = memoise(host, `version-${kind}`, file, () => probeVersion(file, host), isString);
   return factsFromVersionText(kind, text);
 }

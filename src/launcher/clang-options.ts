@@ -97,6 +97,9 @@ export const RDC_OFF: ReadonlySet<string> = new Set(['-fno-gpu-rdc', '-fno-cuda-
 
 export const COMPRESS_ON: ReadonlySet<string> = new Set(['--offload-compress']);
 export const COMPRESS_OFF: ReadonlySet<string> = new Set(['--no-offload-compress']);
+// Split DWARF: a .dwo beside the object (and for HIP one per device arch); `=single` keeps it in the object.
+export const SPLIT_DWARF_ON: ReadonlySet<string> = new Set(['-gsplit-dwarf', '-gsplit-dwarf=split']);
+export const SPLIT_DWARF_OFF: ReadonlySet<string> = new Set(['-gno-split-dwarf', '-gsplit-dwarf=single']);
 
 // Depfile flags: -MD/-MMD write one beside the compile (as CMake and Ninja ask).
 export const DEPFILE_FLAGS: ReadonlySet<string> = new Set(['-MD', '-MMD']);

@@ -1,6 +1,6 @@
 import type * as ChildProcessModule from 'node:child_process';
 import type { Host } from '../host.js';
-import { memoise } from './memo.js';
+import { isString, memoise } from './memo.js';
 
 // The compiler's major version, from `<compiler> --version` once per binary
 // (memoised by path, size and mtime). Asked only for the few call shapes whose
@@ -10,7 +10,7 @@ export function learnClangMajor(compiler: string, host: Host): number | undefine
     const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof ChildProcessModule;
     const r = spawnSync(compiler, ['--version'], { encoding: 'utf8', timeout: 10_000, env: host.env, windowsHide: true, stdio: ['ignore', 'pipe', 'ignore'] });
     return r.status === 0 && typeof r.stdout === 'string' ? r.stdout : '';
-  });
+  }, isString);
   const m = /clang version (\d+)\./.exec(text ?? '');
   return m ? Number(m[1]) : undefined;
 }

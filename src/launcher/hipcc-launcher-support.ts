@@ -67,14 +67,15 @@ function isExistingFile(file: unknown): boolean {
 }
 
 const KNOWN: ReadonlySet<unknown> = new Set<HipccLauncherSupport>(['honours', 'mangles', 'ignores']);
+const isKnown = (value: unknown): value is HipccLauncherSupport => KNOWN.has(value);
 
 // The memoised answer for `hipcc` (its real path), probing only on a miss. A
 // state file holding anything else is treated as a miss.
 export function learnHipccLauncherSupport(hipcc: string, self: string, host: Host): HipccLauncherSupport {
   const key = keyOf(hipcc);
   if (!key) return 'unknown';
-  const known = readMemo<unknown>(host, MEMO_KIND, key);
-  if (KNOWN.has(known)) return known as HipccLauncherSupport;
+  const known = readMemo(host, MEMO_KIND, key, isKnown);
+  if (known) return known;
   const found = probeHipccLauncherSupport(hipcc, self, host);
   if (found !== 'unknown') writeMemo(host, MEMO_KIND, key, found);
   return found;

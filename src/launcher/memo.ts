@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { pathModuleFor, type Host } from '../host.js';
-import { STATE_DIR_VAR } from './env-vars.js';
+import { readRegularNoFollow } from '../shim/safe-read.js';
+import { stateDir } from './state-dir.js';
 
 // Facts that cost a process or a large read (a cache's version, a hipcc's
 // answer to a probe, a digest of device libraries), learned once per file.
@@ -12,8 +13,10 @@ import { STATE_DIR_VAR } from './env-vars.js';
 // and their ctime moves with every hard link made to them (cp -al trees).
 // Written to a fresh temporary name and renamed into place, so 32 compiles
 // starting at once each read a whole file or none. The directory is the
-// user's; still, nothing in it is trusted: no symlinks followed, regular
-// files only, the recorded key checked on every read.
+// user's, or shared (mode 1777); either way nothing in it is trusted: no
+// symlinks followed, regular files owned by the user (or root) only, the
+// recorded key checked on every read, and a value of the wrong shape is a
+// miss (each reader says what shape it wants).
 
 export interface FileKey {
   path: string;
@@ -28,15 +31,6 @@ export interface FileKey {
 interface Stored<T> {
   key: FileKey;
   value: T;
-}
-
-export function stateDir(host: Host): string | undefined {
-  const p = pathModuleFor(host.platform);
-  const env = host.env;
-  if (env[STATE_DIR_VAR]) return env[STATE_DIR_VAR];
-  if (host.platform === 'win32') return env.LOCALAPPDATA ? p.join(env.LOCALAPPDATA, 'hip-clang-launcher') : undefined;
-  if (env.XDG_CACHE_HOME && p.isAbsolute(env.XDG_CACHE_HOME)) return p.join(env.XDG_CACHE_HOME, 'hip-clang-launcher');
-  return env.HOME ? p.join(env.HOME, '.cache', 'hip-clang-launcher') : undefined;
 }
 
 // FNV-1a, 32 bits twice over: a stable file name for a path, no crypto module loaded.
@@ -74,37 +68,21 @@ function memoFile(host: Host, kind: string, key: FileKey): string | undefined {
 
 const MAX_STATE_BYTES = 1 << 20;
 
-function readRegularFile(file: string): string | undefined {
-  let fd: number | undefined;
+export const isString = (value: unknown): value is string => typeof value === 'string';
+
+export function readMemo<T>(host: Host, kind: string, key: FileKey, isValue: (value: unknown) => value is T): T | undefined {
+  const file = memoFile(host, kind, key);
+  if (!file) return undefined;
   try {
-    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_STATE_BYTES) return undefined;
-    const buf = Buffer.alloc(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const n = readSync(fd, buf, got, st.size - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return buf.toString('utf8', 0, got);
+    const stored = JSON.parse(readRegularNoFollow(file, MAX_STATE_BYTES, { ownedByUser: true })) as Partial<Stored<unknown>> | null;
+    return stored && typeof stored === 'object' && isFileKey(stored.key) && sameKey(stored.key, key) && isValue(stored.value) ? stored.value : undefined;
   } catch {
     return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
-export function readMemo<T>(host: Host, kind: string, key: FileKey): T | undefined {
-  const file = memoFile(host, kind, key);
-  const text = file && readRegularFile(file);
-  if (!text) return undefined;
-  try {
-    const stored = JSON.parse(text) as Stored<T>;
-    return stored && typeof stored === 'object' && stored.key && sameKey(stored.key, key) ? stored.value : undefined;
-  } catch {
-    return undefined;
-  }
+function isFileKey(value: unknown): value is FileKey {
+  return typeof value === 'object' && value !== null && typeof (value as FileKey).path === 'string';
 }
 
 // Best effort: a state directory that cannot be written only costs a probe next time.
@@ -146,13 +124,13 @@ export function listingKey(path: string, files: readonly FileKey[]): FileKey {
 }
 
 // The memoised value for `file`, computing (and storing) it on a miss.
-export function memoise<T>(host: Host, kind: string, file: string, compute: () => T | undefined): T | undefined {
+export function memoise<T>(host: Host, kind: string, file: string, compute: () => T | undefined, isValue: (value: unknown) => value is T): T | undefined {
   const key = keyOf(file);
-  return key ? memoiseKey(host, kind, key, compute) : undefined;
+  return key ? memoiseKey(host, kind, key, compute, isValue) : undefined;
 }
 
-export function memoiseKey<T>(host: Host, kind: string, key: FileKey, compute: () => T | undefined): T | undefined {
-  const known = readMemo<T>(host, kind, key);
+export function memoiseKey<T>(host: Host, kind: string, key: FileKey, compute: () => T | undefined, isValue: (value: unknown) => value is T): T | undefined {
+  const known = readMemo(host, kind, key, isValue);
   if (known !== undefined) return known;
   const value = compute();
   if (value !== undefined) writeMemo(host, kind, key, value);

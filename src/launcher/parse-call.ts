@@ -23,6 +23,8 @@ import {
   ROCM_PATH_JOINED,
   SAVE_TEMPS_PREFIX,
   SEPARATE_VALUE_FLAGS,
+  SPLIT_DWARF_OFF,
+  SPLIT_DWARF_ON,
   STOP_FLAGS,
 } from './clang-options.js';
 
@@ -63,6 +65,8 @@ export interface ParsedCall {
   depfileOutput: string | undefined;
   saveTemps: boolean;
   emitLlvm: boolean;
+  // -gsplit-dwarf: .dwo files beside the object.
+  splitDwarf: boolean;
   // --hip-device-lib-path / --rocm-device-lib-path values, and the last --rocm-path.
   deviceLibPaths: string[];
   rocmPath: string | undefined;
@@ -112,6 +116,7 @@ export function parseCall(compiler: string, args: readonly string[]): ParsedCall
     depfileOutput: undefined,
     saveTemps: false,
     emitLlvm: false,
+    splitDwarf: false,
     deviceLibPaths: [],
     rocmPath: undefined,
     responseFiles: [],
@@ -159,6 +164,8 @@ export function parseCall(compiler: string, args: readonly string[]): ParsedCall
     else if (COMPRESS_ON.has(arg)) call.offloadCompress = true;
     else if (COMPRESS_OFF.has(arg)) call.offloadCompress = false;
     else if (EMIT_LLVM_FLAGS.has(arg)) call.emitLlvm = true;
+    else if (SPLIT_DWARF_ON.has(arg)) call.splitDwarf = true;
+    else if (SPLIT_DWARF_OFF.has(arg)) call.splitDwarf = false;
     else if (arg === SAVE_TEMPS_PREFIX || arg.startsWith(`${SAVE_TEMPS_PREFIX}=`)) call.saveTemps = true;
     if (arg !== '-v') verboseOnly = false;
 

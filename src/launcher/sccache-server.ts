@@ -1,6 +1,8 @@
 import type * as ChildProcessModule from 'node:child_process';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, writeSync } from 'node:fs';
-import { withPidLock } from '../pid-lock.js';
+import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { processStartTime as startTimeOf, withPidLock } from '../pid-lock.js';
+import { readRegularNoFollow } from '../shim/safe-read.js';
+import { userCacheDir } from './state-dir.js';
 
 // Whether sccache's server can take a compile. sccache starts its server on
 // first use, and when that fails (the start times out under load, its port
@@ -26,7 +28,11 @@ const MAX_FAILURE_MEMORY_MS = 300_000;
 export const SCCACHE_STARTS = 3;
 const START_TIMEOUT_MS = 30_000;
 const ANSWER_TIMEOUT_MS = 10_000;
-const LOCK_WAIT_MS = START_TIMEOUT_MS + ANSWER_TIMEOUT_MS + 5_000;
+// How long a call waits for another launcher that is starting the server
+// before it compiles directly; and the longest a start can hold the lock (its
+// retries and the check), past which a lock is stale whoever holds it.
+export const LOCK_WAIT_MS = START_TIMEOUT_MS + ANSWER_TIMEOUT_MS + 5_000;
+export const LOCK_MAX_HOLD_MS = SCCACHE_STARTS * START_TIMEOUT_MS + ANSWER_TIMEOUT_MS + 5_000;
 const TCP_LISTEN = '0A';
 
 interface ServerState {
@@ -42,25 +48,29 @@ function hashOf(text: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
+// The user's own cache directory (never HIP_CLANG_LAUNCHER_STATE_DIR, which may be shared).
 function stateDir(env: NodeJS.ProcessEnv): string | undefined {
-  const base = env.XDG_CACHE_HOME || (env.HOME && `${env.HOME}/.cache`);
+  const base = userCacheDir(env, 'linux');
   return base ? `${base}/hip-clang-launcher` : undefined;
 }
 
-// The state file is ours alone: a regular file we own, never read through a link.
+function isServerState(value: unknown): value is ServerState {
+  if (typeof value !== 'object' || value === null) return false;
+  const { ok, failed } = value as ServerState;
+  const okShape = ok === undefined || (typeof ok === 'object' && ok !== null && Number.isInteger(ok.pid) && typeof ok.startTime === 'string');
+  const failedShape =
+    failed === undefined ||
+    (typeof failed === 'object' && failed !== null && Number.isFinite(failed.at) && typeof failed.reason === 'string' && (failed.inARow === undefined || Number.isInteger(failed.inARow)));
+  return okShape && failedShape;
+}
+
+// The state file is ours alone: a regular file we own, never read through a link; any other shape is absent.
 function readState(file: string): ServerState | undefined {
-  let fd: number | undefined;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.uid !== process.getuid?.() || stat.size > 4096) return undefined;
-    const buffer = Buffer.alloc(stat.size);
-    readSync(fd, buffer, 0, buffer.length, 0);
-    return JSON.parse(buffer.toString('utf8')) as ServerState;
+    const state: unknown = JSON.parse(readRegularNoFollow(file, 4096, { ownedByUser: true }));
+    return isServerState(state) ? state : undefined;
   } catch {
     return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -76,24 +86,12 @@ function writeState(file: string, state: ServerState): void {
     }
     renameSync(temp, file);
   } catch {
-    // Unremembered, the next call checks again.
-  }
-}
-
-// Field 22 of /proc/<pid>/stat: the process's start time, so a reused pid is
-// not taken for the server. One read into a small buffer (readFileSync would
-// fstat and read twice: /proc files have no size).
-function startTimeOf(pid: number): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(`/proc/${pid}/stat`, 'r');
-    const buffer = Buffer.alloc(1024);
-    const stat = buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0));
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    // Unremembered, the next call checks again; no half-written file stays behind (a full disk).
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Never made.
+    }
   }
 }
 
@@ -208,18 +206,23 @@ export function sccacheServerProblem(sccache: string, env: NodeJS.ProcessEnv): s
   } catch {
     return undefined;
   }
+  const checkServer = () => {
+    const before = readState(file);
+    const meanwhile = known(before);
+    if (meanwhile !== undefined) return meanwhile ?? undefined;
+    const state = startAndCheck(sccache, port, env);
+    if (state.failed) state.failed.inARow = (before?.failed?.inARow ?? 0) + 1;
+    writeState(file, state);
+    return state.failed?.reason;
+  };
   return withPidLock(
     `${file}.lock`,
     LOCK_WAIT_MS,
-    () => {
-      const before = readState(file);
-      const meanwhile = known(before);
-      if (meanwhile !== undefined) return meanwhile ?? undefined;
-      const state = startAndCheck(sccache, port, env);
-      if (state.failed) state.failed.inARow = (before?.failed?.inARow ?? 0) + 1;
-      writeState(file, state);
-      return state.failed?.reason;
-    },
+    checkServer,
     (owner) => `cache ${sccache} cannot be used yet: another launcher (pid ${owner ?? '?'}) is still starting its server on port ${port}`,
+    // No lock can be had here (a planted entry, a read-only or full directory): check without one.
+    // Two launchers that start the server at once are harmless; the check sees who holds the port.
+    () => checkServer(),
+    { maxHoldMs: LOCK_MAX_HOLD_MS, trust: { ownedByUser: true } },
   );
 }

@@ -21,24 +21,34 @@ export function readlinkOrUndefined(path: string): string | undefined {
   }
 }
 
+export interface TrustOptions {
+  // Only a file owned by this user or by root: for private state (memos,
+  // locks) in a directory others may write to (a shared state dir, mode 1777).
+  // Not for a ROCm tree's manifest, which another user may have installed.
+  ownedByUser?: boolean;
+}
+
 // Opens a file someone else could have planted (a lock, the journal, the
-// manifest) without following a symlink at its name, and only if it is a
-// regular file: a link to /dev/zero or a FIFO would otherwise hang or mislead.
-export function openRegularNoFollow(path: string, flags: number): number {
+// manifest, a memo) without following a symlink at its name, and only if it
+// is a regular file: a link to /dev/zero or a FIFO would otherwise hang or mislead.
+export function openRegularNoFollow(path: string, flags: number, trust: TrustOptions = {}): number {
   // Windows has no O_NOFOLLOW; there a planted link is caught by the lstat below.
   const noFollow = constants.O_NOFOLLOW ?? 0;
   if (noFollow === 0 && lstatSync(path).isSymbolicLink()) throw Object.assign(new Error(`${path} is a symlink`), { code: 'ELOOP' });
   const fd = openSync(path, flags | noFollow | (constants.O_NONBLOCK ?? 0));
-  if (!fstatSync(fd).isFile()) {
+  const st = fstatSync(fd);
+  const uid = process.getuid?.();
+  const problem = !st.isFile() ? 'is not a regular file' : trust.ownedByUser && uid !== undefined && st.uid !== uid && st.uid !== 0 ? `is owned by another user (uid ${st.uid})` : undefined;
+  if (problem) {
     closeSync(fd);
-    throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EFTYPE' });
+    throw Object.assign(new Error(`${path} ${problem}`), { code: 'EFTYPE' });
   }
   return fd;
 }
 
 // The whole text of such a file, refusing one larger than `limit` bytes.
-export function readRegularNoFollow(path: string, limit = 1 << 20): string {
-  const fd = openRegularNoFollow(path, constants.O_RDONLY);
+export function readRegularNoFollow(path: string, limit = 1 << 20, trust: TrustOptions = {}): string {
+  const fd = openRegularNoFollow(path, constants.O_RDONLY, trust);
   try {
     const size = fstatSync(fd).size;
     if (size > limit) throw Object.assign(new Error(`${path} is ${size} bytes, more than such a file ever holds`), { code: 'EFBIG' });

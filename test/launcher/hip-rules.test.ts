@@ -20,6 +20,7 @@ function world(cache: string | undefined, over: Partial<World> = {}): World {
     userCacheVars: new Set(),
     configCacheVars: new Map(),
     toolchain: undefined,
+    outputs: { object: 'regular', depfile: undefined },
     ...over,
   };
 }
@@ -78,6 +79,28 @@ describe('HIP rules', () => {
     const direct = applyRules(compress, world('ccache 4.7.5'));
     expect(direct.addArgs).toEqual([]);
     expect(direct.decisions[0]!.reason).toContain('4.11');
+  });
+
+  it('routes outputs that are not regular files, and HIP split DWARF, straight to the compiler, for C and C++ too', () => {
+    const cxx = (...extra: string[]) => parseCall('/usr/bin/clang++', ['-c', 'k.cpp', ...extra]);
+    for (const cache of ['sccache 0.17.0', 'ccache 4.14.2']) {
+      for (const call of [cxx('-o', '/dev/null'), hip('-o', '-'), hip('--offload-device-only', '-o', '/dev/null')]) {
+        expect(applyRules(call, world(cache, { outputs: { object: 'not-a-file', depfile: undefined } })).route).toBe('direct');
+      }
+      expect(applyRules(cxx('-MD', '-MF', '/dev/stdout', '-o', 'k.o'), world(cache, { outputs: { object: 'regular', depfile: 'not-a-file' } })).route).toBe('direct');
+      expect(applyRules(cxx('-MD', '-MF', 'k.d', '-o', 'k.o'), world(cache, { outputs: { object: 'regular', depfile: 'regular' } })).route).toBeUndefined();
+      expect(applyRules(hip('-g', '-gsplit-dwarf', '-o', 'k.o'), world(cache)).route).toBe('direct');
+      expect(applyRules(hip('-g', '-gsplit-dwarf', '-gno-split-dwarf', '-o', 'k.o'), world(cache)).route).toBeUndefined();
+      expect(applyRules(cxx('-g', '-gsplit-dwarf', '-o', 'k.o'), world(cache)).route).toBeUndefined();
+    }
+  });
+
+  it('sends a call whose toolchain digest is unknown straight to the compiler', () => {
+    const unknown = { digest: undefined, unreadable: 'an entry of the device-library directory /x', compilerFiles: [], deviceLibDirs: ['/x'] };
+    const outcome = applyRules(hip('-o', 'k.o'), world('ccache 4.14.2', { toolchain: unknown }));
+    expect(outcome.route).toBe('direct');
+    expect(outcome.addArgs).toEqual([]);
+    expect(outcome.decisions.at(-1)!.reason).toMatch(/digest is unknown: an entry of the device-library directory \/x cannot be read/);
   });
 
   it('warns where an explicitly chosen cache cannot cache HIP, and still adds the id', () => {

@@ -1,4 +1,4 @@
-import { closeSync, cpSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeSync, copyFileSync, appendFileSync, lstatSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, rmSync, statSync, symlinkSync, utimesSync, writeSync, copyFileSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ccacheStats, sccacheEnv, sccacheStats, stopSccache } from '../helpers/caches.js';
@@ -6,6 +6,7 @@ import { SHARED_MACHINE_CCACHE } from '../helpers/hip-projects.js';
 import { freePort } from '../helpers/ports.js';
 import { cleanEnv, runLauncher } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { replaceKeepingMtime } from '../helpers/upgrade-file.js';
 import { repoRoot, tools } from '../helpers/tools.js';
 
 // A ROCm-like compiler tree (clang, its libclang-cpp, its headers, the device
@@ -56,15 +57,6 @@ function flipByteKeepingMtime(file: string): void {
   writeSync(fd, byte, 0, 1, size - 1);
   closeSync(fd);
   utimesSync(file, atime, mtime);
-}
-
-// An upgraded library as an installer writes it (a new file renamed into place), with the old mtime.
-function replaceKeepingMtime(file: string): void {
-  const { mtime, atime } = statSync(file);
-  copyFileSync(file, `${file}.new`);
-  appendFileSync(`${file}.new`, Buffer.from('hip-clang-launcher test: a rebuilt library\0'));
-  utimesSync(`${file}.new`, atime, mtime);
-  renameSync(`${file}.new`, file);
 }
 
 const source = join(repoRoot, 'test/fixtures/hip/saxpy.hip');

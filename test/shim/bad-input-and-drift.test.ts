@@ -105,7 +105,9 @@ describe('bad input (built executable)', () => {
   it('a second install waits for the lock, then fails clearly; a dead holder is taken over', () => {
     const tree = makeTree(makeTempDir('hcl-lock-'), 'real-files', true);
     const lock = join(tree.bin, 'hip-clang-launcher.lock');
-    fs.writeFileSync(lock, String(process.pid));
+    // A live launcher's record: its pid and start time (a bare pid cannot be told from a reused one).
+    const stat = fs.readFileSync('/proc/self/stat', 'latin1');
+    fs.writeFileSync(lock, `${process.pid} ${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`);
     const before = treeListing(tree.root);
     expectRefused(hcl(['install', tree.root]), /another install or uninstall \(pid \d+\) is running/, 10);
     expect(listingDiff(before, treeListing(tree.root))).toEqual([]);

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { HclError } from '../../errors.js';
 import { hipccVerdict, type HipccVerdict } from '../../patch/hipcc-verdict.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, probeHipcc, type ProbeResult } from '../../patch/probe-hipcc.js';
+import { printableJson, printableValue } from '../printable.js';
 
 interface Args {
   hipcc: string;
@@ -25,8 +26,9 @@ export const checkHipccCommand: CommandModule<object, Args> = {
     const probe = await probeHipcc(args.hipcc, { timeoutMs: args.timeout * 1000 });
     const verdict = hipccVerdict(probe);
     process.exitCode = verdict.exitCode;
-    if (args.json) console.log(JSON.stringify({ ...verdict, probe }, null, 2));
-    else console.log(describe(probe, verdict).join('\n'));
+    if (args.json) console.log(printableJson({ ...verdict, probe }));
+    // What hipcc printed is quoted: each line escaped.
+    else console.log(describe(probe, verdict).map(printableValue).join('\n'));
   },
 };
 

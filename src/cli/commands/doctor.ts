@@ -8,6 +8,7 @@ import { blocksCaching, finding, formatFinding, type Finding } from '../doctor/f
 import { checkSampleCompile, SAMPLE_COMPILES } from '../doctor/hip-rules.js';
 import { checkHipcc, resolveTargets } from '../doctor/hipcc.js';
 import { readShimStatus, shimFinding } from '../doctor/shim.js';
+import { printableJson, printableValue } from '../printable.js';
 
 interface Args {
   targets: string[];
@@ -66,9 +67,10 @@ export const doctorCommand: CommandModule<object, Args> = {
     const blocking = blocksCaching(findings);
     process.exitCode = blocking ? 1 : 0;
     if (args.json) {
-      console.log(JSON.stringify({ blocksCaching: blocking, findings }, null, 2));
+      console.log(printableJson({ blocksCaching: blocking, findings }));
       return;
     }
-    for (const f of findings) console.log(formatFinding(f));
+    // A finding may quote a program's output: one line each, escaped.
+    for (const f of findings) console.log(printableValue(formatFinding(f)));
   },
 };

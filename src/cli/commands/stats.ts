@@ -4,6 +4,7 @@ import { createHost } from '../../host.js';
 import { CACHE_VAR, LOG_VAR } from '../../launcher/env-vars.js';
 import { chooseCache } from '../../launcher/find-cache.js';
 import { readCacheStatistics, type CacheStatistics } from '../cache-stats.js';
+import { printableJson, printableText, printableValue as shown } from '../printable.js';
 import { readCallLog } from '../read-call-log.js';
 import { ROUTES, type CallExample, type CallSummary, type Spread } from '../summarise-calls.js';
 
@@ -20,7 +21,8 @@ export interface StatsReport {
 }
 
 // What the launcher did over a build (from the call log) and what the cache
-// it would use now says about itself.
+// it would use now says about itself. Every name and reason comes from a log
+// or a program's output: each is printed escaped (printable.ts).
 export const statsCommand: CommandModule<object, Args> = {
   command: 'stats',
   describe: `summarise the call log (${LOG_VAR}) and show the cache's own statistics`,
@@ -36,9 +38,9 @@ export const statsCommand: CommandModule<object, Args> = {
     // The log is read first: a bad --log is the user's error and stops here.
     const calls = log === null ? null : readCallLog(log);
     const report: StatsReport = { log, calls, cache: await cacheReport(args.timeout * 1000) };
-    if (args.json) console.log(JSON.stringify(report, null, 2));
+    if (args.json) console.log(printableJson(report));
     else process.stdout.write(renderStats(report));
-    if (report.cache?.error) process.stderr.write(`hip-clang-launcher: warning: no cache statistics: ${report.cache.error}\n`);
+    if (report.cache?.error) process.stderr.write(`hip-clang-launcher: warning: no cache statistics: ${shown(report.cache.error)}\n`);
   },
 };
 
@@ -67,13 +69,13 @@ export function renderStats(report: StatsReport): string {
   if (report.log === null) {
     out.push(`call log: none (set ${LOG_VAR}=<file> for a build, or pass --log <file>)`);
   } else if (calls) {
-    const span = calls.firstTime ? `, ${calls.firstTime} to ${calls.lastTime}` : '';
-    out.push(`call log: ${report.log} (${calls.calls} call(s)${span})`);
+    const span = calls.firstTime ? `, ${shown(calls.firstTime)} to ${shown(calls.lastTime ?? '')}` : '';
+    out.push(`call log: ${shown(report.log)} (${calls.calls} call(s)${span})`);
     if (calls.malformedLines > 0) out.push(`  ${calls.malformedLines} line(s) were not call records and were skipped`);
     out.push('routes:');
-    const width = Math.max(...Object.keys(calls.routes).map((r) => r.length));
+    const width = Math.max(...Object.keys(calls.routes).map((r) => shown(r).length));
     for (const [route, n] of Object.entries(calls.routes)) {
-      out.push(`  ${route.padEnd(width)} ${String(n).padStart(7)}  ${percent(n, calls.calls)}  ${ROUTES[route] ?? 'a route this version does not know'}`);
+      out.push(`  ${shown(route).padEnd(width)} ${String(n).padStart(7)}  ${percent(n, calls.calls)}  ${ROUTES[route] ?? 'a route this version does not know'}`);
       for (const [reason, m] of sorted(calls.routeReasons[route] ?? {})) out.push(`  ${''.padEnd(width)} ${String(m).padStart(7)}    because ${reason}`);
     }
     table(out, 'compilers', calls.compilers);
@@ -83,7 +85,7 @@ export function renderStats(report: StatsReport): string {
     if (rules.length > 0 || calls.cuidsAdded > 0) {
       out.push('HIP rules applied:');
       for (const [rule, { calls: n, reasons }] of rules) {
-        out.push(`  ${String(n).padStart(7)}  ${rule}`);
+        out.push(`  ${String(n).padStart(7)}  ${shown(rule)}`);
         for (const [reason, m] of sorted(reasons)) out.push(`  ${String(m).padStart(7)}    ${reason}`);
       }
       if (calls.cuidsAdded > 0) out.push(`  ${String(calls.cuidsAdded).padStart(7)}  call(s) given a -cuid`);
@@ -96,7 +98,7 @@ export function renderStats(report: StatsReport): string {
     out.push(`whole call, compiler included: ${calls.durationMs ? `${spreadText(calls.durationMs, 'ms')}; total ${(calls.durationMs.total / 1000).toFixed(1)} s` : '-'}`);
   }
   out.push(...cacheLines(report.cache));
-  return `${out.join('\n')}\n`;
+  return printableText(`${out.join('\n')}\n`);
 }
 
 // Where a build's time is not being saved: the calls that bypassed the cache, most time first, each group with a few of its calls.
@@ -120,9 +122,9 @@ function exampleText(e: CallExample): string {
 
 function cacheLines(cache: StatsReport['cache']): string[] {
   if (cache === null) return [`cache: none (compiles run directly; see \`hip-clang-launcher which-cache\`)`];
-  if (cache.error !== undefined) return [`cache: ${cache.file ?? `(${CACHE_VAR})`}: statistics unavailable: ${cache.error}`];
+  if (cache.error !== undefined) return [`cache: ${shown(cache.file ?? `(${CACHE_VAR})`)}: statistics unavailable: ${shown(cache.error)}`];
   const lines = [
-    `cache: ${cache.kind} ${cache.version ?? '(version unknown)'} (${cache.file})`,
+    `cache: ${cache.kind} ${shown(cache.version ?? '(version unknown)')} (${shown(cache.file)})`,
     `  hits ${cache.hits}, misses ${cache.misses}, hit rate ${cache.hitRate === null ? '-' : `${(cache.hitRate * 100).toFixed(1)}%`}, not cacheable ${cache.notCacheable}, errors ${cache.errors}`,
   ];
   const reasons = sorted(cache.notCachedReasons ?? {});
@@ -137,8 +139,11 @@ function table(out: string[], title: string, counts: Record<string, number>): vo
   for (const [name, n] of rows) out.push(`  ${String(n).padStart(7)}  ${name}`);
 }
 
+// For display only: names come from the log, so each is escaped.
 function sorted(counts: Record<string, number>): [string, number][] {
-  return Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([name, n]) => [shown(name), n]);
 }
 
 function percent(n: number, total: number): string {

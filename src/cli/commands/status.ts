@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { CACHE_VAR } from '../../launcher/env-vars.js';
 import { shimStatus } from '../../shim/shim-status.js';
+import { printableJson, printableValue } from '../printable.js';
 
 interface Args {
   dir: string;
@@ -16,29 +17,31 @@ export const statusCommand: CommandModule<object, Args> = {
       .positional('dir', { type: 'string', demandOption: true, describe: 'ROCm root, or the llvm bin dir' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   handler: (args) => {
+    // Names and targets come from the manifest and the tree: one line each, escaped.
+    const say = (line: string) => console.log(printableValue(line));
     const status = shimStatus(args.dir, process.platform, process.cwd());
     if (args.json) {
-      console.log(JSON.stringify(status, null, 2));
+      console.log(printableJson(status));
       return;
     }
     const { manifest } = status;
-    console.log(`bin dir:  ${status.bin}`);
+    say(`bin dir:  ${status.bin}`);
     if (status.interrupted) {
       const { action, pid, started, committed, journal } = status.interrupted;
-      console.log(`journal:  an interrupted ${action} (pid ${pid}, started ${started}) left ${journal};`);
-      console.log(`          the next install or uninstall ${committed ? 'completes it (it had committed)' : 'rolls it back (it had not committed)'}`);
+      say(`journal:  an interrupted ${action} (pid ${pid}, started ${started}) left ${journal};`);
+      say(`          the next install or uninstall ${committed ? 'completes it (it had committed)' : 'rolls it back (it had not committed)'}`);
     }
     if (!manifest) {
-      console.log('shim:     not installed');
+      say('shim:     not installed');
       return;
     }
-    console.log(`shim:     ${manifest.shim} (hip-clang-launcher ${manifest.toolVersion}, installed ${manifest.installedAt})`);
-    console.log(`cache:    ${manifest.cache ?? 'auto'} (${CACHE_VAR} in the environment overrides it)`);
+    say(`shim:     ${manifest.shim} (hip-clang-launcher ${manifest.toolVersion}, installed ${manifest.installedAt})`);
+    say(`cache:    ${manifest.cache ?? 'auto'} (${CACHE_VAR} in the environment overrides it)`);
     for (const e of manifest.entries) {
       const real = e.kind === 'symlink' ? `${e.realName} -> ${e.realTarget} (was a link to ${e.originalTarget})` : `${e.realName} (the original file)`;
-      console.log(`wrapped:  ${e.name} -> real compiler ${real}`);
+      say(`wrapped:  ${e.name} -> real compiler ${real}`);
     }
-    console.log(status.drift.length === 0 ? 'drift:    none' : `drift:    ${status.drift.length} finding(s); run install to repair`);
-    for (const d of status.drift) console.log(`  ${d.name}: ${d.detail}`);
+    say(status.drift.length === 0 ? 'drift:    none' : `drift:    ${status.drift.length} finding(s); run install to repair`);
+    for (const d of status.drift) say(`  ${d.name}: ${d.detail}`);
   },
 };

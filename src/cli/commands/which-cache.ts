@@ -9,6 +9,7 @@ import { findProgram } from '../../launcher/find-program.js';
 import { learnHipccLauncherSupport, type HipccLauncherSupport } from '../../launcher/hipcc-launcher-support.js';
 import { hipccFile, selfCommand } from '../../launcher/plan-launch.js';
 import { readManifest } from '../../shim/manifest.js';
+import { printableJson, printableValue } from '../printable.js';
 
 interface Args {
   json: boolean;
@@ -100,21 +101,23 @@ export const whichCacheCommand: CommandModule<object, Args> = {
   handler: (args) => {
     const choices = chooseForEach();
     const hipcc = hipccOnPath();
+    // Paths and reasons may carry what a file or a program said: one line each, escaped.
+    const say = (line: string) => console.log(printableValue(line));
     if (args.json) {
-      console.log(JSON.stringify({ ...choices, hipcc: hipcc ?? null }, null, 2));
+      console.log(printableJson({ ...choices, hipcc: hipcc ?? null }));
       return;
     }
-    console.log(`setting: ${CACHE_VAR}=${choices.hip.setting}`);
+    say(`setting: ${CACHE_VAR}=${choices.hip.setting}`);
     for (const [label, choice] of Object.entries(choices)) {
-      console.log(`${label}:${' '.repeat(6 - label.length)} ${choice.file ?? 'none (compiles run directly)'}${describeFacts(choice.facts)}`);
-      console.log(`  reason: ${choice.reason}`);
-      if (choice.warning) console.log(`  warning: ${choice.warning}`);
-      if (choice.file) console.log(`  base dir: ${choice.baseDir}`);
+      say(`${label}:${' '.repeat(6 - label.length)} ${choice.file ?? 'none (compiles run directly)'}${describeFacts(choice.facts)}`);
+      say(`  reason: ${choice.reason}`);
+      if (choice.warning) say(`  warning: ${choice.warning}`);
+      if (choice.file) say(`  base dir: ${choice.baseDir}`);
       for (const c of choice.considered) {
-        console.log(`  considered ${c.file}${c.skipped ? ` (skipped: ${c.skipped})` : ''}`);
+        say(`  considered ${c.file}${c.skipped ? ` (skipped: ${c.skipped})` : ''}`);
       }
     }
-    console.log(`hipcc:  ${hipcc ? hipcc.file : 'none on PATH'}`);
-    if (hipcc) console.log(`  route: ${hipcc.route}`);
+    say(`hipcc:  ${hipcc ? hipcc.file : 'none on PATH'}`);
+    if (hipcc) say(`  route: ${hipcc.route}`);
   },
 };

@@ -6,9 +6,11 @@ import type { Rule, World } from './rule.js';
 // stale object, or cannot store at all. Such a call runs the compiler
 // directly: uncached, but right and never failed by the cache. One row per
 // known defect; `fixedIn` is the first version known to be right (undefined:
-// no fixed release yet, so every version is routed around).
+// no fixed release yet, so every version is routed around). Rows apply to
+// every language (C, C++, HIP) unless their `when` says otherwise.
 export interface MishandledShape {
-  cache: 'sccache' | 'ccache';
+  // `any`: both caches mishandle it alike.
+  cache: 'sccache' | 'ccache' | 'any';
   fixedIn: Version | undefined;
   when(call: ParsedCall, world: World): boolean;
   why: string;
@@ -38,14 +40,38 @@ export const MISHANDLED_SHAPES: readonly MishandledShape[] = [
   {
     cache: 'sccache',
     fixedIn: undefined,
-    when: (call) => call.offloadCompress,
+    when: (call) => call.offload && call.offloadCompress,
     why: 'sccache reads the --offload-compress preprocessor output as text (sccache #2762): missed includes or a crash',
   },
   {
     cache: 'ccache',
     fixedIn: [4, 11, 0],
-    when: (call) => call.offloadCompress,
+    when: (call) => call.offload && call.offloadCompress,
     why: 'ccache before 4.11 keys --offload-compress compiles on a compressed preprocessor output (fixed in ccache 4.11)',
+  },
+  // Measured with sccache 0.10 (clang-15, C, C++ and HIP): -o /dev/null is stored as
+  // an empty object under the compile's key, so a later -o k.o hit is 0 bytes;
+  // -o - fails on a miss (exit 254) and writes a file named "-" on a hit.
+  {
+    cache: 'any',
+    fixedIn: undefined,
+    when: (_call, world) => world.outputs?.object === 'not-a-file',
+    why: 'the output (-o) is not a regular file (-, /dev/null, a device or FIFO): nothing a cache can store or restore (sccache stores an empty object for later hits, or fails)',
+  },
+  // Measured with ccache 4.7.5: -MF /dev/stdout fails ("Failed to read /dev/stdout"); into a pipe it can hang.
+  {
+    cache: 'any',
+    fixedIn: undefined,
+    when: (_call, world) => world.outputs?.depfile === 'not-a-file',
+    why: 'the depfile (-MF) is not a regular file: a cache reads it back after the compile to store it (ccache fails, or hangs on a pipe)',
+  },
+  // Measured with ccache 4.7.5 and sccache 0.10 (clang-15): a warm hit restores
+  // <out>.dwo but not the device side's <out>_<arch>.dwo. C and C++ are right.
+  {
+    cache: 'any',
+    fixedIn: undefined,
+    when: (call) => call.offload && call.splitDwarf,
+    why: 'a HIP -gsplit-dwarf compile writes a .dwo per device arch, which a hit does not restore',
   },
 ];
 
@@ -54,12 +80,12 @@ export const mishandledShapes: Rule = {
   summary: 'call shapes a cache version crashes on, fails, keys wrongly or cannot store compile directly',
   decide(call, world) {
     const cache = world.cache;
-    if (!call.offload || !cache) return undefined;
+    if (!cache) return undefined;
     const { kind, version } = cache.facts;
     for (const shape of MISHANDLED_SHAPES) {
-      if (shape.cache !== kind || !shape.when(call, world)) continue;
+      if ((shape.cache !== kind && shape.cache !== 'any') || !shape.when(call, world)) continue;
       if (shape.fixedIn && version && compareVersions(version, shape.fixedIn) >= 0) continue;
-      return { rule: this.name, route: 'direct', reason: `${kind} ${version?.join('.') ?? ''}: ${shape.why}`.replace(/ {2}/, ' ') };
+      return { rule: this.name, route: 'direct', reason: `${kind}${version ? ` ${version.join('.')}` : ''}: ${shape.why}` };
     }
     return undefined;
   },

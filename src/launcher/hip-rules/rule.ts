@@ -2,6 +2,7 @@ import type { CacheFacts } from '../cache-facts.js';
 import type { ConfigEntry } from '../cache-config.js';
 import type { HipccLauncherSupport } from '../hipcc-launcher-support.js';
 import type { ParsedCall } from '../parse-call.js';
+import type { OutputKinds } from '../output-kinds.js';
 import type { ToolchainIdentity } from '../toolchain-digest.js';
 
 // The shape every HIP rule has: a pure function of the parsed call and what
@@ -30,6 +31,8 @@ export interface World {
   hipccLauncher: HipccLauncherSupport | undefined;
   // The compiler's major version; learned only for shapes whose handling depends on it.
   clangMajor: number | undefined;
+  // Whether -o and -MF name regular files (a stat each); undefined when no cache is in play.
+  outputs: OutputKinds | undefined;
 }
 
 export type RouteChange = 'direct' | 'hipcc';
