@@ -129,7 +129,7 @@ describe('hip-clang-launcher check-hipcc', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trimEnd()).not.toContain('\n');
     };
-    oneLine(['/nonexistent/bin/hipcc'], 3, /^hip-clang-launcher: error: hipcc \/nonexistent\/bin\/hipcc does not exist; /);
+    oneLine(['/nonexistent/bin/hipcc'], 13, /^hip-clang-launcher: error: hipcc \/nonexistent\/bin\/hipcc does not exist; /);
     oneLine([script('hipcc-noexec', 'exit 0', 0o644)], 13, /^hip-clang-launcher: error: hipcc --version could not be started: \S+hipcc-noexec is not executable; chmod \+x/);
     const noInterpreter = join(dir, 'hipcc-no-interpreter');
     writeFileSync(noInterpreter, '#!/nonexistent/perl\n');
