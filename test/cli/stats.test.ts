@@ -68,7 +68,9 @@ describe('stats on a real parallel build (built executable)', () => {
   });
 
   it("gives the launcher's own time per call, and the cache's statistics as numbers that match the log", () => {
-    const { calls, cache } = JSON.parse(stats(['--json']).stdout.toString());
+    const { calls, caches } = JSON.parse(stats(['--json']).stdout.toString());
+    expect(caches).toHaveLength(1);
+    const [cache] = caches;
     expect(calls.launcherMs.calls).toBe(2 * UNITS + 4);
     expect(calls.launcherMs.median).toBeGreaterThan(0);
     expect(calls.launcherMs.max).toBeLessThanOrEqual(calls.durationMs.max + 60_000);
@@ -91,6 +93,18 @@ describe('stats on a real parallel build (built executable)', () => {
     expect(text).toMatch(/^launcher time per call: median [\d.]+ ms, p90 [\d.]+ ms, max [\d.]+ ms \(68 call\(s\)\)$/m);
     expect(text).toMatch(new RegExp(`^cache: ccache 4\\.[\\d.]+ \\(${tools.ccache}\\)\\n  hits ${UNITS}, misses ${UNITS}, hit rate 50\\.0%`, 'm'));
     expect(r.stderr).toBe('');
+  });
+
+  // Debian 12 as provisioned: auto mode would send C/C++ to /usr/bin/sccache
+  // 0.4, which had none of these calls; the counters shown are the cache's
+  // the log names.
+  it('reads the counters of the cache the logged calls used, not of the one a C/C++ compile would use now', () => {
+    const { HIP_CLANG_LAUNCHER_CACHE: _setting, ...auto } = env;
+    const r = runLauncher(['stats', '--json'], { env: { ...auto, PATH: `/usr/bin:/bin` }, cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    const { caches } = JSON.parse(r.stdout.toString());
+    expect(caches.map((c: { kind: string; file: string }) => `${c.kind} ${c.file}`)).toEqual([`ccache ${tools.ccache}`]);
+    expect(caches[0]).toMatchObject({ hits: UNITS, misses: UNITS });
   });
 
   it('--log overrides the environment; no log at all still shows the cache', () => {
@@ -205,7 +219,9 @@ describe('stats with sccache (built executable)', () => {
     }
     const r = runLauncher(['stats', '--json'], { env: full, cwd: dir });
     expect(r.status, r.stderr).toBe(0);
-    return JSON.parse(r.stdout.toString()).cache;
+    const { caches } = JSON.parse(r.stdout.toString());
+    expect(caches).toHaveLength(1);
+    return caches[0];
   };
 
   it('the HIP-capable sccache: one miss, one hit, as numbers', () => {
