@@ -54,6 +54,8 @@ compile_twice() { # label, command...
     cp saxpy.o "saxpy-$n.o"
     after=$(hits)
     printf '  %-8s compile %d: %5d ms  %s\n' "$label" "$n" "$ms" "$([ "$after" -gt "$before" ] && echo 'cache HIT' || echo 'cache miss')"
+    # The rebuild is the point of the demo: a miss there is a failure, said as one.
+    if [ "$n" = 2 ] && [ "$after" -le "$before" ]; then echo "  FAILED: the rebuild was not a cache hit"; exit 1; fi
   done
   if cmp -s saxpy-1.o saxpy-2.o; then echo "  objects identical: yes"; else echo "  objects identical: NO"; exit 1; fi
 }
