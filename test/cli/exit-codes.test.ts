@@ -7,7 +7,7 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot, tools } from '../helpers/tools.js';
 import { buildHipcc, hipccEnv, sourceOfBuild } from '../patch/hipcc-builds.js';
 import { copyHipccDir } from '../patch/tree-snapshot.js';
-import { LLVM15, listingDiff, makeTree, treeListing } from '../shim/trees.js';
+import { LLVM15, expectRefused, listingDiff, makeTree, treeListing } from '../shim/trees.js';
 
 // Every row of the README's exit-code table ("Commands, exit codes and
 // files"), each on the built executable as a user meets it, with the one-line
@@ -19,15 +19,6 @@ const README_ROWS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 70];
 function hcl(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): RunResult & { out: string } {
   const r = run(built.linux, args, { env: cleanEnv(options.env ?? {}), cwd: options.cwd });
   return { ...r, out: r.stdout.toString('utf8') };
-}
-
-// A failure: the code, and one line on stderr naming the problem.
-function expectFailure(r: RunResult, code: number, message: RegExp): void {
-  expect(r.status, r.stderr).toBe(code);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^hip-clang-launcher: error: /);
-  expect(lines[0]).toMatch(message);
 }
 
 describe('exit codes, one test per row of the README table (built executable)', () => {
@@ -60,24 +51,24 @@ describe('exit codes, one test per row of the README table (built executable)', 
   });
 
   it('2: usage errors and bad settings', () => {
-    expectFailure(hcl(['--bogus']), 2, /--bogus/);
-    expectFailure(hcl([tools.clangxx, '-c', 'x.c'], { env: { HIP_CLANG_LAUNCHER_CACHE: 'bogus' } }), 2, /HIP_CLANG_LAUNCHER_CACHE=bogus is not understood; use auto, sccache, ccache, none/);
-    expectFailure(hcl(['install', dir, '--cache', 'bogus']), 2, /bogus/);
+    expectRefused(hcl(['--bogus']), /--bogus/, 2);
+    expectRefused(hcl([tools.clangxx, '-c', 'x.c'], { env: { HIP_CLANG_LAUNCHER_CACHE: 'bogus' } }), /HIP_CLANG_LAUNCHER_CACHE=bogus is not understood; use auto, sccache, ccache, none/, 2);
+    expectRefused(hcl(['install', dir, '--cache', 'bogus']), /bogus/, 2);
   });
 
   it('3: an explicitly chosen cache, or the compiler, does not exist', () => {
-    expectFailure(hcl([tools.clangxx, '-c', 'x.c'], { env: { HIP_CLANG_LAUNCHER_CACHE: join(dir, 'no', 'ccache') } }), 3, /is not an executable file; fix the path, or set HIP_CLANG_LAUNCHER_CACHE=auto/);
-    expectFailure(hcl([join(dir, 'no', 'clang++'), '-c', 'x.c']), 3, /compiler \S+ does not exist or is not executable; pass the full path/);
+    expectRefused(hcl([tools.clangxx, '-c', 'x.c'], { env: { HIP_CLANG_LAUNCHER_CACHE: join(dir, 'no', 'ccache') } }), /is not an executable file; fix the path, or set HIP_CLANG_LAUNCHER_CACHE=auto/, 3);
+    expectRefused(hcl([join(dir, 'no', 'clang++'), '-c', 'x.c']), /compiler \S+ does not exist or is not executable; pass the full path/, 3);
   });
 
   it('4: the compiler is this launcher', () => {
-    expectFailure(hcl([built.linux, '-c', 'x.c']), 4, /is hip-clang-launcher itself; give the real compiler/);
+    expectRefused(hcl([built.linux, '-c', 'x.c']), /is hip-clang-launcher itself; give the real compiler/, 4);
   });
 
   it('5: not a hipcc source tree (patch), no clang there (install)', () => {
     fs.mkdirSync(join(dir, 'empty'));
-    expectFailure(hcl(['patch', join(dir, 'empty')]), 5, /is not a hipcc source tree/);
-    expectFailure(hcl(['install', join(dir, 'empty')]), 5, /no clang or clang\+\+ in /);
+    expectRefused(hcl(['patch', join(dir, 'empty')]), /is not a hipcc source tree/, 5);
+    expectRefused(hcl(['install', join(dir, 'empty')]), /no clang or clang\+\+ in /, 5);
   });
 
   it('6: a patch hunk does not apply, nothing changed', () => {
@@ -85,7 +76,7 @@ describe('exit codes, one test per row of the README table (built executable)', 
     const base = join(tree, 'src/hipBin_base.h');
     fs.writeFileSync(base, fs.readFileSync(base, 'utf8').replace('envVariables_.hipCompileCxxAsHipEnv_ = hipCompileCxxAsHip;', 'envVariables_.hipCompileCxxAsHipEnv_ = hipCompileCxxAsHip; // local'));
     const before = fs.readFileSync(base, 'utf8');
-    expectFailure(hcl(['patch', tree]), 6, /does not match hunk #\d+ of .*nothing was changed/);
+    expectRefused(hcl(['patch', tree]), /does not match hunk #\d+ of .*nothing was changed/, 6);
     expect(fs.readFileSync(base, 'utf8')).toBe(before);
   });
 
@@ -110,26 +101,26 @@ describe('exit codes, one test per row of the README table (built executable)', 
     fs.mkdirSync(join(tree.bin, 'backup_for_sccache'));
     fs.renameSync(join(tree.bin, 'clang++'), join(tree.bin, 'backup_for_sccache', 'clang++'));
     fs.writeFileSync(join(tree.bin, 'clang++'), '#!/bin/sh\nexec sccache "$(dirname "$0")/backup_for_sccache/clang++" "$@"\n', { mode: 0o755 });
-    expectFailure(hcl(['install', tree.root]), 8, /backup_for_sccache exists: this tree is wrapped by TheRock's setup_sccache_rocm\.py/);
+    expectRefused(hcl(['install', tree.root]), /backup_for_sccache exists: this tree is wrapped by TheRock's setup_sccache_rocm\.py/, 8);
   });
 
   it('9: a corrupt shim manifest', () => {
     const tree = makeTree(join(dir, 'corrupt'), 'real-files', true);
     fs.writeFileSync(join(tree.bin, 'hip-clang-launcher.shim.json'), '{"manifestVersion": 1, "entries": "garbage"}');
-    for (const command of ['status', 'install', 'uninstall']) expectFailure(hcl([command, tree.root]), 9, /manifest/);
+    for (const command of ['status', 'install', 'uninstall']) expectRefused(hcl([command, tree.root]), /manifest/, 9);
   });
 
   it('10: another install holds the lock', () => {
     const tree = makeTree(join(dir, 'locked'), 'real-files', true);
     // This test's own process: alive throughout.
     fs.writeFileSync(join(tree.bin, 'hip-clang-launcher.lock'), String(process.pid));
-    expectFailure(hcl(['install', tree.root]), 10, /another install or uninstall \(pid \d+\) is running/);
+    expectRefused(hcl(['install', tree.root]), /another install or uninstall \(pid \d+\) is running/, 10);
   });
 
   it('11: install failed at a step and rolled back, the tree as it was', () => {
     const tree = makeTree(join(dir, 'fault'), 'real-files', true);
     const before = treeListing(tree.root);
-    expectFailure(hcl(['install', tree.root], { env: { HIP_CLANG_LAUNCHER_TEST_FAULT: 'fail-at=2' } }), 11, /./);
+    expectRefused(hcl(['install', tree.root], { env: { HIP_CLANG_LAUNCHER_TEST_FAULT: 'fail-at=2' } }), /./, 11);
     expect(listingDiff(before, treeListing(tree.root))).toEqual([]);
   });
 
@@ -144,21 +135,21 @@ describe('exit codes, one test per row of the README table (built executable)', 
     const status = hcl(['status', tree.root]);
     expect(status.status).toBe(12);
     expect(status.out).toMatch(/^drift: {4}\d+ finding\(s\); run install to repair$/m);
-    expectFailure(hcl(['uninstall', tree.root]), 12, /the real compiler behind clang\+\+, changed since install \(an upgrade\?\)/);
+    expectRefused(hcl(['uninstall', tree.root]), /the real compiler behind clang\+\+, changed since install \(an upgrade\?\)/, 12);
   });
 
   it('13: a program the admin CLI runs is missing (check-hipcc on a hipcc that does not exist)', () => {
-    expectFailure(hcl(['check-hipcc', join(dir, 'no', 'hipcc')]), 13, /hipcc \S+ does not exist; give the path of a built hipcc/);
+    expectRefused(hcl(['check-hipcc', join(dir, 'no', 'hipcc')]), /hipcc \S+ does not exist; give the path of a built hipcc/, 13);
   });
 
   it('14: a file to read is missing or not a regular file (stats --log)', () => {
-    expectFailure(hcl(['stats', '--log', join(dir, 'no.jsonl')], { env: { HIP_CLANG_LAUNCHER_CACHE: 'none' } }), 14, /call log \S+ does not exist/);
+    expectRefused(hcl(['stats', '--log', join(dir, 'no.jsonl')], { env: { HIP_CLANG_LAUNCHER_CACHE: 'none' } }), /call log \S+ does not exist/, 14);
     fs.symlinkSync('/etc/hostname', join(dir, 'link.jsonl'));
     expect(hcl(['stats', '--log', join(dir, 'link.jsonl')], { env: { HIP_CLANG_LAUNCHER_CACHE: 'none' } }).status).toBe(14);
   });
 
   it('70: an internal error (the test hook stands for a bug)', () => {
-    expectFailure(hcl(['which-cache'], { env: { HIP_CLANG_LAUNCHER_TEST_FAULT: 'internal-error' } }), 70, /^hip-clang-launcher: error: internal error: /);
+    expectRefused(hcl(['which-cache'], { env: { HIP_CLANG_LAUNCHER_TEST_FAULT: 'internal-error' } }), /^hip-clang-launcher: error: internal error: /, 70);
   });
 });
 

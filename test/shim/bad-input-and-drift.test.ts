@@ -4,19 +4,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built } from '../helpers/tools.js';
-import { LLVM15, hcl, listingDiff, makeTree, treeListing, type Tree } from './trees.js';
+import { LLVM15, expectRefused, hcl, listingDiff, makeTree, treeListing, type Tree } from './trees.js';
 
 // Bad input gets one line naming the problem and the fix, a non-zero exit,
 // and no change on disk. Drift: an upgrade that replaced a shim is reported,
 // repaired by install, and kept by uninstall.
-
-function expectRefused(r: ReturnType<typeof hcl>, pattern: RegExp, code: number) {
-  expect(r.status, r.stderr).toBe(code);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^hip-clang-launcher: error: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 describe('bad input (built executable)', () => {
   let dir: string;
