@@ -27,7 +27,7 @@ interface Block {
 
 const SKIP = /^<!-- readme-test: skip: (.+\S) -->$/;
 
-export function readmeShellBlocks(markdown: string): Block[] {
+function readmeShellBlocks(markdown: string): Block[] {
   const lines = markdown.split('\n');
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
