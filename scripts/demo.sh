@@ -23,9 +23,13 @@ cd "$work"
 
 # hipcc's environment for a CPU-only Debian machine (HIP_PLATFORM=amd: an nvcc
 # on PATH would otherwise make hipcc pick NVIDIA).
+# Nothing of the user's caches or launcher settings reaches it: their variables
+# are dropped, and ccache reads an empty config file of the demo's own (a
+# remote_storage there would otherwise be used).
+for v in $(compgen -e | grep -E '^(CCACHE_|SCCACHE_|HIP_CLANG_LAUNCHER)'); do unset "$v"; done
+: >"$work/ccache.conf"
 export HIP_PLATFORM=amd HIP_PATH=/usr ROCM_PATH=/usr DEVICE_LIB_PATH="$HCL_DEVICE_LIB_PATH"
-export CCACHE_DIR="$work/ccache" HIP_CLANG_LAUNCHER_CACHE=ccache HIP_CLANG_LAUNCHER_STATE_DIR="$work/state"
-unset HIP_CLANG_LAUNCHER_LOG CCACHE_BASEDIR CCACHE_DISABLE CCACHE_RECACHE
+export CCACHE_DIR="$work/ccache" CCACHE_CONFIGPATH="$work/ccache.conf" HIP_CLANG_LAUNCHER_CACHE=ccache HIP_CLANG_LAUNCHER_STATE_DIR="$work/state"
 
 # The first line of a failed command's output that names an error, else its first line.
 first_error() { grep -m1 -iE 'error|fatal|failed|cannot|no such' "$1" || head -n1 "$1"; }
