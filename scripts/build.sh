@@ -4,9 +4,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/tools-env.sh"
-if [ ! -f "$HCL_NODE.ok" ] || [ ! -f "$HCL_NODE_EXE.ok" ] || [ ! -f "$HCL_NODE_WIN_GEN.ok" ]; then
-  bash "$here/provision.sh"
-fi
+# Only what the build needs (npm packages, the pinned Nodes): quiet when present.
+# The tests, the demo and the benchmark provision the rest themselves.
+bash "$here/provision.sh" --build
 # Each target is packed under the Node of its own version (pkg generates the
 # SEA blob with the running Node; blob and base must match).
 "$HCL_NODE" "$here/build.mjs" --target linux "$@"

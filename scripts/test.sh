@@ -7,4 +7,10 @@ cd "$here/.."
 bash scripts/provision.sh
 bash scripts/build.sh
 npx tsc --noEmit
-npx vitest run "$@"
+# Each test printed as it ends (vitest's default prints a file only when it
+# ends); a --reporter given on the command line (CI's) replaces this one.
+if printf '%s\n' "$@" | grep -q '^--reporter'; then
+  npx vitest run "$@"
+else
+  npx vitest run --reporter=verbose "$@"
+fi

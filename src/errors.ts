@@ -67,6 +67,11 @@ export function formatError(error: unknown): string {
   return `hip-clang-launcher: error: internal error: ${message}`.replace(/\s*\n\s*/g, ' ');
 }
 
+// The code of a kind, for a command that reports it without failing (status: drift).
+export function exitCodeOfKind(kind: ErrorKind): number {
+  return EXIT_CODES[kind];
+}
+
 export function exitCodeOf(error: unknown): number {
   return error instanceof HclError ? error.exitCode : EXIT_CODES.internal;
 }

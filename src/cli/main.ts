@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { failAndExit } from '../errors.js';
+import { FAULT_VAR } from '../shim/fs-ops.js';
 import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
 import { assertAbsoluteStateDirs } from '../launcher/state-dir.js';
@@ -44,6 +45,8 @@ export async function runAdminCli(args: string[]): Promise<void> {
   });
   parser.command('version', 'print the version', {}, () => console.log(VERSION));
   try {
+    // Test hook (as for installs): a bug's own path, the one top-level catch and exit 70, tested on the built executable.
+    if (process.env[FAULT_VAR] === 'internal-error') throw new Error(`${FAULT_VAR}=internal-error`);
     await parser.parseAsync();
   } catch (error) {
     failAndExit(error);

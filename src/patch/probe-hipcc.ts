@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runProgram } from '../cli/run-program.js';
 import { HclError } from '../errors.js';
 import { CACHE_VAR, LOG_VAR, PROBE_VAR } from '../launcher/env-vars.js';
@@ -50,9 +50,12 @@ const TINY_HIP = '#include <hip/hip_runtime.h>\n__global__ void hcl_probe_kernel
 const STDERR_KEPT = 4096;
 export const DEFAULT_PROBE_TIMEOUT_MS = 120_000;
 
-export async function probeHipcc(hipcc: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProbeResult> {
+export async function probeHipcc(given: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProbeResult> {
+  // hipcc runs in a private directory: a relative path (./hipcc) is the caller's, so resolve it here.
+  const hipcc = resolve(given);
   if (!existsSync(hipcc) || !statSync(hipcc).isFile()) {
-    throw new HclError('compiler-not-found', `hipcc ${hipcc} does not exist`, 'give the path of a built hipcc (its bin/hipcc)');
+    // A program the admin CLI runs that is missing: exit 13, as the README's table says.
+    throw new HclError('program-failed', `hipcc ${given} does not exist`, 'give the path of a built hipcc (its bin/hipcc)');
   }
   const env = options.env ?? process.env;
   const launcher = launcherPath();

@@ -1,5 +1,8 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { createHost } from '../host.js';
+import { keyOf, readMemo, writeMemo, type FileKey } from '../launcher/memo.js';
 import { openRegularNoFollow } from './safe-read.js';
 
 // Every filesystem change install and uninstall make goes through one FsOps,
@@ -131,17 +134,43 @@ export function sha256OfFile(path: string): string {
 
 const hashes = new Map<string, string>();
 
+// Files this large (the shim executable, with Node inside: 127 MB, about
+// 0.3 s to hash) are also remembered across runs, in the state directory,
+// keyed by path, size, mtime, inode and ctime: any write, chmod or rename
+// moves the ctime, so a changed file is a miss. Without it every install,
+// status and uninstall hashed the executable and its copy again.
+const REMEMBERED_BYTES = 16 << 20;
+const MEMO_KIND = 'sha256';
+
+function memoKey(path: string, size: number): FileKey | undefined {
+  return size >= REMEMBERED_BYTES ? keyOf(resolve(path), true) : undefined;
+}
+
 // The same, remembered per file identity and change time: one file behind
 // several names (clang, clang++, clang-15) is read once per run.
+const isSha256 = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
+
 export function sha256OfFileOnce(path: string): string {
   const st = fs.statSync(path);
   const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   let hash = hashes.get(key);
   if (hash === undefined) {
-    hash = sha256OfFile(path);
+    const fileKey = memoKey(path, st.size);
+    // A value of the wrong shape is absent.
+    const remembered = fileKey && readMemo(createHost(), MEMO_KIND, fileKey, isSha256);
+    hash = remembered || sha256OfFile(path);
+    if (fileKey && remembered !== hash) writeMemo(createHost(), MEMO_KIND, fileKey, hash);
     hashes.set(key, hash);
   }
   return hash;
+}
+
+// After this process wrote `path` itself as a copy of a file whose sha256 it
+// knows (install's copy of the shim executable): remembered without reading
+// it back. Its key is taken now, after the rename that put it in place.
+export function rememberSha256(path: string, sha256: string): void {
+  const fileKey = keyOf(resolve(path), true);
+  if (fileKey && fileKey.size >= REMEMBERED_BYTES) writeMemo(createHost(), MEMO_KIND, fileKey, sha256);
 }
 
 export function sha256OfText(text: string): string {

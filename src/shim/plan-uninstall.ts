@@ -60,7 +60,14 @@ export function planUninstall(bin: string, manifest: Manifest, platform: NodeJS.
       if (entryTypeOf(at(realName)) !== 'file') {
         throw new HclError('drift', `${at(realName)}, the real compiler behind ${name}, is gone: there is nothing to put back`, 'reinstall the compiler package; then delete the shim files by hand');
       }
-      if (sha256OfFileOnce(at(realName)) !== entry.sha256) throw refuse(bin, entry, `${at(realName)} (sha256 differs)`);
+      if (sha256OfFileOnce(at(realName)) !== entry.sha256) {
+        // The real compiler itself changed: an upgrade (status shows it as drift), which install re-records.
+        throw new HclError(
+          'drift',
+          `refusing to uninstall from ${bin}: ${at(realName)}, the real compiler behind ${name}, changed since install (an upgrade?); putting it back unchecked could restore a file that is not a compiler`,
+          `run hip-clang-launcher install on that tree first (it checks and re-records the new compiler), then uninstall; nothing was changed`,
+        );
+      }
       steps.push({ op: 'place', path: name, from: { hardlink: realName }, ...keep });
       continue;
     }

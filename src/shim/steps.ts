@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { tempNameFor } from './layout.js';
-import { sha256OfFile, type FsOps } from './fs-ops.js';
+import { rememberSha256, sha256OfFile, sha256OfFileOnce, type FsOps } from './fs-ops.js';
 import { lexists, readlinkOrUndefined } from './safe-read.js';
 
 // The changes a transaction is made of, serialisable into the journal, each
@@ -74,6 +74,10 @@ export function applyStep(bin: string, step: Step, ops: FsOps): void {
   try {
     build(bin, step.from, tmp, ops);
     ops.rename(tmp, path);
+    // Our own copy of a file of known sha256 (the shim executable): status and
+    // uninstall need not read it back. Only while the source is still the file
+    // that was hashed (same identity and ctime: a per-run lookup, no read).
+    if ('copy' in step.from && sha256OfFileOnce(step.from.copy) === step.from.sha256) rememberSha256(path, step.from.sha256);
   } catch (error) {
     if (lexists(tmp)) fs.rmSync(tmp, { force: true });
     throw error;

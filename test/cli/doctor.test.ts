@@ -325,12 +325,14 @@ describe('hip-clang-launcher doctor', () => {
     });
 
     // sccache 0.17 checks its storage before it listens and gives up after
-    // 10 s; a Redis answering after 13 s (paused, as under load) fails the
-    // first start. doctor, as the launcher, tries once more.
-    it('sccache 0.17 whose Redis answers only after 13 s: the second start succeeds, ok, saying the first was slow', async () => {
+    // 10 s; a Redis that answers only after that (paused until the first
+    // start has given up, as under load) fails the first start. doctor, as
+    // the launcher, tries once more. The pause ends on that event, not after
+    // a fixed time, so a busy machine cannot make the first start succeed.
+    it('sccache 0.17 whose Redis answers only after the first start gave up: the second start succeeds, ok, saying the first was slow', async () => {
       const redis = await startRedis(work);
       const env = { HIP_CLANG_LAUNCHER_CACHE: 'sccache', SCCACHE_DIR: join(work, 'slow-sccache'), SCCACHE_SERVER_PORT: String(await freePort()), SCCACHE_REDIS_ENDPOINT: redis.url };
-      redis.pauseFor(13_000);
+      void redis.pauseUntilFirstStartEnds(env.SCCACHE_SERVER_PORT);
       const r = await runInLabAsync([built.linux, 'doctor', '--json'], { binds: [{ host: join(repoRoot, 'dist/linux-x64'), readOnly: true }, work], cwd: work, env, timeout: 120_000 });
       const findings = (JSON.parse(r.stdout.toString()) as { findings: Finding[] }).findings;
       const f = the({ status: r.status, findings, stderr: r.stderr }, 'cache-start');

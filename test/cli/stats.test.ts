@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ccacheEnv, ccacheStats, sccacheEnv, stopSccache } from '../helpers/caches.js';
@@ -68,7 +68,9 @@ describe('stats on a real parallel build (built executable)', () => {
   });
 
   it("gives the launcher's own time per call, and the cache's statistics as numbers that match the log", () => {
-    const { calls, cache } = JSON.parse(stats(['--json']).stdout.toString());
+    const { calls, caches } = JSON.parse(stats(['--json']).stdout.toString());
+    expect(caches).toHaveLength(1);
+    const [cache] = caches;
     expect(calls.launcherMs.calls).toBe(2 * UNITS + 4);
     expect(calls.launcherMs.median).toBeGreaterThan(0);
     expect(calls.launcherMs.max).toBeLessThanOrEqual(calls.durationMs.max + 60_000);
@@ -91,6 +93,18 @@ describe('stats on a real parallel build (built executable)', () => {
     expect(text).toMatch(/^launcher time per call: median [\d.]+ ms, p90 [\d.]+ ms, max [\d.]+ ms \(68 call\(s\)\)$/m);
     expect(text).toMatch(new RegExp(`^cache: ccache 4\\.[\\d.]+ \\(${tools.ccache}\\)\\n  hits ${UNITS}, misses ${UNITS}, hit rate 50\\.0%`, 'm'));
     expect(r.stderr).toBe('');
+  });
+
+  // Debian 12 as provisioned: auto mode would send C/C++ to /usr/bin/sccache
+  // 0.4, which had none of these calls; the counters shown are the cache's
+  // the log names.
+  it('reads the counters of the cache the logged calls used, not of the one a C/C++ compile would use now', () => {
+    const { HIP_CLANG_LAUNCHER_CACHE: _setting, ...auto } = env;
+    const r = runLauncher(['stats', '--json'], { env: { ...auto, PATH: `/usr/bin:/bin` }, cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    const { caches } = JSON.parse(r.stdout.toString());
+    expect(caches.map((c: { kind: string; file: string }) => `${c.kind} ${c.file}`)).toEqual([`ccache ${tools.ccache}`]);
+    expect(caches[0]).toMatchObject({ hits: UNITS, misses: UNITS });
   });
 
   it('--log overrides the environment; no log at all still shows the cache', () => {
@@ -153,16 +167,16 @@ describe("stats when the cache's own statistics cannot be had", () => {
     chmodSync(file, 0o755);
     return file;
   };
-  const run = (cache: string) => {
-    const started = Date.now();
-    const r = runLauncher(['stats', '--timeout', '1'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache }), timeout: 30_000 });
-    return { ...r, seconds: (Date.now() - started) / 1000 };
-  };
+  const run = (cache: string) => runLauncher(['stats', '--timeout', '1'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache }), timeout: 120_000 });
 
+  // Stopped, not waited for: the hanging cache would leave a marker when its
+  // sleep ended, and stats returns without it (no bound on elapsed time: a
+  // busy machine must not fail this).
   it('a cache that hangs is stopped at the deadline', () => {
-    const r = run(fakeCache('hangs', '#!/bin/sh\nexec sleep 60\n'));
+    const marker = join(dir, 'hang-ended');
+    const r = run(fakeCache('hangs', `#!/bin/sh\nsleep 60\ntouch ${marker}\n`));
     expect(r.status).toBe(0);
-    expect(r.seconds).toBeLessThan(15);
+    expect(existsSync(marker)).toBe(false);
     expect(r.stderr).toMatch(/^hip-clang-launcher: warning: no cache statistics: \S+\/hangs\/ccache --version did not finish within 1 s and was stopped; .+\n$/);
     expect(r.stdout.toString()).toMatch(/^call log: none .*\ncache: \S+\/hangs\/ccache: statistics unavailable: .*did not finish within 1 s/);
   });
@@ -205,7 +219,9 @@ describe('stats with sccache (built executable)', () => {
     }
     const r = runLauncher(['stats', '--json'], { env: full, cwd: dir });
     expect(r.status, r.stderr).toBe(0);
-    return JSON.parse(r.stdout.toString()).cache;
+    const { caches } = JSON.parse(r.stdout.toString());
+    expect(caches).toHaveLength(1);
+    return caches[0];
   };
 
   it('the HIP-capable sccache: one miss, one hit, as numbers', () => {

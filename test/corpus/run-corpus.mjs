@@ -231,6 +231,26 @@ async function freshCompile(route, c, state, step, n) {
 }
 
 let refCounter = 0;
+
+// An uncached compile given the -cuid the launcher added: the same bytes for
+// every route that logged that id for that source state and output (the
+// launcher with ccache and with sccache add the same one), so compiled once.
+const cuidCompiles = new Map();
+function uncachedWithCuid(route, c, state, step, cuid) {
+  const key = `${c.id}\0${state}\0${step.out}\0${cuid}`;
+  if (!cuidCompiles.has(key)) {
+    cuidCompiles.set(
+      key,
+      (async () => {
+        const dir = join(route.dir, '.refs', `${c.id}-cuid-${refCounter++}`);
+        prepare(dir, c, state);
+        await run([config.cxx, ...argsFor(c, step, state), `-cuid=${cuid}`], { cwd: dir, env: {} });
+        return sha(join(dir, step.out));
+      })(),
+    );
+  }
+  return cuidCompiles.get(key);
+}
 async function referencesFor(route, c, calls) {
   const refs = {};
   const cuidRefs = {};
@@ -249,11 +269,8 @@ async function referencesFor(route, c, calls) {
   for (const call of calls) {
     const cuid = call.launcher?.cuid;
     if (!cuid || call.outcome === 'hit' || call.exitCode !== 0) continue;
-    const dir = join(route.dir, '.refs', `${c.id}-cuid-${refCounter++}`);
     const step = c.compiles.find((s) => s.out === call.step);
-    prepare(dir, c, call.state);
-    await run([config.cxx, ...argsFor(c, step, call.state), `-cuid=${cuid}`], { cwd: dir, env: {} });
-    cuidRefs[`${call.build}\0${call.step}`] = sha(join(dir, step.out));
+    cuidRefs[`${call.build}\0${call.step}`] = await uncachedWithCuid(route, c, call.state, step, cuid);
   }
   return { refs, cuidRefs };
 }
@@ -271,6 +288,8 @@ async function runRoute(route, skipCases) {
     } finally {
       await stopCache(caseRoute);
     }
+    // Progress, a line per case: the whole corpus takes minutes, and its caller would be silent.
+    process.stderr.write(`corpus: ${config.toolchain} ${route.id}: ${c.id} built (${k + 1}/${cases.length})\n`);
   }
   const refsByCase = {};
   for (const c of cases) refsByCase[c.id] = await referencesFor(route, c, perCase[c.id]);

@@ -16,9 +16,11 @@ export interface LabSccacheBuild {
   stats(): { cache_hits?: { counts?: Record<string, number> }; cache_misses?: { counts?: Record<string, number> } } & Record<string, unknown>;
 }
 
-export async function labSccacheBuild(dir: string, name: string, env: Record<string, string>, options: { units: number; startServer?: boolean; afterMake?: string }): Promise<LabSccacheBuild> {
+export async function labSccacheBuild(dir: string, name: string, env: Record<string, string>, options: { units: number; startServer?: boolean; afterMake?: string; beforeRun?: (port: string) => Promise<void> }): Promise<LabSccacheBuild> {
   const out = join(dir, name);
   const port = String(await freePort());
+  // Told the server's port before anything starts (to pause Redis until an event there).
+  void options.beforeRun?.(port);
   const script = [
     options.startServer === false ? 'true' : 'sccache --start-server >/dev/null 2>&1 || true',
     `make -s -j${options.units} LAUNCHER=${built.linux} OUT=${out}; s=$?`,

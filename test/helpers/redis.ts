@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { stopAtEnd } from './stop-at-end.js';
@@ -14,8 +14,31 @@ export interface Redis {
   stop(): void;
   // Keys held: what the caches stored.
   keyCount(): number;
-  // SIGSTOP now, SIGCONT after ms: a server that accepts connections and answers late.
-  pauseFor(ms: number): void;
+  // SIGSTOP now, SIGCONT once the first `sccache --start-server` on `serverPort`
+  // has given up (sccache's own 10 s): a server that accepts connections and
+  // answers late, by an event rather than a timer, so a slow start-up of the
+  // test's own processes on a busy machine cannot let that start succeed.
+  // Resolves on the SIGCONT; stop() ends the watch (the test's assertions
+  // then tell whether the start ever came).
+  pauseUntilFirstStartEnds(serverPort: number | string): Promise<void>;
+}
+
+// The pids of `sccache --start-server` clients (any path) for one server port,
+// read from /proc: the lab shares the host's pid namespace.
+function sccacheStartClients(serverPort: string): Set<number> {
+  const pids = new Set<number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
+      if (!/(^|\/)sccache$/.test(argv[0] ?? '') || argv[1] !== '--start-server') continue;
+      const environ = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
+      if (environ.includes(`SCCACHE_SERVER_PORT=${serverPort}`)) pids.add(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
 }
 
 const redisServer = () => requirePath('/usr/bin/redis-server', 'run `npm run provision` (Debian package redis-server)');
@@ -33,7 +56,9 @@ export async function startRedis(dir: string): Promise<Redis> {
     stdio: 'ignore',
   });
   child.unref();
+  let poll: NodeJS.Timeout | undefined;
   const stop = stopAtEnd(() => {
+    clearInterval(poll);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   for (let i = 0; i < 100 && !ping(port); i++) await new Promise((r) => setTimeout(r, 100));
@@ -42,9 +67,20 @@ export async function startRedis(dir: string): Promise<Redis> {
     port,
     url: `redis://127.0.0.1:${port}`,
     stop,
-    pauseFor: (ms) => {
+    pauseUntilFirstStartEnds: (serverPort) => {
       child.kill('SIGSTOP');
-      setTimeout(() => child.kill('SIGCONT'), ms);
+      let first: number | undefined;
+      return new Promise<void>((resolve) => {
+        poll = setInterval(() => {
+          const now = sccacheStartClients(String(serverPort));
+          if (first === undefined) first = now.values().next().value;
+          if (first !== undefined && !now.has(first)) {
+            clearInterval(poll);
+            child.kill('SIGCONT');
+            resolve();
+          }
+        }, 100);
+      });
     },
     keyCount: () => Number(spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'dbsize'], { encoding: 'utf8' }).stdout.trim()),
   };

@@ -93,11 +93,15 @@ describe('nothing leaks', () => {
   it('keeps its mounts out of the host, and leaves nothing in the root or the host after a run', async () => {
     const marker = `hcl-lab-leak-${process.pid}`;
     const dir = freshDir('ns-');
-    const running = runInLabAsync(['sh', '-c', `touch /tmp/${marker} /root/${marker}; touch ${dir}/started; sleep 3`], { binds: [dir] });
-    for (let i = 0; i < 200 && !existsSync(join(dir, 'started')); i++) await new Promise((r) => setTimeout(r, 50));
+    // The command runs until the host has looked (a file it waits for), not for a fixed time: a busy machine may start it late.
+    const running = runInLabAsync(['sh', '-c', `touch /tmp/${marker} /root/${marker}; touch ${dir}/started; while [ ! -e ${dir}/release ]; do sleep 0.05; done`], { binds: [dir] });
+    let ended = false;
+    void running.then(() => (ended = true));
+    while (!existsSync(join(dir, 'started')) && !ended) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(join(dir, 'started'))).toBe(true);
     // While the command runs, the host sees none of its mounts (private propagation).
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(labRoot);
+    writeFileSync(join(dir, 'release'), '');
     const r = await running;
     expect(r.status).toBe(0);
     expect(existsSync(join('/tmp', marker))).toBe(false);

@@ -16,7 +16,8 @@ const UNITS = 8;
 describe('sccache 0.17 on a real Redis (sid lab)', () => {
   let dir: string;
   let expectSameObjects: (out: string) => void;
-  const build = (name: string, env: Record<string, string>, startServer = true) => labSccacheBuild(dir, name, env, { units: UNITS, startServer });
+  const build = (name: string, env: Record<string, string>, startServer = true, beforeRun?: (port: string) => Promise<void>) =>
+    labSccacheBuild(dir, name, env, { units: UNITS, startServer, beforeRun });
   const hitsOf = sccacheHitsOf;
 
   beforeAll(async () => {
@@ -59,13 +60,14 @@ describe('sccache 0.17 on a real Redis (sid lab)', () => {
 
   // sccache 0.17 checks its storage before its server listens, and its
   // client gives the server 10 s; a server that misses that exits. A Redis
-  // that answers after 13 s (paused, as under load) makes the first start
-  // time out; the launcher tries once more, so the build is
-  // still cached. Before that retry every compile went direct.
-  it('Redis answering only after 13 s as the build starts: sccache\'s first start times out, the launcher\'s second start serves the whole build', async () => {
+  // that answers only after that (paused until the first start has given
+  // up, as under load: an event, not a timer, so a busy machine cannot let
+  // the first start succeed) makes the first start time out; the launcher
+  // tries once more, so the build is still cached. Before that retry every
+  // compile went direct.
+  it('Redis answering only after the first start gave up as the build starts: sccache\'s first start times out, the launcher\'s second start serves the whole build', async () => {
     const redis = await startRedis(dir);
-    redis.pauseFor(13_000);
-    const b = await build('paused', { SCCACHE_REDIS_ENDPOINT: redis.url }, false);
+    const b = await build('paused', { SCCACHE_REDIS_ENDPOINT: redis.url }, false, (port) => redis.pauseUntilFirstStartEnds(port));
     const r = await b.run;
     expect(r.status, r.stderr).toBe(0);
     expectSameObjects(b.out);

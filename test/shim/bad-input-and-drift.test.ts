@@ -4,19 +4,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built } from '../helpers/tools.js';
-import { LLVM15, hcl, listingDiff, makeTree, treeListing, type Tree } from './trees.js';
+import { LLVM15, expectRefused, hcl, listingDiff, makeTree, treeListing, type Tree } from './trees.js';
 
 // Bad input gets one line naming the problem and the fix, a non-zero exit,
 // and no change on disk. Drift: an upgrade that replaced a shim is reported,
 // repaired by install, and kept by uninstall.
-
-function expectRefused(r: ReturnType<typeof hcl>, pattern: RegExp, code: number) {
-  expect(r.status, r.stderr).toBe(code);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^hip-clang-launcher: error: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 describe('bad input (built executable)', () => {
   let dir: string;
@@ -131,14 +123,21 @@ describe('drift: an upgrade replaced a wrapped compiler', () => {
     fs.copyFileSync(join(LLVM15, 'bin/clang'), newer);
     fs.appendFileSync(newer, 'upgrade');
     fs.renameSync(newer, join(tree.bin, 'clang++'));
-    const status = JSON.parse(hcl(['status', tree.root, '--json']).out);
+    // Drift is exit 12 (README's table), in text and JSON alike.
+    const json = hcl(['status', tree.root, '--json']);
+    expect(json.status).toBe(12);
+    const status = JSON.parse(json.out);
     expect(status.drift.map((d: { name: string; kind: string }) => `${d.name} ${d.kind}`)).toEqual(['clang++ shim-replaced']);
-    expect(hcl(['status', tree.root]).out).toContain('clang++ was replaced since install');
+    const text = hcl(['status', tree.root]);
+    expect(text.status).toBe(12);
+    expect(text.out).toContain('clang++ was replaced since install');
 
     const repaired = hcl(['install', tree.root]);
     expect(repaired.status, repaired.stderr).toBe(0);
     expect(repaired.out).toContain('repaired: clang++ was replaced since install');
-    expect(JSON.parse(hcl(['status', tree.root, '--json']).out).drift).toEqual([]);
+    const clean = hcl(['status', tree.root, '--json']);
+    expect(clean.status).toBe(0);
+    expect(JSON.parse(clean.out).drift).toEqual([]);
     expect(fs.readFileSync(join(tree.bin, 'clang++-real')).toString('latin1').endsWith('upgrade')).toBe(true);
 
     // Another upgrade, then uninstall: the newer clang++ stays; the stale real one goes.
@@ -152,5 +151,27 @@ describe('drift: an upgrade replaced a wrapped compiler', () => {
     expect(fs.existsSync(join(tree.bin, 'clang++-real'))).toBe(false);
     expect(fs.existsSync(join(tree.bin, 'clang-real'))).toBe(false);
     expect(fs.lstatSync(join(tree.bin, 'clang')).isFile()).toBe(true);
+  });
+});
+
+describe('drift: an upgrade replaced the real compiler behind a shim', () => {
+  it('uninstall names the upgrade (exit 12, nothing changed), install re-records it, then uninstall restores it', () => {
+    const tree = makeTree(makeTempDir('hcl-drift-real-'), 'real-files', true);
+    expect(hcl(['install', tree.root]).status).toBe(0);
+    // The "upgrade" reaches the real binary: a new clang++-real, renamed in (dpkg's way).
+    const newer = join(tree.bin, 'clang++-real.dpkg-new');
+    fs.copyFileSync(join(LLVM15, 'bin/clang'), newer);
+    fs.appendFileSync(newer, 'upgrade');
+    fs.renameSync(newer, join(tree.bin, 'clang++-real'));
+    expect(hcl(['status', tree.root]).status).toBe(12);
+    const before = treeListing(tree.root);
+    expectRefused(hcl(['uninstall', tree.root]), /clang\+\+-real, the real compiler behind clang\+\+, changed since install \(an upgrade\?\).*run hip-clang-launcher install on that tree first/, 12);
+    expect(hcl(['uninstall', tree.root]).stderr).not.toContain('manifest was edited');
+    expect(listingDiff(before, treeListing(tree.root))).toEqual([]);
+    const repaired = hcl(['install', tree.root]);
+    expect(repaired.status, repaired.stderr).toBe(0);
+    const r = hcl(['uninstall', tree.root]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readFileSync(join(tree.bin, 'clang++')).toString('latin1').endsWith('upgrade')).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join, relative } from 'node:path';
+import { expect } from 'vitest';
 import { run, cleanEnv, type RunResult } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, requirePath } from '../helpers/tools.js';
@@ -105,6 +106,15 @@ export function treeDigest(root: string): string {
 export function listingDiff(before: Map<string, string>, after: Map<string, string>): string[] {
   const keys = new Set([...before.keys(), ...after.keys()]);
   return [...keys].filter((k) => before.get(k) !== after.get(k)).map((k) => `${k}: ${before.get(k) ?? '(absent)'} -> ${after.get(k) ?? '(absent)'}`);
+}
+
+// A refusal: the exit code, and one line on stderr naming the problem (and the fix).
+export function expectRefused(r: RunResult, pattern: RegExp, code: number): void {
+  expect(r.status, r.stderr).toBe(code);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^hip-clang-launcher: error: /);
+  expect(lines[0]).toMatch(pattern);
 }
 
 export function hcl(args: string[], env: Record<string, string | undefined> = {}): RunResult & { out: string } {

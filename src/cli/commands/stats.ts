@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { formatError, HclError } from '../../errors.js';
 import { createHost } from '../../host.js';
 import { CACHE_VAR, LOG_VAR } from '../../launcher/env-vars.js';
-import { chooseCache } from '../../launcher/find-cache.js';
+import { cacheKindOf, chooseCache } from '../../launcher/find-cache.js';
 import { readCacheStatistics, type CacheStatistics } from '../cache-stats.js';
 import { printableJson, printableText, printableValue as shown } from '../printable.js';
 import { readCallLog } from '../read-call-log.js';
@@ -14,10 +14,14 @@ interface Args {
   timeout: number;
 }
 
+export type CacheReport = (CacheStatistics & { error?: undefined }) | { file: string | null; kind: string | null; error: string };
+
 export interface StatsReport {
   log: string | null;
   calls: CallSummary | null;
-  cache: (CacheStatistics & { error?: undefined }) | { file: string | null; kind: string | null; error: string } | null;
+  // The caches the logged calls went through (most used first); with no such
+  // call, the cache a HIP compile would use now. Empty: no cache at all.
+  caches: CacheReport[];
 }
 
 // What the launcher did over a build (from the call log) and what the cache
@@ -37,26 +41,36 @@ export const statsCommand: CommandModule<object, Args> = {
     const log = given === undefined || given === '' ? null : given;
     // The log is read first: a bad --log is the user's error and stops here.
     const calls = log === null ? null : readCallLog(log);
-    const report: StatsReport = { log, calls, cache: await cacheReport(args.timeout * 1000) };
+    const report: StatsReport = { log, calls, caches: await cacheReports(calls, args.timeout * 1000) };
     if (args.json) console.log(printableJson(report));
     else process.stdout.write(renderStats(report));
-    if (report.cache?.error) process.stderr.write(`hip-clang-launcher: warning: no cache statistics: ${shown(report.cache.error)}\n`);
+    for (const cache of report.caches) {
+      if (cache.error) process.stderr.write(`hip-clang-launcher: warning: no cache statistics: ${shown(cache.error)}\n`);
+    }
   },
 };
 
-async function cacheReport(timeoutMs: number): Promise<StatsReport['cache']> {
+// The counters that describe the logged build are those of the caches its
+// calls went through (a HIP build may use ccache while C/C++ would use
+// another sccache); without such calls, those of the cache HIP would use now.
+async function cacheReports(calls: CallSummary | null, timeoutMs: number): Promise<CacheReport[]> {
+  const host = createHost();
+  const read = async (file: string, kind: string | undefined): Promise<CacheReport> => {
+    try {
+      return await readCacheStatistics(kind as CacheStatistics['kind'] | undefined, file, timeoutMs);
+    } catch (error) {
+      return { file, kind: kind ?? null, error: oneLine(error) };
+    }
+  };
+  const used = Object.entries(calls?.caches ?? {}).sort((a, b) => b[1] - a[1]).map(([file]) => file);
+  if (used.length > 0) return Promise.all(used.map((file) => read(file, cacheKindOf(file, host.platform))));
   let choice;
   try {
-    choice = chooseCache(createHost());
+    choice = chooseCache(host, false, 'hip');
   } catch (error) {
-    return { file: null, kind: null, error: oneLine(error) };
+    return [{ file: null, kind: null, error: oneLine(error) }];
   }
-  if (!choice.file) return null;
-  try {
-    return await readCacheStatistics(choice.kind, choice.file, timeoutMs);
-  } catch (error) {
-    return { file: choice.file, kind: choice.kind ?? null, error: oneLine(error) };
-  }
+  return choice.file ? [await read(choice.file, choice.kind)] : [];
 }
 
 function oneLine(error: unknown): string {
@@ -97,7 +111,8 @@ export function renderStats(report: StatsReport): string {
     out.push(`launcher time per call: ${spreadText(calls.launcherMs, 'ms')}`);
     out.push(`whole call, compiler included: ${calls.durationMs ? `${spreadText(calls.durationMs, 'ms')}; total ${(calls.durationMs.total / 1000).toFixed(1)} s` : '-'}`);
   }
-  out.push(...cacheLines(report.cache));
+  if (report.caches.length === 0) out.push(`cache: none (compiles run directly; see \`hip-clang-launcher which-cache\`)`);
+  for (const cache of report.caches) out.push(...cacheLines(cache));
   return printableText(`${out.join('\n')}\n`);
 }
 
@@ -120,8 +135,7 @@ function exampleText(e: CallExample): string {
   return line.length > EXAMPLE_CHARS ? `${line.slice(0, EXAMPLE_CHARS - 3)}...` : line;
 }
 
-function cacheLines(cache: StatsReport['cache']): string[] {
-  if (cache === null) return [`cache: none (compiles run directly; see \`hip-clang-launcher which-cache\`)`];
+function cacheLines(cache: CacheReport): string[] {
   if (cache.error !== undefined) return [`cache: ${shown(cache.file ?? `(${CACHE_VAR})`)}: statistics unavailable: ${shown(cache.error)}`];
   const lines = [
     `cache: ${cache.kind} ${shown(cache.version ?? '(version unknown)')} (${shown(cache.file)})`,

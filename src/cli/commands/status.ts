@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { exitCodeOfKind } from '../../errors.js';
 import { CACHE_VAR } from '../../launcher/env-vars.js';
 import { shimStatus } from '../../shim/shim-status.js';
 import { printableJson, printableValue } from '../printable.js';
@@ -9,6 +10,7 @@ interface Args {
 }
 
 // What is wrapped where, the real compilers, the cache, drift and half-finished work.
+// Exit 0, or 12 when there is drift.
 export const statusCommand: CommandModule<object, Args> = {
   command: 'status <dir>',
   describe: 'show the shims installed in a ROCm tree, their real compilers, and any drift',
@@ -20,6 +22,8 @@ export const statusCommand: CommandModule<object, Args> = {
     // Names and targets come from the manifest and the tree: one line each, escaped.
     const say = (line: string) => console.log(printableValue(line));
     const status = shimStatus(args.dir, process.platform, process.cwd());
+    // Drift is exit 12, as in the README's table, so a script or CI step sees it.
+    if (status.drift.length > 0) process.exitCode = exitCodeOfKind('drift');
     if (args.json) {
       console.log(printableJson(status));
       return;

@@ -23,6 +23,14 @@ export interface PurposeChoice extends CacheChoice {
   baseDir: string;
 }
 
+// A chosen cache whose `--version` printed no version most likely does not
+// run here (an sccache built for a newer glibc, say): said by which-cache and
+// doctor alike.
+export function unknownVersionWarning(file: string | undefined, facts: CacheFacts | undefined): string | undefined {
+  if (!file || !facts || facts.version !== undefined) return undefined;
+  return `its version could not be learned (\`${file} --version\` printed none): it may not run here; check that ${file} runs`;
+}
+
 // What HIP_CLANG_LAUNCHER_BASEDIR maps to for this cache version.
 export function baseDirSupport(facts: CacheFacts | undefined): string {
   if (facts?.kind === 'ccache') return `${BASEDIR_VAR} -> ${CCACHE_BASEDIR} (one directory)`;
@@ -43,7 +51,7 @@ export function chooseForEach(): Record<'c/c++' | 'hip', PurposeChoice> {
     const warning =
       purpose === 'hip' && facts?.cachesHip === false
         ? `${facts.kind} ${facts.version?.join('.')} cannot cache HIP: HIP compiles pass through it uncached (sccache 0.8+ or ccache can)`
-        : undefined;
+        : unknownVersionWarning(choice.file, facts);
     return { ...choice, facts, warning, baseDir: baseDirSupport(facts) };
   };
   return { 'c/c++': one('other'), hip: one('hip') };

@@ -40,7 +40,7 @@ export function checkCacheChoice(): ChosenCaches {
   const hip = choices.hip;
   if (!hip.file) {
     findings.push(finding('cache', 'fail', `HIP compiles: no cache (${hip.reason}${skippedText(hip)})`, noCacheFix(hip.setting, true)));
-  } else if (hip.warning) {
+  } else if (hip.facts?.cachesHip === false) {
     const explicitFix = hip.setting.toLowerCase() === 'sccache'
       ? `put sccache 0.8+ first on PATH, or set ${CACHE_VAR}=ccache (or auto)`
       : `set ${CACHE_VAR} to sccache 0.8+ or ccache, or to auto`;
