@@ -21,6 +21,11 @@ const overhead = (id, text, from, limit) => ({
 const TARGETS = [
   slowdown('launcher-vs-node', 'launcher cost per call <= 1.10x a bare start of the same Node', ['per-call', 'launcher', 'node-bare'], 1.1),
   slowdown('shim-vs-node', 'shim cost per call <= 1.10x a bare start of the same Node', ['per-call', 'shim', 'node-bare'], 1.1),
+  // The paths users run: the launcher's own time on a real HIP warm hit, over the same call without it.
+  slowdown('launcher-ccache-vs-node', 'launcher over ccache alone, HIP warm hit, <= 1.10x a bare start of the same Node', ['per-call', 'launcher-over-ccache', 'node-bare'], 1.1),
+  slowdown('launcher-sccache-vs-node', 'launcher over sccache alone, HIP warm hit, <= 1.10x a bare start of the same Node', ['per-call', 'launcher-over-sccache', 'node-bare'], 1.1),
+  slowdown('launcher-auto-vs-node', 'launcher in auto mode (both caches installed) over ccache alone, HIP warm hit, <= 1.10x a bare start of the same Node', ['per-call', 'launcher-auto-over-ccache', 'node-bare'], 1.1),
+  slowdown('shim-hipcc-vs-node', 'shim under hipcc 7 over hipcc 7 with ccache alone, HIP warm hit, <= 1.10x a bare start of the same Node', ['per-call', 'shim-over-hipcc', 'node-bare'], 1.1),
   {
     id: 'warm-build-speedup',
     text: 'warm-cache build >= 10x faster than an uncached one',
