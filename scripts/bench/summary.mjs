@@ -26,8 +26,9 @@ export function summarize(groups) {
     ['as the shim under hipcc 7', 'shim-over-hipcc'],
   ].filter(([, id]) => get('per-call', id));
   if (node && over.length) {
-    const each = over.map(([name, id]) => `${name} ${ms(get('per-call', id).median)} (${(get('per-call', id).median / node.median).toFixed(2)}x)`);
-    lines.push(`On a real HIP warm hit, the launcher's own time over the cache alone, against a bare Node start of ${ms(node.median)}: ${each.join(', ')}.`);
+    const paired = (id) => groups.find((g) => g.id === 'per-call')?.cases.find((c) => c.id === id)?.extra?.pairedRatio;
+    const each = over.map(([name, id]) => `${name} ${ms(get('per-call', id).median)} (${(paired(id) ?? get('per-call', id).median / node.median).toFixed(2)}x)`);
+    lines.push(`On a real HIP warm hit, the launcher's own time over the cache alone, against a bare Node start of ${ms(node.median)} (ratios per round): ${each.join(', ')}.`);
   }
 
   const hit = (id) => get('hip-hit', id)?.median;

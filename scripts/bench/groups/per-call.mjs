@@ -19,6 +19,8 @@ export const perCall = {
   reference: 'node-bare',
   // The targets are ratios within a few ms of each other: more rounds than the other groups, so machine noise moves the medians less.
   runs: { full: 150, quick: 3 },
+  // For a row over another: the median over rounds of (its difference / that round's bare Node start).
+  columns: { paired: 'per-round ratio to node-bare' },
   prepare(ctx) {
     const dir = join(ctx.work, 'per-call');
     const env = cleanEnv();
@@ -31,6 +33,7 @@ export const perCall = {
         'Calling the compiler directly is the floor of the harness itself (a spawn and a wait from Node).',
         'Every call is compile-shaped (`<compiler> -c x.c`); calls without -c/-S would be routed straight to the compiler anyway.',
         'The single executable is the pkg-built SEA of the pinned Node; the diagnostic row runs the same bundle (build/main.cjs) on that Node without the SEA wrapper.',
+        'The last column pairs each round\'s difference with the bare Node start of the same round: on a loaded machine it moves less than the ratio of the medians.',
         `The HIP rows compile a real kernel (clang++ ${CLANG_ARGS.join(' ')}, as hipcc 7 runs it) from a warm private cache; the bench FAILS a case whose timed calls were not all hits. A row "over" another is the difference of the two calls timed in the same round: the launcher's (or shim's) own time on that path, to set beside a bare Node start.`,
         'Auto mode runs with the machine\'s PATH, where Debian 12 installs both caches: sccache 0.4 (which cannot cache HIP, so auto mode passes over it) and ccache.',
         'The shim row: hipcc 7 as shipped (it ignores HIP_CLANG_LAUNCHER) with HIP_CLANG_PATH at a hard-linked copy of llvm-15 where the shim is `install`ed; the call without it is hipcc 7 with our patch and HIP_CLANG_LAUNCHER=ccache. hipcc 7 runs clang once per compile.',
@@ -59,7 +62,11 @@ export const perCall = {
         outcome.set(c.id, { error: `needs ${c.command.over.join(' and ')}, and ${of?.samples ? c.command.over[1] : c.command.over[0]} did not run` });
         continue;
       }
-      outcome.set(c.id, { stats: summarize(of.samples.map((ms, i) => ms - over.samples[i])) });
+      const diffs = of.samples.map((ms, i) => ms - over.samples[i]);
+      // Paired with the bare Node start of the same round, which load slows alike.
+      const node = measured.get('node-bare')?.samples;
+      const pairedRatio = node ? summarize(diffs.map((ms, i) => ms / node[i])).median : undefined;
+      outcome.set(c.id, { stats: summarize(diffs), ...(pairedRatio === undefined ? {} : { extra: { paired: `${pairedRatio.toFixed(2)}x`, pairedRatio } }) });
     }
     return outcome;
   },
