@@ -94,9 +94,10 @@ function hipCases(hits, env) {
   const over = (of, without) => () => ({ over: [of, without] });
   return {
     cases: [
+      // Each call with the launcher runs next to the same call without it: the pair sees the same load.
+      { id: 'hip-launcher-auto', label: 'HIP warm hit: launcher, cache `auto` (sccache 0.4 and ccache installed) → ccache', command: cacheCase('hip-launcher-auto', 'ccache', auto) },
       { id: 'hip-ccache', label: 'HIP warm hit: ccache clang++ directly', command: cacheCase('hip-ccache', 'ccache', direct) },
       { id: 'hip-launcher-ccache', label: 'HIP warm hit: launcher → ccache', command: cacheCase('hip-launcher-ccache', 'ccache', withLauncher('ccache')) },
-      { id: 'hip-launcher-auto', label: 'HIP warm hit: launcher, cache `auto` (sccache 0.4 and ccache installed) → ccache', command: cacheCase('hip-launcher-auto', 'ccache', auto) },
       { id: 'hip-sccache', label: 'HIP warm hit: sccache (HIP-capable) clang++ directly', command: cacheCase('hip-sccache', 'sccache', direct) },
       { id: 'hip-launcher-sccache', label: 'HIP warm hit: launcher → sccache (HIP-capable)', command: cacheCase('hip-launcher-sccache', 'sccache', withLauncher()) },
       { id: 'hipcc-ccache', label: 'HIP warm hit: hipcc 7 patched, HIP_CLANG_LAUNCHER=ccache', command: cacheCase('hipcc-ccache', 'ccache', hipccWithCache) },
