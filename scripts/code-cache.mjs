@@ -17,8 +17,15 @@
 // load, 4 of 8 parallel runs gave another cache without it; 20 of 20 the
 // same with it). Neither flag is in the flag hash V8 checks a cache against.
 // The stand-ins never run a compile: the exec is where a step ends.
+//
+// The steps take the paths users run, with what every call but the first
+// finds in the state file (versions, digests, the sccache server's state):
+// HIP through ccache and through sccache, auto mode with both caches
+// installed (an sccache 0.4, which cannot cache HIP, passed over), all as
+// hipcc 7 runs clang (the device libraries by flag), through the launcher
+// and through the shim.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,10 +53,23 @@ function generate(sourceArg, outputArg) {
     const cc = program('cc', 'exit 0');
     program('clang++', 'echo "clang version 21.1.8"');
     program('ccache', 'echo "ccache version 4.14.2"');
+    // Debian 12's sccache (auto mode passes over it for HIP), and a HIP-capable one elsewhere.
+    program('sccache', 'echo "sccache 0.4.0-pre.6"');
+    const sccacheDir = join(dir, 'sccache-bin');
+    mkdirSync(sccacheDir);
+    writeFileSync(join(sccacheDir, 'sccache'), '#!/bin/sh\necho "sccache 0.10.0"\n');
+    chmodSync(join(sccacheDir, 'sccache'), 0o755);
+    const sccache = join(sccacheDir, 'sccache');
+    // A clang library beside the compiler and a device library, so both digests run (from the state file after the first).
+    mkdirSync(join(dir, 'lib'));
+    writeFileSync(join(dir, 'lib', 'libclang-cpp.so.21'), '');
+    mkdirSync(join(dir, 'bitcode'));
+    writeFileSync(join(dir, 'bitcode', 'ocml.bc'), 'BC');
     writeFileSync(join(work, 'x.c'), 'int x;\n');
     writeFileSync(join(work, 'x.cpp'), 'int x;\n');
     writeFileSync(join(work, 'k.hip'), '__global__ void k() {}\n');
-    const env = { PATH: bin, HOME: join(dir, 'home'), XDG_CACHE_HOME: join(dir, 'xdg'), HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), LANG: 'C' };
+    // Auto mode passes over the old sccache and takes the HIP-capable one, so it never reaches the machine's own (in /usr/bin, say).
+    const env = { PATH: `${bin}:${sccacheDir}`, HOME: join(dir, 'home'), XDG_CACHE_HOME: join(dir, 'xdg'), HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), LANG: 'C' };
     // A shim installed in place of clang++, as `install` leaves it (the digests are not read on a call).
     const shimBin = join(dir, 'llvm', 'bin');
     mkdirSync(shimBin, { recursive: true });
@@ -64,15 +84,28 @@ function generate(sourceArg, outputArg) {
     writeFileSync(join(shimBin, 'hip-clang-launcher.shim.json'), JSON.stringify(manifest));
 
     const launcher = join(dir, 'hip-clang-launcher');
-    const hip = ['-x', 'hip', '--offload-arch=gfx90a', '-O2', '-c', 'k.hip', '-o', 'k.o'];
+    // As hipcc 7 runs clang: the device libraries by flag.
+    const hip = ['-x', 'hip', '--offload-arch=gfx90a', '-O2', `--hip-device-lib-path=${join(dir, 'bitcode')}`, '-c', 'k.hip', '-o', 'k.o'];
     const none = { ...env, HIP_CLANG_LAUNCHER_CACHE: 'none' };
+    const viaCcache = { ...env, HIP_CLANG_LAUNCHER_CACHE: 'ccache' };
+    const viaSccache = { ...env, HIP_CLANG_LAUNCHER_CACHE: sccache };
+    const shim = { argv: [join(shimBin, 'clang++'), ...hip], execPath: join(shimBin, 'hip-clang-launcher') };
+    // Steps not kept learn what every later call finds in the state file (a
+    // cache's version, a digest, the server's state): their code (a probe, a
+    // hash, a server start) runs once per change, and left out of the cache
+    // it costs nothing to load on every call.
     const steps = [
       { what: 'a C compile, no cache', env: none, argv: [launcher, cc, '-c', 'x.c'] },
-      { what: 'a HIP compile through ccache, facts probed', env, argv: [launcher, 'clang++', ...hip] },
-      { what: 'the same, facts from the state file', env, argv: [launcher, 'clang++', ...hip] },
-      { what: 'a C++ compile through ccache', env, argv: [launcher, 'clang++', '-O2', '-c', 'x.cpp', '-o', 'x.o'] },
+      // The stand-in starts no server: this call records the failure, then the state says the server answers.
+      { what: 'a HIP compile in auto mode: versions probed, digests made, the server not started', env, argv: [launcher, 'clang++', ...hip], keep: false, after: () => serverAnswers(join(env.XDG_CACHE_HOME, 'hip-clang-launcher')) },
+      { what: 'a HIP compile through ccache, its version probed', env: viaCcache, argv: [launcher, 'clang++', ...hip], keep: false },
+      { what: 'a HIP compile through the shim, its compiler digested', env, ...shim, keep: false },
+      { what: 'a HIP compile in auto mode, both caches installed (the old sccache passed over)', env, argv: [launcher, 'clang++', ...hip] },
+      { what: 'a HIP compile through ccache', env: viaCcache, argv: [launcher, 'clang++', ...hip] },
+      { what: 'a HIP compile through sccache, its server known to answer', env: viaSccache, argv: [launcher, 'clang++', ...hip] },
+      { what: 'a C++ compile through ccache', env: viaCcache, argv: [launcher, 'clang++', '-O2', '-c', 'x.cpp', '-o', 'x.o'] },
       { what: 'a C compile through the shim, no cache', env: none, argv: [join(shimBin, 'clang++'), '-c', 'x.c'], execPath: join(shimBin, 'hip-clang-launcher') },
-      { what: 'a HIP compile through the shim and ccache', env, argv: [join(shimBin, 'clang++'), ...hip], execPath: join(shimBin, 'hip-clang-launcher') },
+      { what: 'a HIP compile through the shim, auto mode', env, ...shim },
     ];
     let previous = '-';
     for (const [i, step] of steps.entries()) {
@@ -82,12 +115,23 @@ function generate(sourceArg, outputArg) {
       if (r.status !== 0 || !existsSync(out)) {
         throw new Error(`code cache: the warm-up step "${step.what}" did not reach its exec (exit ${r.status}): ${r.stderr.trim()}`);
       }
-      previous = out;
+      step.after?.();
+      if (step.keep !== false) previous = out;
     }
     writeFileSync(output, readFileSync(previous));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// Rewrites the launcher's sccache server state (sccache-server.ts) to name a
+// live process, this one, by pid and start time: what a checked server looks like.
+function serverAnswers(stateDir) {
+  const files = readdirSync(stateDir).filter((f) => /^sccache-\d+-[0-9a-f]+\.json$/.test(f));
+  if (files.length !== 1) throw new Error(`code cache: expected one sccache server state in ${stateDir}, found ${files.length}`);
+  const stat = readFileSync('/proc/self/stat', 'latin1');
+  const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  writeFileSync(join(stateDir, files[0]), JSON.stringify({ ok: { pid: process.pid, startTime } }), { mode: 0o600 });
 }
 
 // One warm-up call: the bundle runs as the executable runs it (argv[1] is

@@ -20,7 +20,8 @@ export function createHost(): Host {
     execPath: process.execPath,
     isExecutableFile(file) {
       try {
-        if (!statSync(file).isFile()) return false;
+        // No exception for a missing file: the cache search asks for one in every PATH entry.
+        if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return false;
         if (process.platform !== 'win32') accessSync(file, constants.X_OK);
         return true;
       } catch {

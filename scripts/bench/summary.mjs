@@ -18,6 +18,18 @@ export function summarize(groups) {
       .map(([name, id]) => `${name} +${ms(get('per-call', id).median - direct.median)}`);
     lines.push(`Per call, on top of running the compiler directly: ${added.join(', ')}.`);
   }
+  const node = get('per-call', 'node-bare');
+  const over = [
+    ['through ccache', 'launcher-over-ccache'],
+    ['through sccache', 'launcher-over-sccache'],
+    ['in auto mode', 'launcher-auto-over-ccache'],
+    ['as the shim under hipcc 7', 'shim-over-hipcc'],
+  ].filter(([, id]) => get('per-call', id));
+  if (node && over.length) {
+    const paired = (id) => groups.find((g) => g.id === 'per-call')?.cases.find((c) => c.id === id)?.extra?.pairedRatio;
+    const each = over.map(([name, id]) => `${name} ${ms(get('per-call', id).median)} (${(paired(id) ?? get('per-call', id).median / node.median).toFixed(2)}x)`);
+    lines.push(`On a real HIP warm hit, the launcher's own time over the cache alone, against a bare Node start of ${ms(node.median)} (ratios per round): ${each.join(', ')}.`);
+  }
 
   const hit = (id) => get('hip-hit', id)?.median;
   if (hit('hipcc7-launcher-ccache') && hit('hipcc7-stub-ccache') && hit('ccache-direct')) {

@@ -10,6 +10,16 @@ const slowdown = (id, text, from, limit) => ({
   show: (x) => `${x.toFixed(2)}x`,
 });
 
+// A row over another (per-call), by the median of its per-round ratios to the bare Node start of the same round.
+const paired = (id, text, caseId, limit) => ({
+  id,
+  text,
+  from: ['per-call', caseId],
+  value: (a) => a.extra?.pairedRatio ?? NaN,
+  met: (x) => x <= limit,
+  show: (x) => `${x.toFixed(2)}x`,
+});
+
 // a must cost at most `limit` (a fraction) more than b.
 const overhead = (id, text, from, limit) => ({
   ...slowdown(id, text, from),
@@ -21,6 +31,12 @@ const overhead = (id, text, from, limit) => ({
 const TARGETS = [
   slowdown('launcher-vs-node', 'launcher cost per call <= 1.10x a bare start of the same Node', ['per-call', 'launcher', 'node-bare'], 1.1),
   slowdown('shim-vs-node', 'shim cost per call <= 1.10x a bare start of the same Node', ['per-call', 'shim', 'node-bare'], 1.1),
+  // The paths users run: the launcher's own time on a real HIP warm hit, over the same call without it.
+  // Paired per round with the bare Node start: the difference of two calls is noisier than one call.
+  paired('launcher-ccache-vs-node', 'launcher over ccache alone, HIP warm hit, <= 1.10x a bare start of the same Node (per-round pairs)', 'launcher-over-ccache', 1.1),
+  paired('launcher-sccache-vs-node', 'launcher over sccache alone, HIP warm hit, <= 1.10x a bare start of the same Node (per-round pairs)', 'launcher-over-sccache', 1.1),
+  paired('launcher-auto-vs-node', 'launcher in auto mode (both caches installed) over ccache alone, HIP warm hit, <= 1.10x a bare start of the same Node (per-round pairs)', 'launcher-auto-over-ccache', 1.1),
+  paired('shim-hipcc-vs-node', 'shim under hipcc 7 over hipcc 7 with ccache alone, HIP warm hit, <= 1.10x a bare start of the same Node (per-round pairs)', 'shim-over-hipcc', 1.1),
   {
     id: 'warm-build-speedup',
     text: 'warm-cache build >= 10x faster than an uncached one',

@@ -4,6 +4,8 @@
 export const CACHE_VAR = 'HIP_CLANG_LAUNCHER_CACHE';
 // A file to append one JSON line per call to. Unset: no log.
 export const LOG_VAR = 'HIP_CLANG_LAUNCHER_LOG';
+// Set (to anything): stack traces on errors, whether V8 took the code cache, and the launcher's time by phase.
+export const DEBUG_VAR = 'HIP_CLANG_LAUNCHER_DEBUG';
 // Added to the compiler's environment: how many launchers are above this one.
 export const DEPTH_VAR = 'HIP_CLANG_LAUNCHER_DEPTH';
 // Added beside DEPTH_VAR when the launcher hands the call to a cache: a launcher below it goes direct.

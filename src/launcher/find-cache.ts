@@ -2,7 +2,7 @@ import { HclError } from '../errors.js';
 import { pathModuleFor, type Host } from '../host.js';
 import { hasPathSeparator } from '../invocation.js';
 import { CACHE_VAR } from './env-vars.js';
-import { learnCacheFacts } from './cache-facts.js';
+import { learnCacheFacts, type CacheFacts } from './cache-facts.js';
 import { findProgramCandidates, isSelf, type Candidate } from './find-program.js';
 
 // Chooses the compiler cache for a call, from HIP_CLANG_LAUNCHER_CACHE:
@@ -20,6 +20,8 @@ export interface CacheChoice {
   setting: string;
   reason: string;
   considered: Candidate[];
+  // The chosen cache's facts when choosing needed them (auto mode for HIP), so the call reads its memo once.
+  facts?: CacheFacts;
 }
 
 const AUTO_ORDER = ['sccache', 'ccache'] as const;
@@ -35,10 +37,11 @@ export function cacheKindOf(file: string, platform: NodeJS.Platform): CacheKind 
 // What the compile is, for choosing: auto mode never sends HIP to a cache that cannot cache it.
 export type CachePurpose = 'hip' | 'other';
 
-// Why auto mode passes over a cache for HIP (undefined: fit).
-function hipUnfit(kind: CacheKind, host: Host): (file: string) => string | undefined {
+// Why auto mode passes over a cache for HIP (undefined: fit). What it learns is kept in `learned`.
+function hipUnfit(kind: CacheKind, host: Host, learned: Map<string, CacheFacts>): (file: string) => string | undefined {
   return (file) => {
     const facts = learnCacheFacts(file, kind, host);
+    learned.set(file, facts);
     return facts.cachesHip === false ? `${kind} ${facts.version?.join('.') ?? ''} cannot cache HIP (sccache 0.8+ can)` : undefined;
   };
 }
@@ -55,13 +58,14 @@ export function chooseCache(host: Host, explain = false, purpose: CachePurpose =
 
   if (lowered === 'auto') {
     const considered: Candidate[] = [];
+    const learned = new Map<string, CacheFacts>();
     for (const name of AUTO_ORDER) {
-      const candidates = findProgramCandidates(name, host, explain, purpose === 'hip' ? hipUnfit(name, host) : undefined);
+      const candidates = findProgramCandidates(name, host, explain, purpose === 'hip' ? hipUnfit(name, host, learned) : undefined);
       considered.push(...candidates);
       const hit = candidates.find((c) => !c.skipped);
       if (hit) {
         const what = purpose === 'hip' ? 'that can cache HIP ' : '';
-        return { file: hit.file, kind: name, setting, reason: `auto: first of sccache, ccache ${what}found (${hit.file})`, considered };
+        return { file: hit.file, kind: name, setting, reason: `auto: first of sccache, ccache ${what}found (${hit.file})`, considered, facts: learned.get(hit.file) };
       }
     }
     const none = purpose === 'hip' ? 'no sccache 0.8+ nor ccache was found for HIP' : 'neither sccache nor ccache was found';

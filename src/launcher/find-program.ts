@@ -52,10 +52,17 @@ export function searchDirs(host: Host): string[] {
   return dirs;
 }
 
+// This executable's real path, resolved once per process (a call asks for
+// it for the compiler and for every cache candidate).
+let ownPath: { execPath: string; real: string } | undefined;
+function selfPath(host: Host): string {
+  if (ownPath?.execPath !== host.execPath) ownPath = { execPath: host.execPath, real: host.realpath(host.execPath) ?? host.execPath };
+  return ownPath.real;
+}
+
 // This executable by its real path (a link to it), or a copy of it.
-export function isSelf(file: string, host: Host): boolean {
-  const real = host.realpath(file);
-  const self = host.realpath(host.execPath) ?? host.execPath;
+export function isSelf(file: string, host: Host, real = host.realpath(file)): boolean {
+  const self = selfPath(host);
   if (real === undefined) return false;
   return (host.platform === 'win32' ? real.toLowerCase() === self.toLowerCase() : real === self) || isCopyOf(real, self);
 }
@@ -64,14 +71,20 @@ export function isSelf(file: string, host: Host): boolean {
 // passed over. The compile path wants only the first usable one and stops
 // there; `which-cache` asks for all of them (`all`) to explain its choice.
 // `reject` passes over a program that is there but unfit (a cache too old for HIP), saying why.
+// A file met again by another name (/bin and /usr/bin on a merged /usr) is
+// passed over for the same reason without asking again: `reject` may read a memo.
 export function findProgramCandidates(name: string, host: Host, all = false, reject?: (file: string) => string | undefined): Candidate[] {
   const p = pathModuleFor(host.platform);
   const fileName = host.platform === 'win32' && !/\.exe$/i.test(name) ? `${name}.exe` : name;
   const found: Candidate[] = [];
+  const seen = new Map<string, string>();
   for (const dir of searchDirs(host)) {
     const file = p.join(dir, fileName);
     if (!host.isExecutableFile(file)) continue;
-    const skipped = isSelf(file, host) ? 'it is hip-clang-launcher itself' : reject?.(file);
+    const real = host.realpath(file);
+    const known = real === undefined ? undefined : seen.get(real);
+    const skipped = known ?? (isSelf(file, host, real) ? 'it is hip-clang-launcher itself' : reject?.(file));
+    if (real !== undefined && skipped) seen.set(real, skipped);
     found.push(skipped ? { file, skipped } : { file });
     if (!skipped && !all) break;
   }

@@ -24,7 +24,7 @@ export interface FileKey {
   mtimeMs: number;
   ino: number;
   ctimeMs?: number;
-  // For a directory's key (listingKey): a digest of every entry's key.
+  // For a directory's key (listingKey): every entry's key, as text.
   listing?: string;
 }
 
@@ -61,9 +61,15 @@ function sameKey(a: FileKey, b: FileKey): boolean {
   return a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.ctimeMs === b.ctimeMs && a.listing === b.listing;
 }
 
+// A listing key (listingKey) is kept whole since its second format (it was
+// a hash): a name of its own, so launchers of both formats side by side (an
+// upgrade, the npm package beside the executable) never overwrite each
+// other's digests, each overwrite costing a full re-hash.
+const LISTING_FORMAT = '.2';
+
 function memoFile(host: Host, kind: string, key: FileKey): string | undefined {
   const dir = stateDir(host);
-  return dir ? pathModuleFor(host.platform).join(dir, `${kind}-${shortHash(key.path)}.json`) : undefined;
+  return dir ? pathModuleFor(host.platform).join(dir, `${kind}-${shortHash(key.path)}${key.listing === undefined ? '' : LISTING_FORMAT}.json`) : undefined;
 }
 
 const MAX_STATE_BYTES = 1 << 20;
@@ -110,7 +116,9 @@ export function writeMemo<T>(host: Host, kind: string, key: FileKey, value: T): 
 }
 
 // One key for a set of files (a directory of device libraries): it changes
-// when any file's key does, and costs a stat per file, never a read.
+// when any file's key does, and costs a stat per file, never a read. The
+// listing is kept whole, not hashed: it is compared as one string, where
+// hashing its few KB in JavaScript cost about 0.5 ms per call.
 export function listingKey(path: string, files: readonly FileKey[]): FileKey {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const text = sorted.map((f) => `${f.path}\0${f.size}\0${f.mtimeMs}\0${f.ino}\0${f.ctimeMs ?? ''}`).join('\n');
@@ -119,7 +127,7 @@ export function listingKey(path: string, files: readonly FileKey[]): FileKey {
     size: sorted.reduce((n, f) => n + f.size, 0),
     mtimeMs: Math.max(0, ...sorted.map((f) => f.mtimeMs)),
     ino: 0,
-    listing: `${sorted.length}-${shortHash(text)}`,
+    listing: text,
   };
 }
 

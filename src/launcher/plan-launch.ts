@@ -17,6 +17,7 @@ import { learnClangMajor } from './compiler-facts.js';
 import { DEVICE_DEPFILE_SHAPE } from './hip-rules/mishandled-shapes.js';
 import { toolchainIdentity } from './toolchain-digest.js';
 import { outputKindsOf } from './output-kinds.js';
+import { phaseEnds } from './phases.js';
 
 // Builds the forwarded call: which program to run with which argv and
 // environment, plus what to run instead if the cache cannot be started.
@@ -121,6 +122,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   let call = parseCall(request.compiler, request.args);
   const hipcc = hipccFile(request.compiler, compilerFile, host);
   if (hipcc) call = { ...call, driver: 'hipcc' };
+  phaseEnds('parse');
 
   const direct: ExecStep = { file: compilerFile, argv: [request.compiler, ...request.args] };
   const plain = (route: Route, reason: string, cache?: CacheChoice, rules?: RulesOutcome, env: Record<string, string> = {}): LaunchPlan => ({
@@ -145,10 +147,15 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   const settings = readSettings(host);
   const purpose: CachePurpose = call.offload ? 'hip' : 'other';
   const cache = call.driver === 'hipcc' ? undefined : choose(host, false, purpose);
+  phaseEnds('finding the cache');
   // The version matters to HIP rules and to the base dir (sccache 0.14+); a C/C++ call otherwise skips even the memo read.
   const needsVersion = call.offload || settings.baseDirs.length > 0;
   const facts: CacheFacts | undefined =
-    cache?.file && cache.kind ? (needsVersion ? learnCacheFacts(cache.file, cache.kind, host) : { kind: cache.kind, version: undefined, cachesHip: undefined }) : undefined;
+    cache?.file && cache.kind ? (needsVersion ? (cache.facts ?? learnCacheFacts(cache.file, cache.kind, host)) : { kind: cache.kind, version: undefined, cachesHip: undefined }) : undefined;
+  const configCacheVars = cache?.file && (cache.kind === 'ccache' || cache.kind === 'sccache') ? configuredCacheVars(cache.kind, learnCacheConfig(cache.kind, host)) : new Map();
+  phaseEnds('cache facts');
+  const toolchain = cache?.file && (cache.kind === 'ccache' || cache.kind === 'sccache') ? toolchainIdentity(call, compilerFile, host) : undefined;
+  phaseEnds('toolchain digest');
   const self = hipcc ? selfCommand(host) : '';
   const hipClangLauncherSet = Boolean(host.env[HIP_CLANG_LAUNCHER_VAR]);
   const world: World = {
@@ -157,8 +164,8 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
     cache: cache?.file && facts ? { file: cache.file, facts, explicit: cache.setting.toLowerCase() !== 'auto' } : undefined,
     settings,
     userCacheVars: new Set(CACHE_SETTING_VARS.filter((name) => host.env[name] !== undefined && host.env[name] !== '')),
-    configCacheVars: cache?.file && (cache.kind === 'ccache' || cache.kind === 'sccache') ? configuredCacheVars(cache.kind, learnCacheConfig(cache.kind, host)) : new Map(),
-    toolchain: cache?.file && (cache.kind === 'ccache' || cache.kind === 'sccache') ? toolchainIdentity(call, compilerFile, host) : undefined,
+    configCacheVars,
+    toolchain,
     selfCommand: self,
     hipClangLauncherSet,
     hipccLauncher: hipcc && !hipClangLauncherSet ? learnHipccLauncherSupport(hipcc, self, host) : undefined,
@@ -166,6 +173,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
     outputs: cache?.file ? outputKindsOf(call, host) : undefined,
   };
   const rules = applyRules(call, world);
+  phaseEnds('rules');
   const ruled = rules.decisions.find((d) => d.route)?.reason;
   if (rules.route === 'hipcc') return plain('hipcc', ruled ?? 'hipcc', cache, rules, rules.env);
   if (rules.route === 'direct') return plain('direct', ruled ?? 'direct', cache, rules, rules.env);

@@ -6,6 +6,7 @@ import { cacheKindOf } from './find-cache.js';
 import { sccacheServerProblem } from './sccache-server.js';
 import { assertExactEnvironment, exactArgvFor, hasRawBytes } from './exact-bytes.js';
 import type { ExecStep } from './plan-launch.js';
+import { reportPhases } from './phases.js';
 
 // Hands the process over to the planned program.
 // POSIX: process.execve replaces this process, so nothing of ours stays
@@ -70,6 +71,7 @@ export function execveFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, 
     } else if (!isExecutable(step.file) || whyCannotStart(step.file)) {
       return;
     }
+    reportPhases('exec');
     execveDirect(step.file, step.argv, env);
     execve(step.file, step.argv, env);
   }
@@ -129,6 +131,7 @@ export async function spawnFirstStartable(steps: ExecStep[], env: NodeJS.Process
       fallback ??= passOver;
       continue;
     }
+    reportPhases('spawn');
     const outcome = await spawnStep(step, env);
     if (!(outcome instanceof Error)) return fallback ? { ...outcome, fallback } : outcome;
     if (i === steps.length - 1) {

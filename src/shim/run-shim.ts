@@ -4,6 +4,7 @@ import { pathModuleFor, type Host } from '../host.js';
 import { CACHE_VAR } from '../launcher/env-vars.js';
 import type { LaunchRequest } from '../launcher/plan-launch.js';
 import { runLauncher } from '../launcher/run-launcher.js';
+import { phaseEnds } from '../launcher/phases.js';
 import { JOURNAL_NAME, MANIFEST_NAME } from './layout.js';
 import { locateRealCompiler } from './real-compiler.js';
 
@@ -50,6 +51,7 @@ export async function runShim(invocation: { name: string; invokedPath: string; a
     );
   };
   const request = locate();
+  phaseEnds('shim');
   // The cache chosen at install applies unless this call's environment picks one.
   const env = cache !== null && !host.env[CACHE_VAR] ? { ...host.env, [CACHE_VAR]: cache } : host.env;
   return runLauncher(request, { ...host, env }, () => ({ ...locate(), uncached: true }));

@@ -14,7 +14,11 @@ interface Group { id: string; runs: number; cases: Case[] }
 interface Report { mode: string; groups: Group[]; targets: { id: string; status: string }[]; machine: { nproc: number; versions: Record<string, string> } }
 
 const EXPECTED: Record<string, string[]> = {
-  'per-call': ['direct', 'sh-stub', 'python', 'node-bare', 'node-empty-file', 'launcher', 'shim', 'launcher-bundle'],
+  'per-call': [
+    'direct', 'sh-stub', 'python', 'node-bare', 'node-empty-file', 'launcher', 'shim', 'launcher-bundle',
+    'hip-launcher-auto', 'hip-ccache', 'hip-launcher-ccache', 'hip-sccache', 'hip-launcher-sccache', 'hipcc-ccache', 'hipcc-shim-ccache',
+    'launcher-over-ccache', 'launcher-over-sccache', 'launcher-auto-over-ccache', 'shim-over-hipcc',
+  ],
   'hip-hit': ['hipcc7-launcher-ccache', 'hipcc7-stub-ccache', 'ccache-direct', 'hipcc7-launcher-sccache', 'hipcc7-stub-sccache', 'sccache-direct', 'perl-shim-ccache', 'perl-stub-ccache'],
   memory: ['direct', 'sh-stub', 'python', 'launcher', 'shim', 'launcher-spawn-wait'],
   build: ['no-launcher', 'uncached', 'cold', 'warm', 'cold-nodepend', 'warm-nodepend'],
@@ -54,7 +58,10 @@ describe('npm run bench -- --quick', () => {
   });
 
   it('decides every target (met or missed, none unmeasured)', () => {
-    expect(report.targets.map((t) => t.id)).toEqual(['launcher-vs-node', 'shim-vs-node', 'warm-build-speedup', 'cold-build-overhead', 'linux-added-rss']);
+    expect(report.targets.map((t) => t.id)).toEqual([
+      'launcher-vs-node', 'shim-vs-node', 'launcher-ccache-vs-node', 'launcher-sccache-vs-node', 'launcher-auto-vs-node', 'shim-hipcc-vs-node',
+      'warm-build-speedup', 'cold-build-overhead', 'linux-added-rss',
+    ]);
     for (const t of report.targets) expect(['met', 'missed'], t.id).toContain(t.status);
   });
 

@@ -1,18 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CCACHE, ccacheEnv, ccacheStats, FILL_ENV, startSccache } from '../caches.mjs';
 import { cleanEnv, hipEnv } from '../environment.mjs';
 import { writeShStub } from '../fixtures.mjs';
-import { hipSource } from '../hip-source.mjs';
-import { hipcc7, installShim, launcherPath, MissingPrerequisite, uninstallShim } from '../prerequisites.mjs';
-import { timeOnce } from '../timing.mjs';
-
-const CLANGXX = '/usr/lib/llvm-15/bin/clang++';
-const DEVICE_LIBS = hipEnv().DEVICE_LIB_PATH;
-const HIPCC_ARGS = ['--offload-arch=gfx90a', '-O3', '-c', 'k.hip', '-o', 'k.o'];
-// What hipcc 7 hands clang for HIPCC_ARGS (HIPCC_VERBOSE=1 shows it).
-const CLANG_ARGS = ['--offload-arch=gfx90a', '-O3', `--hip-device-lib-path=${DEVICE_LIBS}`, '-c', '-x', 'hip', 'k.hip', '-o', 'k.o'];
+import { hipcc7, installShim, launcherPath, uninstallShim } from '../prerequisites.mjs';
+import { CLANG_ARGS, CLANGXX, HIPCC_ARGS, llvmTreeCopy, warmHits } from '../warm-hits.mjs';
 
 // 2. A real HIP compile answered from a warm cache, through each route a user
 // has: what the route costs on top of the cache's own hit.
@@ -24,23 +14,8 @@ export const hipHit = {
   prepare(ctx) {
     const root = join(ctx.work, 'hip-hit');
     const base = cleanEnv();
-    const checks = new Map();
-    const servers = [];
-
-    // Every case gets its own directory and its own empty cache, compiles
-    // once (the miss), and from then on must only hit.
-    const cacheCase = (id, cache, make) => async () => {
-      const dir = caseDir(root, id);
-      const cacheEnv = cache === 'sccache' ? await sccacheFor(dir) : { env: { ...base, ...ccacheEnv(dir) }, file: CCACHE };
-      const made = make(dir, cacheEnv.file);
-      const command = { ...made, env: { ...cacheEnv.env, ...made.env }, cwd: dir };
-      return warm(id, command, cacheEnv.stats ?? (() => ccacheStats(cacheEnv.env)), checks);
-    };
-    const sccacheFor = async (dir) => {
-      const server = await startSccache(dir, base);
-      servers.push(server);
-      return { env: server.env, file: server.sccache, stats: () => server.stats() };
-    };
+    const hits = warmHits(root, base);
+    const cacheCase = hits.cacheCase;
 
     const viaPatched = (cache) => (dir, cacheFile) => ({
       file: hipcc7('patched'),
@@ -66,7 +41,7 @@ export const hipHit = {
       // Debian's perl hipcc runs clang-15, a link to clang: with the default names it would reach
       // the shim under a name the manifest does not list (and fail), so it is wrapped too.
       installShim(bin, base, ['--names', 'clang,clang++,clang-15']);
-      servers.push({ stop: () => uninstallShim(bin, base) });
+      hits.onTeardown(() => uninstallShim(bin, base));
       return { file: '/usr/bin/hipcc', args: HIPCC_ARGS, env: { ...hipEnv(bin), HIP_CLANG_LAUNCHER_CACHE: 'ccache' } };
     };
 
@@ -87,47 +62,8 @@ export const hipHit = {
         { id: 'perl-shim-ccache', label: 'perl hipcc (Debian 5.2.3) → **shim** → ccache', command: cacheCase('perl-shim-ccache', 'ccache', perlViaShim) },
         { id: 'perl-stub-ccache', label: 'perl hipcc → `sh` stubs as clang++(-15) → ccache', command: cacheCase('perl-stub-ccache', 'ccache', perlViaStub) },
       ],
-      verify(ready, outcome) {
-        const problems = [];
-        for (const c of ready) {
-          const check = checks.get(c.id);
-          const timed = outcome.get(c.id)?.stats?.n;
-          if (!check || !timed) continue;
-          const after = check.stats();
-          const hits = after.hits - check.before.hits;
-          const misses = after.misses - check.before.misses;
-          if (misses > 0 || hits < timed) problems.push([c.id, `not all warm hits: ${hits} hit(s), ${misses} miss(es) in ${timed}+ timed calls`]);
-        }
-        return problems;
-      },
-      teardown() {
-        for (const s of servers) s.stop();
-      },
+      verify: hits.verify,
+      teardown: hits.teardown,
     };
   },
 };
-
-function caseDir(root, id) {
-  const dir = join(root, id);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'k.hip'), hipSource());
-  return dir;
-}
-
-// One call fills the cache (see FILL_ENV); the statistics after it are the baseline the timed calls are checked against.
-function warm(id, command, stats, checks) {
-  timeOnce({ ...command, env: { ...command.env, ...FILL_ENV } });
-  checks.set(id, { stats, before: stats() });
-  return command;
-}
-
-// A ROCm-like tree the shim can be installed into without touching the system: hard links.
-function llvmTreeCopy(dir) {
-  const tree = join(dir, 'llvm');
-  try {
-    execFileSync('cp', ['-al', '/usr/lib/llvm-15', tree], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    throw new MissingPrerequisite(`cp -al /usr/lib/llvm-15 failed (the work directory must be on the same file system): ${String(error.stderr).trim()}`);
-  }
-  return tree;
-}

@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CCACHE, ccacheEnv, ccacheStats, FILL_ENV, startSccache } from './caches.mjs';
+import { hipEnv } from './environment.mjs';
+import { hipSource } from './hip-source.mjs';
+import { MissingPrerequisite } from './prerequisites.mjs';
+import { timeOnce } from './timing.mjs';
+
+// Real HIP compiles answered from a warm private cache, for the groups that
+// time them (hip-hit, per-call): each case gets its own directory and its
+// own empty cache, compiles once (the miss), and from then on must only hit;
+// `verify` fails a case whose timed calls were not all hits.
+
+export const CLANGXX = '/usr/lib/llvm-15/bin/clang++';
+export const HIPCC_ARGS = ['--offload-arch=gfx90a', '-O3', '-c', 'k.hip', '-o', 'k.o'];
+// What hipcc 7 hands clang for HIPCC_ARGS (HIPCC_VERBOSE=1 shows it).
+export const CLANG_ARGS = ['--offload-arch=gfx90a', '-O3', `--hip-device-lib-path=${hipEnv().DEVICE_LIB_PATH}`, '-c', '-x', 'hip', 'k.hip', '-o', 'k.o'];
+
+export function warmHits(root, base) {
+  const checks = new Map();
+  const servers = [];
+  // `make(dir, cacheFile)` gives the command; it runs in `dir` with the cache's environment under its own.
+  const cacheCase = (id, cache, make) => async () => {
+    const dir = caseDir(root, id);
+    const cacheEnv = cache === 'sccache' ? await sccacheFor(dir) : { env: { ...base, ...ccacheEnv(dir) }, file: CCACHE };
+    const made = make(dir, cacheEnv.file);
+    const command = { ...made, env: { ...cacheEnv.env, ...made.env }, cwd: dir };
+    return warm(id, command, cacheEnv.stats ?? (() => ccacheStats(cacheEnv.env)), checks);
+  };
+  const sccacheFor = async (dir) => {
+    const server = await startSccache(dir, base);
+    servers.push(server);
+    return { env: server.env, file: server.sccache, stats: () => server.stats() };
+  };
+  return {
+    cacheCase,
+    // Undone at teardown (a shim's uninstall, say).
+    onTeardown: (stop) => servers.push({ stop }),
+    verify(ready, outcome) {
+      const problems = [];
+      for (const c of ready) {
+        const check = checks.get(c.id);
+        const timed = outcome.get(c.id)?.stats?.n;
+        if (!check || !timed) continue;
+        const after = check.stats();
+        const hits = after.hits - check.before.hits;
+        const misses = after.misses - check.before.misses;
+        if (misses > 0 || hits < timed) problems.push([c.id, `not all warm hits: ${hits} hit(s), ${misses} miss(es) in ${timed}+ timed calls`]);
+      }
+      return problems;
+    },
+    teardown() {
+      for (const s of servers) s.stop();
+    },
+  };
+}
+
+function caseDir(root, id) {
+  const dir = join(root, id);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'k.hip'), hipSource());
+  return dir;
+}
+
+// One call fills the cache (see FILL_ENV); the statistics after it are the baseline the timed calls are checked against.
+function warm(id, command, stats, checks) {
+  timeOnce({ ...command, env: { ...command.env, ...FILL_ENV } });
+  checks.set(id, { stats, before: stats() });
+  return command;
+}
+
+// A ROCm-like tree the shim can be installed into without touching the system: hard links.
+export function llvmTreeCopy(dir) {
+  const tree = join(dir, 'llvm');
+  try {
+    execFileSync('cp', ['-al', '/usr/lib/llvm-15', tree], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    throw new MissingPrerequisite(`cp -al /usr/lib/llvm-15 failed (the work directory must be on the same file system): ${String(error.stderr).trim()}`);
+  }
+  return tree;
+}

@@ -1,0 +1,23 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { cuidFor } from '../../src/launcher/hip-rules/cuid.js';
+import { md5Hex } from '../../src/launcher/md5.js';
+
+// The launcher's MD5 (no node:crypto on the hot path) against node:crypto's.
+describe('md5Hex', () => {
+  it('equals node:crypto for every length across the padding boundaries', () => {
+    for (let n = 0; n < 300; n++) {
+      const data = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) data[i] = (i * 131 + n * 7) & 0xff;
+      expect(md5Hex(data), `length ${n}`).toBe(createHash('md5').update(data).digest('hex'));
+    }
+  });
+
+  it('gives the -cuid that hashing each argument with node:crypto gave (non-ASCII and escaped bytes included)', () => {
+    const world = { platform: 'linux' as const, cwd: '/w', settings: { cuid: true, baseDirs: [] } };
+    const args = ['-x', 'hip', 'k\u00fc.hip', '-DX="a\uDCFFb"', '-o', '\u{1F600}.o', ''];
+    const hash = createHash('md5').update('hip-clang-launcher cuid 1\0');
+    for (const arg of args) hash.update(arg).update('\0');
+    expect(cuidFor(args, world)).toBe(hash.digest('hex').slice(0, 16));
+  });
+});
