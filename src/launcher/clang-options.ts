@@ -111,6 +111,9 @@ export const STOP_FLAGS: Readonly<Record<string, 'compile' | 'assemble' | 'prepr
 };
 
 export const SAVE_TEMPS_PREFIX = '-save-temps';
+// The new offload driver (clang-offload-packager, clang-linker-wrapper): its jobs differ, and no split of it is proven.
+export const NEW_DRIVER_ON: ReadonlySet<string> = new Set(['--offload-new-driver', '-foffload-via-llvm']);
+export const NEW_DRIVER_OFF: ReadonlySet<string> = new Set(['--no-offload-new-driver', '-fno-offload-via-llvm']);
 export const EMIT_LLVM_FLAGS: ReadonlySet<string> = new Set(['-emit-llvm']);
 
 // Input languages by extension, as clang's driver types them (types.def).

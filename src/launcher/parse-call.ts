@@ -13,6 +13,8 @@ import {
   HIPCC_NAMES,
   HOST_ONLY_FLAGS,
   LANGUAGE_BY_EXTENSION,
+  NEW_DRIVER_OFF,
+  NEW_DRIVER_ON,
   OFFLOAD_ARCH_JOINED,
   OFFLOAD_LANGUAGES,
   PREPROCESS_DEPS_FLAGS,
@@ -63,6 +65,8 @@ export interface ParsedCall {
   depfileOutput: string | undefined;
   saveTemps: boolean;
   emitLlvm: boolean;
+  // --offload-new-driver given (last of it and its negation wins).
+  newOffloadDriver: boolean;
   // --hip-device-lib-path / --rocm-device-lib-path values, and the last --rocm-path.
   deviceLibPaths: string[];
   rocmPath: string | undefined;
@@ -94,6 +98,14 @@ function joinedValue(arg: string, prefixes: readonly string[]): string | undefin
   return undefined;
 }
 
+// How many arguments at args[i] name offload archs (`--offload-arch=a`: 1,
+// `--offload-arch a`: 2), 0 when none do.
+export function isOffloadArchArg(args: readonly string[], i: number): number {
+  const arg = args[i]!;
+  if (arg === '--offload-arch' || arg === '--cuda-gpu-arch') return i + 1 < args.length ? 2 : 1;
+  return joinedValue(arg, OFFLOAD_ARCH_JOINED) !== undefined ? 1 : 0;
+}
+
 export function parseCall(compiler: string, args: readonly string[]): ParsedCall {
   const call: ParsedCall = {
     args,
@@ -112,6 +124,7 @@ export function parseCall(compiler: string, args: readonly string[]): ParsedCall
     depfileOutput: undefined,
     saveTemps: false,
     emitLlvm: false,
+    newOffloadDriver: false,
     deviceLibPaths: [],
     rocmPath: undefined,
     responseFiles: [],
@@ -159,6 +172,8 @@ export function parseCall(compiler: string, args: readonly string[]): ParsedCall
     else if (COMPRESS_ON.has(arg)) call.offloadCompress = true;
     else if (COMPRESS_OFF.has(arg)) call.offloadCompress = false;
     else if (EMIT_LLVM_FLAGS.has(arg)) call.emitLlvm = true;
+    else if (NEW_DRIVER_ON.has(arg)) call.newOffloadDriver = true;
+    else if (NEW_DRIVER_OFF.has(arg)) call.newOffloadDriver = false;
     else if (arg === SAVE_TEMPS_PREFIX || arg.startsWith(`${SAVE_TEMPS_PREFIX}=`)) call.saveTemps = true;
     if (arg !== '-v') verboseOnly = false;
 

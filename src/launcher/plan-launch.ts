@@ -20,7 +20,7 @@ import { toolchainIdentity } from './toolchain-digest.js';
 // environment, plus what to run instead if the cache cannot be started.
 // The call is parsed once; the HIP rules (hip-rules/) decide over that record.
 
-export type Route = 'cache' | 'probe' | 'not-cacheable' | 'no-cache' | 'nested' | 'bypass' | 'direct' | 'hipcc';
+export type Route = 'cache' | 'split' | 'probe' | 'not-cacheable' | 'no-cache' | 'nested' | 'bypass' | 'direct' | 'hipcc';
 
 export interface ExecStep {
   file: string;

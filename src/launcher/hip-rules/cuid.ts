@@ -1,5 +1,6 @@
 import type * as CryptoModule from 'node:crypto';
 import { relativiseArg } from '../base-dir.js';
+import { isOffloadArchArg } from '../parse-call.js';
 import type { ParsedCall } from '../parse-call.js';
 import type { Rule, World } from './rule.js';
 
@@ -16,12 +17,22 @@ import type { Rule, World } from './rule.js';
 // and backslashes as slashes, so another checkout (or Windows) gets the same
 // ids and the same cache entries. clang hashes the same command line, so two
 // calls that would get one id from us would get one id from clang too.
+//
+// The --offload-arch list is left out: a split call (split.ts) gives every
+// per-arch device part the whole call's id, so the gfx90a entry a build for
+// gfx90a+gfx942 stores is the one a build for gfx90a alone looks up.
 
 export function cuidFor(args: readonly string[], world: Pick<World, 'platform' | 'cwd' | 'settings'>): string {
   const { createHash } = process.getBuiltinModule('node:crypto') as typeof CryptoModule;
   const hash = createHash('md5');
   hash.update('hip-clang-launcher cuid 1\0');
-  for (const arg of args) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const arch = isOffloadArchArg(args, i);
+    if (arch) {
+      i += arch - 1;
+      continue;
+    }
     const portable = relativiseArg(arg, world.settings.baseDirs, world.cwd, world.platform);
     hash.update(world.platform === 'win32' ? portable.replace(/\\/g, '/') : portable);
     hash.update('\0');
