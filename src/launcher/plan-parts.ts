@@ -134,8 +134,12 @@ export function jobShape(call: ParsedCall): string {
   return kept.join('\0');
 }
 
-// The arguments less every output (-o x, -ox, --output=x) and, when asked, every arch.
-function without(args: readonly string[], drop: { archs: boolean }): string[] {
+const DEPFILE_SWITCHES = new Set(['-MD', '-MMD', '-MP', '-MV']);
+const DEPFILE_VALUES = ['-MF', '-MT', '-MQ'];
+
+// The arguments less every output (-o x, -ox, --output=x) and, when asked,
+// every arch and every depfile flag.
+function without(args: readonly string[], drop: { archs: boolean; depfile?: boolean }): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -144,6 +148,14 @@ function without(args: readonly string[], drop: { archs: boolean }): string[] {
       continue;
     }
     if (arg.startsWith('--output=') || (arg.startsWith('-o') && arg.length > 2 && !arg.startsWith('-obj'))) continue;
+    if (drop.depfile) {
+      if (DEPFILE_SWITCHES.has(arg)) continue;
+      if (DEPFILE_VALUES.includes(arg)) {
+        i++;
+        continue;
+      }
+      if (DEPFILE_VALUES.some((f) => arg.startsWith(f))) continue;
+    }
     if (drop.archs) {
       const n = isOffloadArchArg(args, i);
       if (n) {
@@ -173,6 +185,23 @@ function fill(job: BundlerJob, files: { host?: string; output: string; archs: Ma
   });
 }
 
+// The RDC host part writes a temporary object: its depfile is told the name
+// and target the one-step compile gives it (clang: the output with a .d
+// extension, and the output quoted as -MQ does), unless the call names them.
+function depfileFor(call: ParsedCall): string[] {
+  if (!call.depfile) return [];
+  const output = call.output!;
+  const has = (flag: string) => call.args.some((a) => a === flag || a.startsWith(flag));
+  const added: string[] = [];
+  if (!has('-MF')) {
+    const slash = Math.max(output.lastIndexOf('/'), output.lastIndexOf('\\'));
+    const dot = output.lastIndexOf('.');
+    added.push('-MF', `${dot > slash ? output.slice(0, dot) : output}.d`);
+  }
+  if (!has('-MT') && !has('-MQ')) added.push('-MQ', output);
+  return added;
+}
+
 // The per-arch split of a HIP compile (args: the call's own, with its -cuid),
 // its temporaries in tempDir:
 // - without -fgpu-rdc: per arch a device-only compile to a code object, the
@@ -183,8 +212,10 @@ function fill(job: BundlerJob, files: { host?: string; output: string; archs: Ma
 //   all of them into the call's output.
 export function planPerArchParts(call: ParsedCall, args: readonly string[], bundler: BundlerJob, tempDir: string, sep = '/'): Part[] {
   const output = call.output!;
-  const noOutput = without(args, { archs: false });
-  const noArchs = without(args, { archs: true });
+  // Only the host part writes the depfile: clang-15 writes the same one from
+  // every job (the host's last), clang-21 none from device jobs; the host-only
+  // depfile was the one-step one, byte for byte, in both.
+  const noArchs = without(args, { archs: true, depfile: true });
   const archFiles = new Map<string, string>();
   const parts: Part[] = call.offloadArchs.map((arch, i) => {
     const file = `${tempDir}${sep}device-${i}.${call.rdc ? 'bc' : 'out'}`;
@@ -199,7 +230,7 @@ export function planPerArchParts(call: ParsedCall, args: readonly string[], bund
     const host = `${tempDir}${sep}host.o`;
     // Without the archs: the RDC host object does not depend on them (the same
     // bytes, clang-15 and clang-21), so one host entry serves every arch list.
-    parts.push({ kind: 'compile', name: 'host', args: plus(without(args, { archs: true }), ['--offload-host-only', '-o', host]) });
+    parts.push({ kind: 'compile', name: 'host', args: plus(without(args, { archs: true }), ['--offload-host-only', ...depfileFor(call), '-o', host]) });
     parts.push({ kind: 'tool', name: 'bundle', file: bundler.file, args: fill(bundler, { host, output, archs: archFiles }) });
   } else {
     const fatBinary = `${tempDir}${sep}bundle.hipfb`;

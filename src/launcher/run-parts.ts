@@ -35,13 +35,15 @@ export type PartsOutcome = { ok: true; parts: PartRecord[] } | { ok: false; reas
 type Learned = { bundler: BundlerJob } | { why: string };
 
 // The driver's bundling step for this compiler and call shape, or why the job list does not qualify.
-function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], host: Host): BundlerJob | string {
+function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], host: Host, tempDir: string): BundlerJob | string {
   const key = keyOf(plan.compiler);
   if (!key) return `cannot stat the compiler ${plan.compiler}`;
   const shape = `${plan.call.rdc}\u0001${jobShape(plan.call)}`;
   const learned = memoiseKey<Learned>(host, `driver-jobs-${shortHash(shape)}`, key, () => {
     const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof ChildProcessModule;
-    const r = spawnSync(plan.compiler, [...args, '-###'], { argv0: request.compiler, cwd: host.cwd, env: host.env, encoding: 'utf8', timeout: 30_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // clang makes its temporary directories even for -###: in ours, which is removed.
+    const env = { ...host.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir };
+    const r = spawnSync(plan.compiler, [...args, '-###'], { argv0: request.compiler, cwd: host.cwd, env, encoding: 'utf8', timeout: 30_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.status !== 0 || typeof r.stderr !== 'string') return undefined;
     const template = bundlerTemplate(parseDriverJobs(r.stderr), plan.call);
     return typeof template === 'string' ? { why: template } : { bundler: template };
@@ -74,9 +76,6 @@ function nameByBytes(file: string, output: string, host: Host): string {
 export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: Host): Promise<PartsOutcome> {
   const records: PartRecord[] = [];
   const args = [...request.args, ...(plan.rules?.addArgs ?? [])];
-  const bundler = learnBundler(plan, request, args, host);
-  if (typeof bundler === 'string') return { ok: false, reason: bundler, parts: records };
-
   const p = pathModuleFor(host.platform);
   const os = process.getBuiltinModule('node:os') as typeof OsModule;
   const tempDir = mkdtempSync(p.join(os.tmpdir(), 'hcl-split-'));
@@ -84,7 +83,14 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   try {
+    const bundler = learnBundler(plan, request, args, host, tempDir);
+    if (typeof bundler === 'string') return { ok: false, reason: bundler, parts: records };
     const parts: Part[] = planPerArchParts(plan.call, args, bundler, tempDir, p.sep);
+    // clang leaves empty directories in TMPDIR (a one-step multi-arch compile
+    // too): under ccache the parts' clang makes them in ours, which goes. Not
+    // under sccache: its server, which the first part may start, would keep
+    // a TMPDIR that is then removed.
+    const partHost = plan.cache?.kind === 'ccache' ? { ...host, env: { ...host.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir } } : host;
     let bundle: string | undefined;
     for (const part of parts) {
       const started = performance.now();
@@ -93,12 +99,12 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       let outcome;
       try {
         if (part.kind === 'compile') {
-          const partPlan = planLaunch({ compiler: request.compiler, args: partArgs, resolvedCompiler: plan.compiler }, host);
+          const partPlan = planLaunch({ compiler: request.compiler, args: partArgs, resolvedCompiler: plan.compiler }, partHost);
           route = partPlan.route;
           outcome = await spawnFirstStartable(partPlan.steps, partPlan.env, true);
           if (outcome.step !== partPlan.steps[0]) route = 'cache-unavailable';
         } else {
-          outcome = await spawnFirstStartable([{ file: part.file, argv: [part.file, ...partArgs] }], host.env, true);
+          outcome = await spawnFirstStartable([{ file: part.file, argv: [part.file, ...partArgs] }], partHost.env, true);
         }
       } catch (error) {
         return { ok: false, reason: `part ${part.name} could not be started: ${(error as Error).message}`, parts: records };

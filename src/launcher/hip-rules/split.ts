@@ -26,7 +26,6 @@ export function whyNotSplit(call: ParsedCall): string | undefined {
   if (call.saveTemps) return '-save-temps (the temporaries are the driver\'s)';
   if (call.emitLlvm) return '-emit-llvm';
   if (call.offloadCompress) return '--offload-compress: its split is not proven';
-  if (call.depfile) return 'a depfile (-MD/-MMD): the split\'s depfile is not proven equal to the one-step one';
   if (call.output === undefined) return 'no -o (the split names its outputs)';
   if (call.offloadArchs.length === 0) return 'no --offload-arch (the driver picks the archs)';
   if (call.offloadArchs.some((a) => a === 'native' || a === '' || a.includes('/'))) return `--offload-arch=${call.offloadArchs.join(',')}: only named archs are split`;

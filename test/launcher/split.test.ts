@@ -1,0 +1,222 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ccacheEnv, ccacheStats, freePort, sccacheEnv, sccacheStats, stopSccache, type CcacheStats } from '../helpers/caches.js';
+import { cleanEnv, run, runLauncher } from '../helpers/run-built.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { repoRoot, tools } from '../helpers/tools.js';
+
+// The per-arch split (HIP_CLANG_LAUNCHER_SPLIT=on) on Debian 12: clang-15 with
+// ccache 4.7 and the HIP-capable sccache 0.10, through the built launcher.
+// Every object (and depfile) must equal clang's own one-step compile given
+// the -cuid the launcher added, byte for byte; the cache's own statistics
+// show which parts hit. The same in the sid lab: test/lab/split.test.ts.
+
+const source = join(repoRoot, 'test/fixtures/hip/split.hip');
+const hip = ['-x', 'hip', '--rocm-path=/usr', `--rocm-device-lib-path=${tools.deviceLibPath}`, '-O2'];
+const archs = (...list: string[]) => list.map((a) => `--offload-arch=${a}`);
+
+interface CallRecord {
+  route: string;
+  reason: string;
+  cuid: string | null;
+  exitCode: number | null;
+  parts?: { name: string; route: string; exitCode: number | null }[];
+}
+
+const root = makeTempDir('hcl-split-');
+
+// One compile through the launcher; returns the log records it wrote (a
+// ccache miss writes two: the whole call, and the launcher as ccache's prefix).
+function compile(dir: string, env: NodeJS.ProcessEnv, args: string[], out = 'k.o'): { records: CallRecord[]; stderr: string; status: number | null } {
+  const log = join(dir, 'calls.jsonl');
+  writeFileSync(log, '');
+  rmSync(join(dir, out), { force: true });
+  const r = runLauncher([tools.clangxx, ...hip, ...args, '-c', source, '-o', out], { env: { ...env, HIP_CLANG_LAUNCHER_LOG: log }, cwd: dir });
+  const records = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as CallRecord);
+  return { records, stderr: r.stderr, status: r.status };
+}
+
+// clang's one-step compile with the launcher's -cuid: what the split must equal.
+function oneStep(dir: string, args: string[], cuid: string, out = 'ref.o'): Buffer {
+  rmSync(join(dir, out), { force: true });
+  const r = run(tools.clangxx, [...hip, ...args, `-cuid=${cuid}`, '-c', source, '-o', out], { cwd: dir });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return readFileSync(join(dir, out));
+}
+
+function expectSameAsOneStep(dir: string, args: string[], records: CallRecord[], out = 'k.o'): void {
+  // The call's own record (under ccache the launcher run as its prefix writes one too, with no id of its own).
+  const cuid = records.find((r) => r.cuid)?.cuid ?? '';
+  expect(cuid).toMatch(/^[0-9a-f]{16}$/);
+  expect(readFileSync(join(dir, out)).equals(oneStep(dir, args, cuid)), 'split object equals the one-step compile').toBe(true);
+}
+
+// No temporary of the split left: none in the private TMPDIR, no fat binary
+// beside the output. (clang itself leaves empty directories in TMPDIR, one
+// per arch for a one-step compile; the split's parts under ccache make theirs
+// in its own temporary directory.)
+function expectNothingLeft(dir: string, tmp: string): void {
+  expect(readdirSync(tmp).filter((f) => f.startsWith('hcl-split-'))).toEqual([]);
+  expect(readdirSync(dir).filter((f) => f.endsWith('.hipfb') || f.endsWith('.tmp'))).toEqual([]);
+}
+
+function delta(before: CcacheStats, after: CcacheStats): CcacheStats {
+  return { hits: after.hits - before.hits, misses: after.misses - before.misses };
+}
+
+describe('per-arch split, clang-15 + ccache 4.7', () => {
+  let dir: string;
+  let tmp: string;
+  let env: NodeJS.ProcessEnv;
+  let cacheEnv: Record<string, string>;
+  beforeAll(() => {
+    dir = join(root, 'ccache');
+    tmp = join(root, 'ccache-tmp');
+    mkdirSync(dir);
+    mkdirSync(tmp);
+    cacheEnv = { ...ccacheEnv(dir) } as unknown as Record<string, string>;
+    env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_SPLIT: 'on', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), TMPDIR: tmp, ...cacheEnv });
+  });
+  const stats = () => ccacheStats(cacheEnv);
+
+  it('two archs: split into device parts, the driver\'s bundling and the host part; the object is the one-step object', () => {
+    const before = stats();
+    const { records, status, stderr } = compile(dir, env, archs('gfx90a', 'gfx1030'));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    // The whole call missed in ccache, which ran the launcher as its prefix_command: that one split.
+    expect(records.map((r) => r.route).sort()).toEqual(['cache', 'split']);
+    const split = records.find((r) => r.route === 'split')!;
+    expect(split.parts!.map((p) => `${p.name}:${p.route}`)).toEqual(['device gfx90a:cache', 'device gfx1030:cache', 'bundle:tool', 'host:cache']);
+    expect(delta(before, stats())).toEqual({ hits: 0, misses: 4 });
+    expectSameAsOneStep(dir, archs('gfx90a', 'gfx1030'), records);
+    expectNothingLeft(dir, tmp);
+  });
+
+  it('the same call again is one lookup: the whole-call entry hits and nothing is split', () => {
+    const before = stats();
+    const { records } = compile(dir, env, archs('gfx90a', 'gfx1030'));
+    expect(records.map((r) => r.route)).toEqual(['cache']);
+    expect(delta(before, stats())).toEqual({ hits: 1, misses: 0 });
+    expectSameAsOneStep(dir, archs('gfx90a', 'gfx1030'), records);
+  });
+
+  it('an arch added: the old archs\' device parts hit, only the new arch and the host compile; same id as before', () => {
+    const first = compile(dir, env, archs('gfx90a', 'gfx1030')).records.find((r) => r.cuid)?.cuid;
+    const before = stats();
+    const { records } = compile(dir, env, archs('gfx90a', 'gfx1030', 'gfx908'));
+    // Misses: the whole call, gfx908's device part, the host part (a new fat binary).
+    expect(delta(before, stats())).toEqual({ hits: 2, misses: 3 });
+    expect(records.find((r) => r.cuid)?.cuid).toBe(first);
+    expectSameAsOneStep(dir, archs('gfx90a', 'gfx1030', 'gfx908'), records);
+    expectNothingLeft(dir, tmp);
+  });
+
+  it('one arch of those: its device part hits', () => {
+    const before = stats();
+    const { records } = compile(dir, env, archs('gfx1030'));
+    expect(delta(before, stats())).toEqual({ hits: 1, misses: 2 });
+    expectSameAsOneStep(dir, archs('gfx1030'), records);
+  });
+
+  it('-fgpu-rdc: device bitcode per arch, the host part (one entry for every arch list), the driver\'s bundling into the output', () => {
+    const rdc = (...list: string[]) => ['-fgpu-rdc', ...archs(...list)];
+    let before = stats();
+    let { records } = compile(dir, env, rdc('gfx90a', 'gfx1030'));
+    expect(records.find((r) => r.route === 'split')!.parts!.map((p) => p.name)).toEqual(['device gfx90a', 'device gfx1030', 'host', 'bundle']);
+    expect(delta(before, stats())).toEqual({ hits: 0, misses: 4 });
+    expectSameAsOneStep(dir, rdc('gfx90a', 'gfx1030'), records);
+    before = stats();
+    ({ records } = compile(dir, env, rdc('gfx1030')));
+    // The whole call misses; gfx1030's device part and the host part hit.
+    expect(delta(before, stats())).toEqual({ hits: 2, misses: 1 });
+    expectSameAsOneStep(dir, rdc('gfx1030'), records);
+    expectNothingLeft(dir, tmp);
+  });
+
+  for (const rdc of [false, true]) {
+    it(`a depfile (-MD, ${rdc ? '-fgpu-rdc' : 'no RDC'}) is the one-step depfile, byte for byte`, () => {
+      const args = [...(rdc ? ['-fgpu-rdc'] : []), ...archs('gfx90a', 'gfx1030'), '-MD'];
+      rmSync(join(dir, 'k.d'), { force: true });
+      const { records } = compile(dir, env, args);
+      expect(records.some((r) => r.route === 'split')).toBe(true);
+      const depfile = readFileSync(join(dir, 'k.d'));
+      expectSameAsOneStep(dir, [...args, '-MF', 'ref.d', '-MT', 'k.o'], records);
+      expect(depfile.toString()).toBe(readFileSync(join(dir, 'ref.d'), 'utf8'));
+      expectNothingLeft(dir, tmp);
+    });
+  }
+
+  it('shapes whose split is not proven run whole, cached as today, with the reason in the log', () => {
+    const cases: [string[], string][] = [
+      [[...archs('gfx90a'), '-save-temps=obj'], 'not split: -save-temps'],
+      [[...archs('gfx90a'), '--offload-new-driver'], 'not split: the new offload driver'],
+      [['--offload-arch=gfx90a', '--offload-device-only'], 'not split: already a device-only compile'],
+    ];
+    const whole = join(dir, 'whole');
+    mkdirSync(whole);
+    for (const [args, reason] of cases) {
+      const { records, status } = compile(whole, env, args, 'w.o');
+      expect(status).toBe(0);
+      expect(records).toHaveLength(1);
+      expect(records[0]!.route).toBe('cache');
+      expect(records[0]!.reason + JSON.stringify(records[0])).toContain(reason);
+    }
+  });
+
+  it('a source that fails in a part: the whole call runs uncached, its diagnostics once, its exit status, nothing left behind', () => {
+    const bad = join(dir, 'bad.hip');
+    writeFileSync(bad, '#include <hip/hip_runtime.h>\n__global__ void k(int* p) { *p = undeclared_name; }\n');
+    const log = join(dir, 'calls.jsonl');
+    writeFileSync(log, '');
+    const r = runLauncher([tools.clangxx, ...hip, ...archs('gfx90a', 'gfx1030'), '-c', 'bad.hip', '-o', 'bad.o'], { env: { ...env, HIP_CLANG_LAUNCHER_LOG: log }, cwd: dir });
+    const direct = run(tools.clangxx, [...hip, ...archs('gfx90a', 'gfx1030'), '-c', 'bad.hip', '-o', 'bad.o'], { cwd: dir });
+    expect(r.status).toBe(direct.status);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(direct.stderr);
+    const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CallRecord);
+    const inner = records.find((x) => x.route === 'direct')!;
+    expect(inner.reason).toMatch(/^split failed \(part device gfx90a exited 1\): the whole call ran uncached/);
+    expectNothingLeft(dir, tmp);
+  });
+});
+
+describe('per-arch split, clang-15 + sccache 0.10', () => {
+  let dir: string;
+  let tmp: string;
+  let env: NodeJS.ProcessEnv;
+  let cacheEnv: Record<string, string>;
+  beforeAll(() => {
+    dir = join(root, 'sccache');
+    tmp = join(root, 'sccache-tmp');
+    mkdirSync(dir);
+    mkdirSync(tmp);
+    cacheEnv = sccacheEnv(dir, freePort());
+    env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip, HIP_CLANG_LAUNCHER_SPLIT: 'on', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), TMPDIR: tmp, ...cacheEnv });
+  });
+  afterAll(() => stopSccache(tools.sccacheHip, cacheEnv));
+  const stats = () => {
+    const s = sccacheStats(tools.sccacheHip, cacheEnv);
+    return { hits: s.hits, misses: s.misses };
+  };
+
+  it('-fgpu-rdc splits: each part its own entry, the same object as one step; an arch list sharing archs hits them', () => {
+    const rdc = (...list: string[]) => ['-fgpu-rdc', ...archs(...list)];
+    let { records } = compile(dir, env, rdc('gfx90a', 'gfx1030'));
+    expect(records.map((r) => r.route)).toEqual(['split']);
+    expect(stats()).toEqual({ hits: 0, misses: 3 });
+    expectSameAsOneStep(dir, rdc('gfx90a', 'gfx1030'), records);
+    ({ records } = compile(dir, env, rdc('gfx90a')));
+    expect(stats()).toEqual({ hits: 2, misses: 3 });
+    expectSameAsOneStep(dir, rdc('gfx90a'), records);
+    expectNothingLeft(dir, tmp);
+  });
+
+  it('without -fgpu-rdc the call stays whole: sccache passes the host part\'s -Xclang through uncached', () => {
+    const { records } = compile(dir, env, archs('gfx90a', 'gfx1030'));
+    expect(records.map((r) => r.route)).toEqual(['cache']);
+    expect(JSON.stringify(records[0])).toContain('sccache cannot cache the host part without -fgpu-rdc');
+  });
+});
