@@ -78,7 +78,12 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
   const args = [...request.args, ...(plan.rules?.addArgs ?? [])];
   const p = pathModuleFor(host.platform);
   const os = process.getBuiltinModule('node:os') as typeof OsModule;
-  const tempDir = mkdtempSync(p.join(os.tmpdir(), 'hcl-split-'));
+  let tempDir: string;
+  try {
+    tempDir = mkdtempSync(p.join(os.tmpdir(), 'hcl-split-'));
+  } catch (error) {
+    return { ok: false, reason: `no temporary directory: ${(error as Error).message}`, parts: records };
+  }
   const made: string[] = [];
   const out: Buffer[] = [];
   const err: Buffer[] = [];
