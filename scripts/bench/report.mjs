@@ -16,10 +16,21 @@ export function writeReport(report, outDir, { markdownOnly = false } = {}) {
   // into every rendering that did not run it, as the corpus is.
   const splitJson = join(outDir, 'split.json');
   const split = report.groups.find((g) => g.id === 'split');
-  if (split && !markdownOnly) writeFileSync(splitJson, `${JSON.stringify({ date: report.date, group: split, targets: report.targets.filter((t) => t.id.startsWith('split-')) }, null, 2)}\n`);
+  if (split && !markdownOnly) writeFileSync(splitJson, `${JSON.stringify({ date: report.date, loadAverage: report.machine?.loadAverage, group: split, targets: report.targets.filter((t) => t.id.startsWith('split-')) }, null, 2)}\n`);
   const carried = !split && existsSync(splitJson) ? JSON.parse(readFileSync(splitJson, 'utf8')) : undefined;
   const withSplit = carried
-    ? { ...report, groups: [...report.groups, { ...carried.group, title: `${carried.group.title} (from \`npm run bench -- --only split\` on ${carried.date.slice(0, 10)})` }], targets: [...report.targets, ...carried.targets] }
+    ? {
+        ...report,
+        groups: [
+          ...report.groups,
+          {
+            ...carried.group,
+            title: `${carried.group.title} (from \`npm run bench -- --only split\` on ${carried.date.slice(0, 10)})`,
+            notes: [...carried.group.notes, ...(carried.loadAverage ? [`Load average when that run started: ${carried.loadAverage.join(' / ')} (1 / 5 / 15 min).`] : [])],
+          },
+        ],
+        targets: [...report.targets, ...carried.targets],
+      }
     : report;
   writeFileSync(md, renderMarkdown({ ...withSplit, corpus }));
   if (markdownOnly) return [md];

@@ -5,7 +5,7 @@ import { CACHE_VAR, LOG_VAR } from '../../launcher/env-vars.js';
 import { chooseCache } from '../../launcher/find-cache.js';
 import { readCacheStatistics, type CacheStatistics } from '../cache-stats.js';
 import { readCallLog } from '../read-call-log.js';
-import { ROUTES, type CallSummary, type Spread } from '../summarise-calls.js';
+import { OTHER_ROUTES, ROUTES, type CallSummary, type Spread } from '../summarise-calls.js';
 
 interface Args {
   json: boolean;
@@ -73,7 +73,7 @@ export function renderStats(report: StatsReport): string {
     out.push('routes:');
     const width = Math.max(...Object.keys(calls.routes).map((r) => r.length));
     for (const [route, n] of Object.entries(calls.routes)) {
-      out.push(`  ${route.padEnd(width)} ${String(n).padStart(7)}  ${percent(n, calls.calls)}  ${ROUTES[route] ?? 'a route this version does not know'}`);
+      out.push(`  ${route.padEnd(width)} ${String(n).padStart(7)}  ${percent(n, calls.calls)}  ${ROUTES[route] ?? OTHER_ROUTES[route] ?? 'a route this version does not know'}`);
       for (const [reason, m] of sorted(calls.routeReasons[route] ?? {})) out.push(`  ${''.padEnd(width)} ${String(m).padStart(7)}    because ${reason}`);
     }
     table(out, 'compilers', calls.compilers);
