@@ -26,7 +26,7 @@ export interface CallRecord {
   // The launcher's own time: process start to handing the call over.
   launcherMs: number;
   // A split call (route `split`): each part, its route and exit code.
-  parts?: { name: string; route: string; exitCode: number | null; durationMs: number }[];
+  parts?: { name: string; cuid?: string; route: string; exitCode: number | null; durationMs: number }[];
 }
 
 // The log's name may sit where others can plant things (a shared build tree,

@@ -137,7 +137,8 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   if (underOuterCache(host.env)) return plain('nested', 'a launcher above this one already hands the call to a cache');
   if (call.driver !== 'hipcc') {
     if (call.mode === 'probe') return plain('probe', 'a probe: it compiles nothing');
-    if (!CACHEABLE_MODES.has(call.mode)) return plain('not-cacheable', `${call.mode === 'none' ? 'no input' : `a ${call.mode} call`}: no object for a cache to keep`);
+    // A compile-and-link reaches the rules only for the split (hip-rules/split.ts).
+    if (!CACHEABLE_MODES.has(call.mode) && !(call.mode === 'link' && readSettings(host).split)) return plain('not-cacheable', `${call.mode === 'none' ? 'no input' : `a ${call.mode} call`}: no object for a cache to keep`);
   }
 
   const settings = readSettings(host);
@@ -165,6 +166,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   const ruled = rules.decisions.find((d) => d.route)?.reason;
   if (rules.route === 'hipcc') return plain('hipcc', ruled ?? 'hipcc', cache, rules, rules.env);
   if (rules.route === 'direct') return plain('direct', ruled ?? 'direct', cache, rules, rules.env);
+  if (call.mode === 'link' && !rules.split) return plain('not-cacheable', 'a link call: no object for a cache to keep', cache, rules);
   if (!cache?.file) return plain('no-cache', cache?.reason ?? 'no cache', cache, rules);
 
   const additions: Record<string, string> = { ...rules.env };

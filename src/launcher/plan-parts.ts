@@ -1,3 +1,4 @@
+import { SEPARATE_VALUE_FLAGS } from './clang-options.js';
 import { isOffloadArchArg, type ParsedCall } from './parse-call.js';
 
 // Plans a call as parts (pure: no process, no file). A part is either an
@@ -237,5 +238,85 @@ export function planPerArchParts(call: ParsedCall, args: readonly string[], bund
     parts.push({ kind: 'tool', name: 'bundle', file: bundler.file, args: fill(bundler, { output: fatBinary, archs: archFiles }), keyByBytes: fatBinary });
     parts.push({ kind: 'compile', name: 'host', args: plus(args, ['--offload-host-only', '-Xclang', '-fcuda-include-gpubinary', '-Xclang', BUNDLE_SLOT]) });
   }
+  return parts;
+}
+
+// Link-only flags: a compile part leaves them out (clang would warn that they
+// go unused, an error under -Werror). Joined prefixes, then flags with a value.
+const LINK_ONLY_PREFIXES = ['-l', '-L', '-Wl,', '-fuse-ld=', '--ld-path=', '-Xlinker='];
+const LINK_ONLY_FLAGS = new Set(['-shared', '-static', '-rdynamic', '-pie', '-no-pie', '-nostdlib', '-nodefaultlibs', '-nostartfiles', '-s', '--hip-link']);
+const LINK_ONLY_VALUE_FLAGS = new Set(['-l', '-L', '-Xlinker', '-u', '-T', '-z']);
+// Each part of a compile-and-link sees only its own share of the flags the
+// one-step call uses: without this, clang warns of the rest as unused, which
+// the one-step call (using every flag somewhere) never does.
+const QUIET_UNUSED = '-Wno-unused-command-line-argument';
+
+// A single-step compile-and-link (`clang++ -o prog main.hip util.cpp -lfoo`)
+// as one compile part per source (its language given by -x, as the call
+// typed it; HIP sources with the -cuid `cuidOf` gives them) into tempDir,
+// then the link: the call's own arguments with each source replaced by its
+// object in place and no -x (objects are typed by their extension).
+export function planCompileLinkParts(call: ParsedCall, tempDir: string, cuidOf: (compileArgs: string[]) => string, sep = '/'): Part[] {
+  const sources = new Map<number, { file: string; language: string; object: string }>();
+  const inputs = [...call.inputs];
+  const compileArgs: string[] = [];
+  const linkArgs: string[] = [];
+  let next = 0;
+  for (let i = 0; i < call.args.length; i++) {
+    const arg = call.args[i]!;
+    const input = inputs[next];
+    if (input && arg === input.file && !arg.startsWith('-')) {
+      next++;
+      if (input.language === 'object') linkArgs.push(arg);
+      else {
+        const object = `${tempDir}${sep}${sources.size}-${arg.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '')}.o`;
+        sources.set(i, { file: arg, language: input.language, object });
+        linkArgs.push(object);
+      }
+      continue;
+    }
+    if (arg === '-x' || arg === '--language') {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-x') || arg.startsWith('--language=')) continue;
+    if (arg === '-o' || arg === '--output') {
+      linkArgs.push(arg, call.args[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (arg.startsWith('--output=') || (arg.startsWith('-o') && arg.length > 2 && !arg.startsWith('-obj'))) {
+      linkArgs.push(arg);
+      continue;
+    }
+    const value = call.args[i + 1];
+    if (LINK_ONLY_VALUE_FLAGS.has(arg)) {
+      linkArgs.push(arg, value ?? '');
+      i++;
+      continue;
+    }
+    if (LINK_ONLY_FLAGS.has(arg) || LINK_ONLY_PREFIXES.some((p) => arg.startsWith(p))) {
+      linkArgs.push(arg);
+      continue;
+    }
+    // Any other flag goes to both, with its separate value if it takes one.
+    compileArgs.push(arg);
+    linkArgs.push(arg);
+    if (SEPARATE_VALUE_FLAGS.has(arg) && value !== undefined) {
+      compileArgs.push(value);
+      linkArgs.push(value);
+      i++;
+    }
+  }
+  const parts: Part[] = [...sources.values()].map((s) => {
+    // The id a separate compile of this source into the program would get: its own flags, the program's name.
+    const cuid = s.language === 'hip' && !call.explicitCuid ? cuidOf([...compileArgs, '-c', '-x', s.language, s.file, '-o', `${call.output ?? 'a.out'}(${s.file})`]) : undefined;
+    return {
+      kind: 'compile',
+      name: `compile ${s.file}`,
+      args: [...compileArgs, QUIET_UNUSED, ...(cuid ? [`-cuid=${cuid}`] : []), '-c', '-x', s.language, s.file, '-o', s.object],
+    };
+  });
+  parts.push({ kind: 'compile', name: 'link', args: [...linkArgs, QUIET_UNUSED] });
   return parts;
 }

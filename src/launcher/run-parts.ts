@@ -4,10 +4,12 @@ import type * as OsModule from 'node:os';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { pathModuleFor, type Host } from '../host.js';
 import { keyOf, memoiseKey, shortHash } from './memo.js';
-import { BUNDLE_SLOT, bundlerTemplate, jobShape, parseDriverJobs, planPerArchParts, type BundlerJob, type Part } from './plan-parts.js';
+import { BUNDLE_SLOT, bundlerTemplate, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, type BundlerJob, type Part } from './plan-parts.js';
 import { CCACHE_DISABLE, CCACHE_PREFIX, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
 import { planLaunch, selfCommand, type LaunchPlan, type LaunchRequest } from './plan-launch.js';
 import { spawnFirstStartable } from './replace-process.js';
+import { cuidFor } from './hip-rules/cuid.js';
+import { readSettings } from './settings.js';
 import { childEnv } from './recursion.js';
 
 // Runs a call the split rule (hip-rules/split.ts) marked as parts. Each
@@ -25,6 +27,8 @@ import { childEnv } from './recursion.js';
 
 export interface PartRecord {
   name: string;
+  // The -cuid a compile part of a compile-and-link was given (its source's own).
+  cuid?: string;
   route: string;
   exitCode: number | null;
   durationMs: number;
@@ -88,9 +92,15 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   try {
-    const bundler = learnBundler(plan, request, args, host, tempDir);
-    if (typeof bundler === 'string') return { ok: false, reason: bundler, parts: records };
-    const parts: Part[] = planPerArchParts(plan.call, args, bundler, tempDir, p.sep);
+    let parts: Part[];
+    if (plan.rules?.split === 'compile-link') {
+      const world = { platform: host.platform, cwd: host.cwd, settings: readSettings(host) };
+      parts = planCompileLinkParts(plan.call, tempDir, (compileArgs) => cuidFor(compileArgs, world), p.sep);
+    } else {
+      const bundler = learnBundler(plan, request, args, host, tempDir);
+      if (typeof bundler === 'string') return { ok: false, reason: bundler, parts: records };
+      parts = planPerArchParts(plan.call, args, bundler, tempDir, p.sep);
+    }
     // clang leaves empty directories in TMPDIR (a one-step multi-arch compile
     // too): under ccache the parts' clang makes them in ours, which goes. Not
     // under sccache: its server, which the first part may start, would keep
@@ -114,7 +124,8 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       } catch (error) {
         return { ok: false, reason: `part ${part.name} could not be started: ${(error as Error).message}`, parts: records };
       }
-      records.push({ name: part.name, route, exitCode: outcome.exitCode, durationMs: Math.round((performance.now() - started) * 1000) / 1000 });
+      const cuid = part.kind === 'compile' && plan.rules?.split === 'compile-link' ? partArgs.find((a) => a.startsWith('-cuid='))?.slice('-cuid='.length) : undefined;
+      records.push({ name: part.name, ...(cuid ? { cuid } : {}), route, exitCode: outcome.exitCode, durationMs: Math.round((performance.now() - started) * 1000) / 1000 });
       if (outcome.stdout) out.push(outcome.stdout);
       if (outcome.stderr) err.push(outcome.stderr);
       if (outcome.exitCode !== 0 || outcome.signal) {
@@ -146,7 +157,8 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
 // ccache runs: it never goes to the cache again, whatever happened.
 export function planAfterSplit(plan: LaunchPlan, outcome: PartsOutcome, host: Host, underPrefix: boolean): LaunchPlan {
   if (outcome.ok) return { ...plan, route: 'split', reason: `${plan.reason}; split into ${outcome.parts.length} parts${underPrefix ? ' (ccache\'s whole-call entry missed)' : ''}` };
-  if (outcome.parts.length === 0 && !underPrefix) return { ...plan, reason: `${plan.reason}; not split: ${outcome.reason}` };
+  // A link is never the cache's to run: it goes direct whatever happened.
+  if (outcome.parts.length === 0 && !underPrefix && plan.rules?.split !== 'compile-link') return { ...plan, reason: `${plan.reason}; not split: ${outcome.reason}` };
   const why = outcome.parts.length === 0 ? `not split (${outcome.reason})` : `split failed (${outcome.reason})`;
   return directPlan(plan, `${why}: the whole call ran uncached${underPrefix ? ' for ccache, which stores it' : ''}`, host);
 }
@@ -163,7 +175,7 @@ function directPlan(plan: LaunchPlan, reason: string, host: Host): LaunchPlan {
 // as the whole call's entry. A prefix the user set is theirs: the split then
 // runs at once, without the whole-call entry.
 export function planSplitOnMiss(plan: LaunchPlan, host: Host): LaunchPlan | undefined {
-  if (plan.cache?.kind !== 'ccache' || host.env[CCACHE_PREFIX] || host.env[CCACHE_DISABLE]) return undefined;
+  if (plan.rules?.split !== 'per-arch' || plan.cache?.kind !== 'ccache' || host.env[CCACHE_PREFIX] || host.env[CCACHE_DISABLE]) return undefined;
   const env = { ...plan.env, [CCACHE_PREFIX]: selfCommand(host), [SPLIT_PREFIX_VAR]: '1' };
   return { ...plan, env, reason: `${plan.reason}; split per arch only if the whole call misses (ccache prefix_command)` };
 }

@@ -51,7 +51,8 @@ export interface Decision {
 }
 
 // per-arch: a HIP compile as per-arch device compiles, the driver's bundling and the host compile.
-export type SplitKind = 'per-arch';
+// compile-link: a single-step compile-and-link as one compile per source, then the link.
+export type SplitKind = 'per-arch' | 'compile-link';
 
 export interface Rule {
   name: string;

@@ -38,11 +38,35 @@ export function whyNotSplit(call: ParsedCall): string | undefined {
 // rebuild that a whole-call entry answers in one lookup.
 const SCCACHE_HOST_PART = 'sccache cannot cache the host part without -fgpu-rdc (it passes -Xclang arguments through uncached)';
 
+// Why a single-step compile-and-link cannot be run as compiles then the link.
+const COMPILED_LANGUAGES = new Set(['hip', 'c', 'c++']);
+export function whyNotCompileLink(call: ParsedCall): string | undefined {
+  const sources = call.inputs.filter((i) => i.language !== 'object');
+  if (sources.length === 0) return 'a link of objects only';
+  const other = sources.find((i) => !COMPILED_LANGUAGES.has(i.language));
+  if (other) return `input ${other.file} is ${other.language} (HIP, C and C++ sources are split from the link)`;
+  if (sources.some((i) => i.file === '-')) return 'source from stdin';
+  if (call.responseFiles.length > 0) return 'a response file (its flags are not seen)';
+  if (call.rdc) return '-fgpu-rdc: a device link of several sources is not proven';
+  if (call.saveTemps) return '-save-temps';
+  if (call.depfile) return 'a depfile in a link call';
+  if (call.emitLlvm) return '-emit-llvm';
+  if (call.newOffloadDriver) return 'the new offload driver';
+  if (call.offloadMode !== 'both') return `a ${call.offloadMode} call`;
+  return undefined;
+}
+
 export const split: Rule = {
   name: 'split',
   summary: 'a HIP compile runs as per-arch device compiles, the driver\'s bundling and the host compile, each keyed by the cache (HIP_CLANG_LAUNCHER_SPLIT=on)',
   decide(call, world) {
-    if (!world.settings.split || !call.offload || !world.cache || world.cache.facts.cachesHip === false) return undefined;
+    if (!world.settings.split || !world.cache) return undefined;
+    if (call.mode === 'link') {
+      const why = whyNotCompileLink(call);
+      if (why) return { rule: this.name, reason: `not split from its link: ${why}` };
+      return { rule: this.name, split: 'compile-link', reason: 'compile and link: each source compiled through the cache, then the link' };
+    }
+    if (!call.offload || world.cache.facts.cachesHip === false) return undefined;
     const why = whyNotSplit(call) ?? (world.cache.facts.kind === 'sccache' && !call.rdc ? SCCACHE_HOST_PART : undefined);
     if (why) return { rule: this.name, reason: `not split: ${why}` };
     const archs = call.offloadArchs.join(',');
