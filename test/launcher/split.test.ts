@@ -220,3 +220,97 @@ describe('per-arch split, clang-15 + sccache 0.10', () => {
     expect(JSON.stringify(records[0])).toContain('sccache cannot cache the host part without -fgpu-rdc');
   });
 });
+
+// Issue 20 item 1 through the same planner: `clang++ -o prog main.hip util.cpp`
+// runs as one compile per source through the cache, then the link.
+describe('compile-and-link split, clang-15 + ccache 4.7', () => {
+  let dir: string;
+  let tmp: string;
+  let env: NodeJS.ProcessEnv;
+  let cacheEnv: Record<string, string>;
+  const main = [
+    '#include <hip/hip_runtime.h>',
+    '#include <cstdio>',
+    'int helper();',
+    '__global__ void k(int* p) { *p = 42; }',
+    'int main() { std::printf("helper says %d\\n", helper()); int* d = nullptr; if (hipMalloc(&d, 4) == hipSuccess) { hipLaunchKernelGGL(k, dim3(1), dim3(1), 0, 0, d); (void)hipFree(d); } return 0; }',
+    '',
+  ].join('\n');
+  beforeAll(() => {
+    dir = join(root, 'link');
+    tmp = join(root, 'link-tmp');
+    mkdirSync(dir);
+    mkdirSync(tmp);
+    writeFileSync(join(dir, 'main.hip'), main);
+    writeFileSync(join(dir, 'helper.cpp'), 'int helper() { return 7; }\n');
+    cacheEnv = { ...ccacheEnv(dir) } as unknown as Record<string, string>;
+    env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_SPLIT: 'on', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), TMPDIR: tmp, ...cacheEnv });
+  });
+  const link = (args: string[]) => {
+    const log = join(dir, 'calls.jsonl');
+    writeFileSync(log, '');
+    const r = runLauncher([tools.clangxx, ...args], { env: { ...env, HIP_CLANG_LAUNCHER_LOG: log }, cwd: dir });
+    const records = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as CallRecord & { parts?: { cuid?: string }[] });
+    return { ...r, records };
+  };
+  const hipFlags = ['--rocm-path=/usr', `--rocm-device-lib-path=${tools.deviceLibPath}`, '--offload-arch=gfx90a', '-O2'];
+
+  it('one HIP source: the program is the one-step build\'s, byte for byte, with the same -cuid; a rebuild is all hits', () => {
+    const args = ['-x', 'hip', ...hipFlags, 'main.hip', '-x', 'none', 'helper.o', '-o', 'prog', '-lamdhip64'];
+    expect(run(tools.clangxx, ['-O2', '-c', 'helper.cpp', '-o', 'helper.o'], { cwd: dir }).status).toBe(0);
+    const before = ccacheStats(cacheEnv);
+    const first = link(args);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.records.map((r) => r.route)).toEqual(['split']);
+    expect(first.records[0]!.parts!.map((p) => `${p.name}:${p.route}`)).toEqual(['compile main.hip:cache', 'link:not-cacheable']);
+    expect(delta(before, ccacheStats(cacheEnv))).toEqual({ hits: 0, misses: 1 });
+    const cuid = first.records[0]!.parts![0]!.cuid!;
+    expect(cuid).toMatch(/^[0-9a-f]{16}$/);
+    const ref = run(tools.clangxx, [...args.map((a) => (a === 'prog' ? 'ref' : a)), `-cuid=${cuid}`], { cwd: dir });
+    expect(ref.stderr).toBe('');
+    expect(readFileSync(join(dir, 'prog')).equals(readFileSync(join(dir, 'ref'))), 'program equals the one-step build').toBe(true);
+    rmSync(join(dir, 'prog'));
+    const again = link(args);
+    expect(again.status).toBe(0);
+    expect(delta(before, ccacheStats(cacheEnv))).toEqual({ hits: 1, misses: 1 });
+    expect(readFileSync(join(dir, 'prog')).equals(readFileSync(join(dir, 'ref')))).toBe(true);
+    expectNothingLeft(dir, tmp);
+  });
+
+  it('a HIP and a C++ source in one call: both compiled through the cache, the program builds and prints what the one-step one prints', () => {
+    const args = [...hipFlags, '-x', 'hip', 'main.hip', '-x', 'c++', 'helper.cpp', '-o', 'prog2', '-lamdhip64'];
+    const before = ccacheStats(cacheEnv);
+    const r = link(args);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.records[0]!.parts!.map((p) => p.name)).toEqual(['compile main.hip', 'compile helper.cpp', 'link']);
+    expect(delta(before, ccacheStats(cacheEnv)).misses).toBe(2);
+    // One-step clang gives every HIP source the one -cuid it is given: no per-source ids to match, so the programs' symbols compare.
+    expect(run(tools.clangxx, [...args.map((a) => (a === 'prog2' ? 'ref2' : a))], { cwd: dir }).status).toBe(0);
+    const nm = (f: string) => run('nm', ['--format=posix', f], { cwd: dir }).stdout.toString().replace(/__hip_cuid_[0-9a-f]+/g, '__hip_cuid_');
+    expect(nm('prog2')).toBe(nm('ref2'));
+    expectNothingLeft(dir, tmp);
+  });
+
+  it('a source that does not compile: the whole call runs uncached, its diagnostics once, its exit status', () => {
+    writeFileSync(join(dir, 'bad.cpp'), 'int helper() { return missing; }\n');
+    const args = ['-O2', 'bad.cpp', '-o', 'prog3'];
+    const r = link(args);
+    const direct = run(tools.clangxx, args, { cwd: dir });
+    expect(r.status).toBe(direct.status);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toBe(direct.stderr);
+    expect(r.records[0]!.route).toBe('direct');
+    expect(r.records[0]!.reason).toMatch(/^split failed \(part compile bad.cpp exited 1\)/);
+    expectNothingLeft(dir, tmp);
+  });
+
+  it('a link of objects only (here one without main: it fails as it does directly), or with -fgpu-rdc, stays one call, straight to the compiler', () => {
+    for (const args of [['helper.o', '-o', 'prog4'], ['-fgpu-rdc', '--hip-link', ...hipFlags, '-x', 'hip', 'main.hip', '-o', 'prog5', '-lamdhip64']]) {
+      const r = link(args);
+      expect(r.status).toBe(run(tools.clangxx, args, { cwd: dir }).status);
+      expect(r.records.map((x) => x.route)).toEqual(['not-cacheable']);
+    }
+  });
+});
