@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -27,6 +27,21 @@ const STEP = [
   '  cp calls.jsonl $name.calls',
   '  cuid=$(grep -o \'"cuid":"[0-9a-f]*"\' calls.jsonl | head -1 | cut -d\'"\' -f4)',
   `  ${CXX} -x hip -O2 -c split.hip "$@" -cuid=$cuid -o $name.ref.o -MD -MF $name.ref.d -MT k.o`,
+  '  stats $name',
+  '}',
+].join('\n');
+
+// `lnk NAME`: a one-source HIP program compiled and linked in one call
+// through the launcher (NAME.prog), and by clang in one step with the -cuid
+// the launcher gave the source (NAME.ref).
+const LNK = [
+  'lnk() {',
+  '  name=$1',
+  '  : > calls.jsonl; rm -f prog',
+  `  HIP_CLANG_LAUNCHER_SPLIT=on "$LAUNCHER" ${CXX} -x hip -O2 --offload-arch=gfx90a main.hip -o prog -lamdhip64`,
+  '  cp prog $name.prog; cp calls.jsonl $name.calls',
+  '  cuid=$(grep -o \'"cuid":"[0-9a-f]*"\' calls.jsonl | head -1 | cut -d\'"\' -f4)',
+  `  ${CXX} -x hip -O2 --offload-arch=gfx90a main.hip -o $name.ref -lamdhip64 -cuid=$cuid`,
   '  stats $name',
   '}',
 ].join('\n');
@@ -71,7 +86,8 @@ describe.each<LabCache>(['ccache', 'sccache'])('per-arch split in the lab, clang
             `step two ${archs('gfx90a', 'gfx1030')}`,
           ];
     mkdirSync(join(dir, 'tmp'));
-    runLabBuild(dir, cache, [STEP, 'stats start', ...steps, 'ls "$TMPDIR" > tmp.list'].join('\n'), { TMPDIR: join(dir, 'tmp') });
+    writeFileSync(join(dir, 'main.hip'), '#include <hip/hip_runtime.h>\n__global__ void k(int* p) { *p = 1; }\nint main() { int* d = nullptr; if (hipMalloc(&d, 4) != hipSuccess) return 0; hipLaunchKernelGGL(k, dim3(1), dim3(1), 0, 0, d); return hipFree(d) == hipSuccess ? 0 : 1; }\n');
+    runLabBuild(dir, cache, [STEP, LNK, 'stats start', ...steps, 'stats prelink', 'lnk link1', 'rm -f prog', 'lnk link2', 'ls "$TMPDIR" > tmp.list'].join('\n'), { TMPDIR: join(dir, 'tmp') });
 
     const names = steps.map((s) => s.split(' ')[1]!);
     for (const name of names) expectSameAsOneStep(dir, name);
@@ -79,6 +95,13 @@ describe.each<LabCache>(['ccache', 'sccache'])('per-arch split in the lab, clang
       expect(readFileSync(join(dir, `${name}.d`), 'utf8'), `${name}.d equals the one-step depfile`).toBe(readFileSync(join(dir, `${name}.ref.d`), 'utf8'));
     }
     expect(readdirSync(dir).filter((f) => f.endsWith('.hipfb'))).toEqual([]);
+    // Compile-and-link (issue 20 item 1): the program is the one-step build's; the rebuild's compile is a hit.
+    for (const name of ['link1', 'link2']) {
+      expect(routes(dir, name)).toEqual(['split']);
+      expect(readFileSync(join(dir, `${name}.prog`)).equals(readFileSync(join(dir, `${name}.ref`))), `${name}: program equals the one-step build`).toBe(true);
+    }
+    expect(delta(dir, cache, 'prelink', 'link1')).toEqual({ hits: 0, misses: 1 });
+    expect(delta(dir, cache, 'link1', 'link2')).toEqual({ hits: 1, misses: 0 });
     expect(readFileSync(join(dir, 'tmp.list'), 'utf8')).not.toContain('hcl-split-');
 
     if (cache === 'ccache') {
