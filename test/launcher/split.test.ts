@@ -66,18 +66,26 @@ function delta(before: CcacheStats, after: CcacheStats): CcacheStats {
   return { hits: after.hits - before.hits, misses: after.misses - before.misses };
 }
 
+// A work directory, a private TMPDIR and a cache of its own for one describe block, and the
+// environment the launcher runs in there (the split on).
+function workspace(name: string, cache: string, cacheEnvFor: (dir: string) => Record<string, string>) {
+  const dir = join(root, name);
+  const tmp = join(root, `${name}-tmp`);
+  mkdirSync(dir);
+  mkdirSync(tmp);
+  const cacheEnv = cacheEnvFor(dir);
+  const env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, HIP_CLANG_LAUNCHER_SPLIT: 'on', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), TMPDIR: tmp, ...cacheEnv });
+  return { dir, tmp, cacheEnv, env };
+}
+const ccacheOnly = (dir: string) => ({ ...ccacheEnv(dir) }) as unknown as Record<string, string>;
+
 describe('per-arch split, clang-15 + ccache 4.7', () => {
   let dir: string;
   let tmp: string;
   let env: NodeJS.ProcessEnv;
   let cacheEnv: Record<string, string>;
   beforeAll(() => {
-    dir = join(root, 'ccache');
-    tmp = join(root, 'ccache-tmp');
-    mkdirSync(dir);
-    mkdirSync(tmp);
-    cacheEnv = { ...ccacheEnv(dir) } as unknown as Record<string, string>;
-    env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_SPLIT: 'on', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), TMPDIR: tmp, ...cacheEnv });
+    ({ dir, tmp, cacheEnv, env } = workspace('ccache', 'ccache', ccacheOnly));
   });
   const stats = () => ccacheStats(cacheEnv);
 
@@ -189,12 +197,7 @@ describe('per-arch split, clang-15 + sccache 0.10', () => {
   let env: NodeJS.ProcessEnv;
   let cacheEnv: Record<string, string>;
   beforeAll(() => {
-    dir = join(root, 'sccache');
-    tmp = join(root, 'sccache-tmp');
-    mkdirSync(dir);
-    mkdirSync(tmp);
-    cacheEnv = sccacheEnv(dir, freePort());
-    env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip, HIP_CLANG_LAUNCHER_SPLIT: 'on', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), TMPDIR: tmp, ...cacheEnv });
+    ({ dir, tmp, cacheEnv, env } = workspace('sccache', tools.sccacheHip, (d) => sccacheEnv(d, freePort())));
   });
   afterAll(() => stopSccache(tools.sccacheHip, cacheEnv));
   const stats = () => {
@@ -237,14 +240,9 @@ describe('compile-and-link split, clang-15 + ccache 4.7', () => {
     '',
   ].join('\n');
   beforeAll(() => {
-    dir = join(root, 'link');
-    tmp = join(root, 'link-tmp');
-    mkdirSync(dir);
-    mkdirSync(tmp);
+    ({ dir, tmp, cacheEnv, env } = workspace('link', 'ccache', ccacheOnly));
     writeFileSync(join(dir, 'main.hip'), main);
     writeFileSync(join(dir, 'helper.cpp'), 'int helper() { return 7; }\n');
-    cacheEnv = { ...ccacheEnv(dir) } as unknown as Record<string, string>;
-    env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_SPLIT: 'on', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), TMPDIR: tmp, ...cacheEnv });
   });
   const link = (args: string[]) => {
     const log = join(dir, 'calls.jsonl');
