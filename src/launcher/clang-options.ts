@@ -80,6 +80,7 @@ export const SEPARATE_VALUE_FLAGS: ReadonlySet<string> = new Set([
 export const OUTPUT_JOINED: readonly string[] = ['--output=', '-o'];
 export const LANGUAGE_JOINED: readonly string[] = ['--language=', '-x'];
 export const OFFLOAD_ARCH_JOINED: readonly string[] = ['--offload-arch=', '--cuda-gpu-arch='];
+export const NO_OFFLOAD_ARCH_JOINED: readonly string[] = ['--no-offload-arch=', '--no-cuda-gpu-arch='];
 export const CUID_JOINED: readonly string[] = ['-cuid=', '-fuse-cuid='];
 export const DEPFILE_OUTPUT_JOINED: readonly string[] = ['-MF'];
 // Where the device libraries (bitcode linked into every device object) come from.

@@ -14,6 +14,7 @@ import {
   HOST_ONLY_FLAGS,
   LANGUAGE_BY_EXTENSION,
   NEW_DRIVER_OFF,
+  NO_OFFLOAD_ARCH_JOINED,
   NEW_DRIVER_ON,
   OFFLOAD_ARCH_JOINED,
   OFFLOAD_LANGUAGES,
@@ -103,7 +104,7 @@ function joinedValue(arg: string, prefixes: readonly string[]): string | undefin
 export function isOffloadArchArg(args: readonly string[], i: number): number {
   const arg = args[i]!;
   if (arg === '--offload-arch' || arg === '--cuda-gpu-arch') return i + 1 < args.length ? 2 : 1;
-  return joinedValue(arg, OFFLOAD_ARCH_JOINED) !== undefined ? 1 : 0;
+  return joinedValue(arg, OFFLOAD_ARCH_JOINED) !== undefined || joinedValue(arg, NO_OFFLOAD_ARCH_JOINED) !== undefined ? 1 : 0;
 }
 
 export function parseCall(compiler: string, args: readonly string[]): ParsedCall {
@@ -219,6 +220,10 @@ export function parseCall(compiler: string, args: readonly string[]): ParsedCall
       language = v === 'none' ? undefined : v;
     } else if ((v = joinedValue(arg, OFFLOAD_ARCH_JOINED)) !== undefined) {
       call.offloadArchs.push(...v.split(','));
+    } else if ((v = joinedValue(arg, NO_OFFLOAD_ARCH_JOINED)) !== undefined) {
+      // clang drops these from the list (`all`: every one given before).
+      const dropped = new Set(v.split(','));
+      call.offloadArchs = dropped.has('all') ? [] : call.offloadArchs.filter((a) => !dropped.has(a));
     } else if ((v = joinedValue(arg, CUID_JOINED)) !== undefined) {
       call.explicitCuid = arg;
     } else if ((v = joinedValue(arg, DEPFILE_OUTPUT_JOINED)) !== undefined) {

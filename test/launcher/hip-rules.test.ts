@@ -41,6 +41,9 @@ describe('HIP rules', () => {
     const decide = (args: string[], w = on()) => applyRules(parseCall('/usr/bin/clang++', ['-x', 'hip', '-c', 'k.hip', '-o', 'k.o', ...args]), w);
     expect(decide(['--offload-arch=gfx90a', '--offload-arch=gfx942']).split).toBe('per-arch');
     expect(decide(['--offload-arch=gfx90a', '-fgpu-rdc', '-MD']).split).toBe('per-arch');
+    // --no-offload-arch takes an arch out of the list, as clang does.
+    expect(parseCall('/usr/bin/clang++', ['-x', 'hip', '--offload-arch=gfx90a,gfx942', '--no-offload-arch=gfx942', '-c', 'k.hip']).offloadArchs).toEqual(['gfx90a']);
+    expect(decide(['--offload-arch=gfx90a', '--no-offload-arch=all']).decisions.find((d) => d.rule === 'split')?.reason).toContain('no --offload-arch');
     expect(decide(['--offload-arch=gfx90a'], world('ccache 4.14.2')).split).toBeUndefined();
     const notSplit: [string[], string][] = [
       [['--offload-arch=gfx90a', '--offload-new-driver'], 'the new offload driver'],
