@@ -109,6 +109,15 @@ function withArgs(args: readonly string[], added: readonly string[]): string[] {
 
 const CACHEABLE_MODES: ReadonlySet<string> = new Set(['compile', 'assemble', 'unknown']);
 
+// Whether a link call may be split; a bad setting leaves it straight to the compiler, as before the split.
+function splitWanted(host: Host): boolean {
+  try {
+    return readSettings(host).split;
+  } catch {
+    return false;
+  }
+}
+
 export function planLaunch(request: LaunchRequest, host: Host, choose: typeof chooseCache = chooseCache): LaunchPlan {
   assertNotLooping(host.env, request.compiler);
   const compilerFile = request.resolvedCompiler ?? resolveCompiler(request.compiler, host);
@@ -138,7 +147,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   if (call.driver !== 'hipcc') {
     if (call.mode === 'probe') return plain('probe', 'a probe: it compiles nothing');
     // A compile-and-link reaches the rules only for the split (hip-rules/split.ts).
-    if (!CACHEABLE_MODES.has(call.mode) && !(call.mode === 'link' && readSettings(host).split)) return plain('not-cacheable', `${call.mode === 'none' ? 'no input' : `a ${call.mode} call`}: no object for a cache to keep`);
+    if (!CACHEABLE_MODES.has(call.mode) && !(call.mode === 'link' && splitWanted(host))) return plain('not-cacheable', `${call.mode === 'none' ? 'no input' : `a ${call.mode} call`}: no object for a cache to keep`);
   }
 
   const settings = readSettings(host);
