@@ -11,7 +11,28 @@ export function writeReport(report, outDir, { markdownOnly = false } = {}) {
   // result is carried into every rendering of the page.
   const corpusJson = join(outDir, 'corpus.json');
   const corpus = report.corpus ?? (existsSync(corpusJson) ? JSON.parse(readFileSync(corpusJson, 'utf8')) : undefined);
-  writeFileSync(md, renderMarkdown({ ...report, corpus }));
+  // The split group runs only when named (--only split, minutes of real
+  // builds in the lab): its last result is kept in split.json and carried
+  // into every rendering that did not run it, as the corpus is.
+  const splitJson = join(outDir, 'split.json');
+  const split = report.groups.find((g) => g.id === 'split');
+  if (split && !markdownOnly) writeFileSync(splitJson, `${JSON.stringify({ date: report.date, loadAverage: report.machine?.loadAverage, group: split, targets: report.targets.filter((t) => t.id.startsWith('split-')) }, null, 2)}\n`);
+  const carried = !split && existsSync(splitJson) ? JSON.parse(readFileSync(splitJson, 'utf8')) : undefined;
+  const withSplit = carried
+    ? {
+        ...report,
+        groups: [
+          ...report.groups,
+          {
+            ...carried.group,
+            title: `${carried.group.title} (from \`npm run bench -- --only split\` on ${carried.date.slice(0, 10)})`,
+            notes: [...carried.group.notes, ...(carried.loadAverage ? [`Load average when that run started: ${carried.loadAverage.join(' / ')} (1 / 5 / 15 min).`] : [])],
+          },
+        ],
+        targets: [...report.targets, ...carried.targets],
+      }
+    : report;
+  writeFileSync(md, renderMarkdown({ ...withSplit, corpus }));
   if (markdownOnly) return [md];
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   return [md, json];
@@ -103,6 +124,7 @@ const REPRODUCE = [
   'npm run bench -- --only per-call --runs 100   # one group, more rounds',
   'npm run bench -- --quick --out "$(mktemp -d)"   # the CI smoke test',
   'npm run bench -- --render benchmarks.json      # rewrite BENCHMARKS.md from a JSON report',
+  'npm run bench -- --only split --out <dir>   # the per-arch split on rocPRIM in the sid lab (opt-in); copy <dir>/split.json here to carry it into this page',
   'node scripts/corpus.mjs   # the HIP cache-correctness corpus, in the sid lab and on the host: corpus.json and its sections here',
   '```',
   '',

@@ -46,6 +46,10 @@ const TARGETS = [
     show: (x) => `${x.toFixed(1)}x faster`,
   },
   overhead('cold-build-overhead', 'cold-cache build with default settings <= 5% slower than an uncached one', ['build', 'cold', 'uncached'], 0.05),
+  // The split group runs only when named (--only split): its targets only with it.
+  slowdown('split-add-arch', 'split: {A..E} on the {A,B,C,D} cache costs <= 40% of an uncached {A..E} build', ['split', 'split-add-5', 'uncached-5'], 0.4),
+  slowdown('split-warm', 'split: warm {A,B,C,D} rebuild <= 1.25x today\'s warm rebuild', ['split', 'split-warm-4', 'whole-warm-4'], 1.25),
+  overhead('split-cold', 'split: cold {A,B,C,D} build <= 5% over today\'s cold build', ['split', 'split-cold-4', 'whole-cold-4'], 0.05),
   {
     id: 'linux-added-rss',
     text: 'the launcher adds 0 resident memory on Linux while the compiler runs',
@@ -58,7 +62,8 @@ const TARGETS = [
 
 export function evaluateTargets(groups) {
   const find = (groupId, caseId) => groups.find((g) => g.id === groupId)?.cases.find((c) => c.id === caseId);
-  return TARGETS.map((t) => {
+  const optIn = new Set(['split']);
+  return TARGETS.filter((t) => !optIn.has(t.from[0]) || groups.some((g) => g.id === t.from[0])).map((t) => {
     const [groupId, ...caseIds] = t.from;
     const cases = caseIds.map((id) => find(groupId, id));
     if (cases.some((c) => !c?.ok)) return { id: t.id, text: t.text, status: 'not measured', value: null, shown: 'a case it needs did not run' };

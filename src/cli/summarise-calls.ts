@@ -17,6 +17,12 @@ export const ROUTES: Record<string, string> = {
   nested: 'under another launcher: straight to the compiler',
 };
 
+// Routes shown only when the log has them, with what they mean.
+export const OTHER_ROUTES: Record<string, string> = {
+  split: 'split into per-arch parts, each through the cache (HIP_CLANG_LAUNCHER_SPLIT=on)',
+  direct: 'compiled directly, uncached, by a HIP rule (a shape a cache mishandles, a hipcc, a split part that failed)',
+};
+
 // Beyond this many distinct values in one table the rest are counted as OTHER.
 export const MAX_DISTINCT = 200;
 export const OTHER = '(other)';

@@ -25,6 +25,8 @@ export interface CallRecord {
   fallback?: string;
   // The launcher's own time: process start to handing the call over.
   launcherMs: number;
+  // A split call (route `split`): each part, its route and exit code.
+  parts?: { name: string; cuid?: string; route: string; exitCode: number | null; durationMs: number }[];
   // Which call this was, so `stats` can name the ones that went uncached:
   // the working directory, the output (-o, as written; null without one) and
   // the compiler's arguments as the caller gave them (boundedArgs).

@@ -80,6 +80,7 @@ export const SEPARATE_VALUE_FLAGS: ReadonlySet<string> = new Set([
 export const OUTPUT_JOINED: readonly string[] = ['--output=', '-o'];
 export const LANGUAGE_JOINED: readonly string[] = ['--language=', '-x'];
 export const OFFLOAD_ARCH_JOINED: readonly string[] = ['--offload-arch=', '--cuda-gpu-arch='];
+export const NO_OFFLOAD_ARCH_JOINED: readonly string[] = ['--no-offload-arch=', '--no-cuda-gpu-arch='];
 export const CUID_JOINED: readonly string[] = ['-cuid=', '-fuse-cuid='];
 export const DEPFILE_OUTPUT_JOINED: readonly string[] = ['-MF'];
 // Where the device libraries (bitcode linked into every device object) come from.
@@ -114,6 +115,9 @@ export const STOP_FLAGS: Readonly<Record<string, 'compile' | 'assemble' | 'prepr
 };
 
 export const SAVE_TEMPS_PREFIX = '-save-temps';
+// The new offload driver (clang-offload-packager, clang-linker-wrapper): its jobs differ, and no split of it is proven.
+export const NEW_DRIVER_ON: ReadonlySet<string> = new Set(['--offload-new-driver', '-foffload-via-llvm']);
+export const NEW_DRIVER_OFF: ReadonlySet<string> = new Set(['--no-offload-new-driver', '-fno-offload-via-llvm']);
 export const EMIT_LLVM_FLAGS: ReadonlySet<string> = new Set(['-emit-llvm']);
 
 // Input languages by extension, as clang's driver types them (types.def).

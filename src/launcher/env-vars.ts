@@ -23,6 +23,10 @@ export const MAX_DEPTH = 8;
 export const STATE_DIR_VAR = 'HIP_CLANG_LAUNCHER_STATE_DIR';
 // `off`: never add a -cuid to HIP compiles.
 export const CUID_VAR = 'HIP_CLANG_LAUNCHER_CUID';
+// `on`: split a HIP compile into per-arch device parts, bundling and the host part (hip-rules/split.ts).
+export const SPLIT_VAR = 'HIP_CLANG_LAUNCHER_SPLIT';
+// Set by the launcher for ccache's prefix_command: the whole call missed, so run it as its parts.
+export const SPLIT_PREFIX_VAR = 'HIP_CLANG_LAUNCHER_SPLIT_PREFIX';
 // One or more directories (PATH-style list): paths under them are keyed relative to them.
 export const BASEDIR_VAR = 'HIP_CLANG_LAUNCHER_BASEDIR';
 // Set by the launcher for a hipcc it runs, so hipcc's clang calls come back through it.
@@ -36,6 +40,10 @@ export const CCACHE_COMPILERCHECK = 'CCACHE_COMPILERCHECK';
 export const SCCACHE_CACHE_BUSTER = 'SCCACHE_C_CUSTOM_CACHE_BUSTER';
 export const CCACHE_DEPEND = 'CCACHE_DEPEND';
 export const CCACHE_NODEPEND = 'CCACHE_NODEPEND';
+// ccache's prefix_command: the launcher's own when it splits a call on a whole-call miss (run-parts.ts).
+export const CCACHE_PREFIX = 'CCACHE_PREFIX';
+// ccache sets it for the compiler (or prefix) it runs; a user's turns ccache off.
+export const CCACHE_DISABLE = 'CCACHE_DISABLE';
 export const CACHE_SETTING_VARS = [CCACHE_BASEDIR, SCCACHE_BASEDIRS, CCACHE_COMPILERCHECK, SCCACHE_CACHE_BUSTER, CCACHE_DEPEND, CCACHE_NODEPEND] as const;
 // Where clang looks for the device libraries when no flag says (clang's own environment variables).
 export const HIP_DEVICE_LIB_PATH_VAR = 'HIP_DEVICE_LIB_PATH';

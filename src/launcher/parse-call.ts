@@ -13,6 +13,9 @@ import {
   HIPCC_NAMES,
   HOST_ONLY_FLAGS,
   LANGUAGE_BY_EXTENSION,
+  NEW_DRIVER_OFF,
+  NO_OFFLOAD_ARCH_JOINED,
+  NEW_DRIVER_ON,
   OFFLOAD_ARCH_JOINED,
   OFFLOAD_LANGUAGES,
   PREPROCESS_DEPS_FLAGS,
@@ -67,6 +70,8 @@ export interface ParsedCall {
   emitLlvm: boolean;
   // -gsplit-dwarf: .dwo files beside the object.
   splitDwarf: boolean;
+  // --offload-new-driver given (last of it and its negation wins).
+  newOffloadDriver: boolean;
   // --hip-device-lib-path / --rocm-device-lib-path values, and the last --rocm-path.
   deviceLibPaths: string[];
   rocmPath: string | undefined;
@@ -98,6 +103,14 @@ function joinedValue(arg: string, prefixes: readonly string[]): string | undefin
   return undefined;
 }
 
+// How many arguments at args[i] name offload archs (`--offload-arch=a`: 1,
+// `--offload-arch a`: 2), 0 when none do.
+export function isOffloadArchArg(args: readonly string[], i: number): number {
+  const arg = args[i]!;
+  if (arg === '--offload-arch' || arg === '--cuda-gpu-arch') return i + 1 < args.length ? 2 : 1;
+  return joinedValue(arg, OFFLOAD_ARCH_JOINED) !== undefined || joinedValue(arg, NO_OFFLOAD_ARCH_JOINED) !== undefined ? 1 : 0;
+}
+
 export function parseCall(compiler: string, args: readonly string[]): ParsedCall {
   const call: ParsedCall = {
     args,
@@ -117,6 +130,7 @@ export function parseCall(compiler: string, args: readonly string[]): ParsedCall
     saveTemps: false,
     emitLlvm: false,
     splitDwarf: false,
+    newOffloadDriver: false,
     deviceLibPaths: [],
     rocmPath: undefined,
     responseFiles: [],
@@ -166,6 +180,8 @@ export function parseCall(compiler: string, args: readonly string[]): ParsedCall
     else if (EMIT_LLVM_FLAGS.has(arg)) call.emitLlvm = true;
     else if (SPLIT_DWARF_ON.has(arg)) call.splitDwarf = true;
     else if (SPLIT_DWARF_OFF.has(arg)) call.splitDwarf = false;
+    else if (NEW_DRIVER_ON.has(arg)) call.newOffloadDriver = true;
+    else if (NEW_DRIVER_OFF.has(arg)) call.newOffloadDriver = false;
     else if (arg === SAVE_TEMPS_PREFIX || arg.startsWith(`${SAVE_TEMPS_PREFIX}=`)) call.saveTemps = true;
     if (arg !== '-v') verboseOnly = false;
 
@@ -211,6 +227,10 @@ export function parseCall(compiler: string, args: readonly string[]): ParsedCall
       language = v === 'none' ? undefined : v;
     } else if ((v = joinedValue(arg, OFFLOAD_ARCH_JOINED)) !== undefined) {
       call.offloadArchs.push(...v.split(','));
+    } else if ((v = joinedValue(arg, NO_OFFLOAD_ARCH_JOINED)) !== undefined) {
+      // clang drops these from the list (`all`: every one given before).
+      const dropped = new Set(v.split(','));
+      call.offloadArchs = dropped.has('all') ? [] : call.offloadArchs.filter((a) => !dropped.has(a));
     } else if ((v = joinedValue(arg, CUID_JOINED)) !== undefined) {
       call.explicitCuid = arg;
     } else if ((v = joinedValue(arg, DEPFILE_OUTPUT_JOINED)) !== undefined) {

@@ -23,7 +23,7 @@ import { phaseEnds } from './phases.js';
 // environment, plus what to run instead if the cache cannot be started.
 // The call is parsed once; the HIP rules (hip-rules/) decide over that record.
 
-export type Route = 'cache' | 'probe' | 'not-cacheable' | 'no-cache' | 'nested' | 'bypass' | 'direct' | 'hipcc';
+export type Route = 'cache' | 'split' | 'probe' | 'not-cacheable' | 'no-cache' | 'nested' | 'bypass' | 'direct' | 'hipcc';
 
 export interface ExecStep {
   file: string;
@@ -112,6 +112,15 @@ function withArgs(args: readonly string[], added: readonly string[]): string[] {
 
 const CACHEABLE_MODES: ReadonlySet<string> = new Set(['compile', 'assemble', 'unknown']);
 
+// Whether a link call may be split; a bad setting leaves it straight to the compiler, as before the split.
+function splitWanted(host: Host): boolean {
+  try {
+    return readSettings(host).split;
+  } catch {
+    return false;
+  }
+}
+
 export function planLaunch(request: LaunchRequest, host: Host, choose: typeof chooseCache = chooseCache): LaunchPlan {
   assertNotLooping(host.env, request.compiler);
   const compilerFile = request.resolvedCompiler ?? resolveCompiler(request.compiler, host);
@@ -141,7 +150,8 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   if (underOuterCache(host.env)) return plain('nested', 'a launcher above this one already hands the call to a cache');
   if (call.driver !== 'hipcc') {
     if (call.mode === 'probe') return plain('probe', 'a probe: it compiles nothing');
-    if (!CACHEABLE_MODES.has(call.mode)) return plain('not-cacheable', `${call.mode === 'none' ? 'no input' : `a ${call.mode} call`}: no object for a cache to keep`);
+    // A compile-and-link reaches the rules only for the split (hip-rules/split.ts).
+    if (!CACHEABLE_MODES.has(call.mode) && !(call.mode === 'link' && splitWanted(host))) return plain('not-cacheable', `${call.mode === 'none' ? 'no input' : `a ${call.mode} call`}: no object for a cache to keep`);
   }
 
   const settings = readSettings(host);
@@ -177,6 +187,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   const ruled = rules.decisions.find((d) => d.route)?.reason;
   if (rules.route === 'hipcc') return plain('hipcc', ruled ?? 'hipcc', cache, rules, rules.env);
   if (rules.route === 'direct') return plain('direct', ruled ?? 'direct', cache, rules, rules.env);
+  if (call.mode === 'link' && !rules.split) return plain('not-cacheable', 'a link call: no object for a cache to keep', cache, rules);
   if (!cache?.file) return plain('no-cache', cache?.reason ?? 'no cache', cache, rules);
 
   const additions: Record<string, string> = { ...rules.env };

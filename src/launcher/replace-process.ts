@@ -20,6 +20,9 @@ export interface ChildOutcome {
   step: ExecStep;
   // Why an earlier step (the cache) was passed over, if one was.
   fallback?: string;
+  // What it wrote, when asked to capture it (the parts of a split call: run-parts.ts).
+  stdout?: Buffer;
+  stderr?: Buffer;
 }
 
 // Every step but the last is the cache: one that cannot start (or whose
@@ -86,16 +89,20 @@ function spawnFunction(): typeof ChildProcessModule.spawn {
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGBREAK'];
 
-function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv): Promise<ChildOutcome | NodeJS.ErrnoException> {
+function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv, capture = false): Promise<ChildOutcome | NodeJS.ErrnoException> {
   const exact = exactArgvFor(step.file, step.argv);
   return new Promise<ChildOutcome | NodeJS.ErrnoException>((resolve) => {
     const child = spawnFunction()(step.file, exact.argv.slice(1), {
       argv0: exact.argv[0],
       env,
-      stdio: 'inherit',
+      stdio: capture ? ['inherit', 'pipe', 'pipe'] : 'inherit',
       shell: false,
       windowsHide: true,
     });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
     const forwarders = new Map<NodeJS.Signals, () => void>();
     for (const signal of FORWARDED_SIGNALS) {
       if (process.platform !== 'win32' && signal === 'SIGBREAK') continue;
@@ -112,9 +119,10 @@ function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv): Promise<ChildOutcome
       cleanUp();
       resolve(error as NodeJS.ErrnoException);
     });
-    child.once('exit', (exitCode, signal) => {
+    // 'close', not 'exit': captured output is complete only once its pipes close.
+    child.once(capture ? 'close' : 'exit', (exitCode: number | null, signal: NodeJS.Signals | null) => {
       cleanUp();
-      resolve({ exitCode, signal, step });
+      resolve(capture ? { exitCode, signal, step, stdout: Buffer.concat(out), stderr: Buffer.concat(err) } : { exitCode, signal, step });
     });
   }).finally(() => exact.remove());
 }
@@ -122,7 +130,7 @@ function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv): Promise<ChildOutcome
 // Spawns the first step that starts; the next one is the fallback when it
 // cannot. On Windows spawn itself is the test (there is no /bin/sh fallback
 // to hide a failure behind).
-export async function spawnFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv): Promise<ChildOutcome> {
+export async function spawnFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, capture = false): Promise<ChildOutcome> {
   assertExactEnvironment(env);
   let fallback: string | undefined;
   for (const [i, step] of steps.entries()) {
@@ -132,7 +140,7 @@ export async function spawnFirstStartable(steps: ExecStep[], env: NodeJS.Process
       continue;
     }
     reportPhases('spawn');
-    const outcome = await spawnStep(step, env);
+    const outcome = await spawnStep(step, env, capture);
     if (!(outcome instanceof Error)) return fallback ? { ...outcome, fallback } : outcome;
     if (i === steps.length - 1) {
       throw new HclError('compiler-not-found', `${step.file} cannot be started: ${outcome.message}`, 'check that the compiler runs on its own');

@@ -4,17 +4,21 @@ import type { Host } from '../host.js';
 import { appendCallRecord, boundedArgs } from './call-log.js';
 import { LOG_VAR, PROBE_VAR } from './env-vars.js';
 import { planLaunch, type LaunchRequest } from './plan-launch.js';
-import { canExecve, execveFirstStartable, exitLikeChild, spawnFirstStartable } from './replace-process.js';
+import { canExecve, execveFirstStartable, exitLikeChild, spawnFirstStartable, type ChildOutcome } from './replace-process.js';
+import { hostUnderPrefix, planAfterSplit, planSplitOnMiss, planUnderPrefix, runParts, type PartsOutcome } from './run-parts.js';
 
 // Launcher mode: `hip-clang-launcher <compiler> <args...>`, and the shim's
 // way to its real compiler. Plans the call, then replaces this process with
 // it (POSIX) or runs it and leaves with its status. A compiler that went
 // away between the plan and the exec (a shim install or uninstall moving it)
 // is looked up once more with `lookAgain` and run directly.
-export async function runLauncher(request: LaunchRequest, host: Host, lookAgain = (): LaunchRequest => ({ ...request, resolvedCompiler: undefined })): Promise<never> {
+export async function runLauncher(request: LaunchRequest, callerHost: Host, lookAgain = (): LaunchRequest => ({ ...request, resolvedCompiler: undefined })): Promise<never> {
   // Only the launcher personality answers the probe: a shim (it knows its real
   // compiler already) below a hipcc that ignores the variable is that hipcc
   // running its clang, not hipcc calling the launcher.
+  // ccache running this launcher as its prefix_command for a split call (run-parts.ts).
+  const prefixHost = hostUnderPrefix(callerHost);
+  const host = prefixHost ?? callerHost;
   const probeFile = host.env[PROBE_VAR];
   if (probeFile && request.resolvedCompiler === undefined) recordProbe(probeFile, request);
 
@@ -24,21 +28,34 @@ export async function runLauncher(request: LaunchRequest, host: Host, lookAgain 
   const planAgain = () => planLaunch({ ...lookAgain(), uncached: true }, host);
   if (!host.isExecutableFile(plan.steps[plan.steps.length - 1]!.file)) plan = planAgain();
 
-  // With a log, wait for the compiler so the line can hold its exit code and duration.
-  if (canExecve() && !logFile) execveFirstStartable(plan.steps, plan.env, host.isExecutableFile);
-
   // performance.now() counts from process start: this is the launcher's own time.
-  const started = performance.now();
-  const outcome = await spawnFirstStartable(plan.steps, plan.env).catch(() => {
-    plan = planAgain();
-    return spawnFirstStartable(plan.steps, plan.env);
-  });
+  let started = performance.now();
+  // A call the split rule marked runs as parts; what cannot be split runs whole (run-parts.ts).
+  let split: PartsOutcome | undefined;
+  if (prefixHost) plan = planUnderPrefix(plan, host);
+  const onMiss = plan.route === 'cache' && plan.rules?.split && !prefixHost ? planSplitOnMiss(plan, host) : undefined;
+  if (onMiss) plan = onMiss;
+  else if (plan.route === 'cache' && plan.rules?.split) {
+    split = await runParts(plan, request, host);
+    plan = planAfterSplit(plan, split, host, Boolean(prefixHost));
+  }
+
+  // With a log, wait for the compiler so the line can hold its exit code and duration.
+  if (canExecve() && !logFile && !split?.ok) execveFirstStartable(plan.steps, plan.env, host.isExecutableFile);
+
+  if (!split) started = performance.now();
+  const outcome: ChildOutcome = split?.ok
+    ? { exitCode: 0, signal: null, step: plan.steps[0]! }
+    : await spawnFirstStartable(plan.steps, plan.env).catch(() => {
+        plan = planAgain();
+        return spawnFirstStartable(plan.steps, plan.env);
+      });
   if (logFile) {
     appendCallRecord(logFile, {
       time: new Date().toISOString(),
       pid: process.pid,
       compiler: plan.compiler,
-      cache: outcome.step === plan.steps[0] && plan.route === 'cache' ? (plan.cache?.file ?? null) : null,
+      cache: outcome.step === plan.steps[0] && (plan.route === 'cache' || plan.route === 'split') ? (plan.cache?.file ?? null) : null,
       route: outcome.step === plan.steps[0] ? plan.route : 'cache-unavailable',
       reason: outcome.step === plan.steps[0] ? plan.reason : `${plan.cache?.file ?? 'the cache'} could not be started; compiled directly`,
       language: plan.call.offload ? 'hip' : (plan.call.inputs[0]?.language ?? null),
@@ -52,6 +69,7 @@ export async function runLauncher(request: LaunchRequest, host: Host, lookAgain 
       cwd: host.cwd,
       output: plan.call.output ?? null,
       ...boundedArgs(plan.call.args),
+      ...(split ? { parts: split.parts } : {}),
     });
   }
   exitLikeChild(outcome);

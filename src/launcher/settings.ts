@@ -1,18 +1,26 @@
 import { pathModuleFor, type Host } from '../host.js';
-import { BASEDIR_VAR, CUID_VAR } from './env-vars.js';
+import { BASEDIR_VAR, CUID_VAR, SPLIT_VAR } from './env-vars.js';
 import { HclError } from '../errors.js';
 
 // The launcher's own settings, read once from the environment.
 export interface LauncherSettings {
   cuid: boolean;
   baseDirs: string[];
+  // Split HIP compiles into parts a cache keys one by one (hip-rules/split.ts).
+  split: boolean;
+}
+
+function onOff(host: Host, name: string, fallback: boolean): boolean {
+  const raw = (host.env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (raw === 'on' || raw === '1') return true;
+  if (raw === 'off' || raw === '0') return false;
+  throw new HclError('bad-config', `${name}=${host.env[name]} is not understood`, 'use on or off');
 }
 
 export function readSettings(host: Host): LauncherSettings {
-  const cuidRaw = (host.env[CUID_VAR] ?? '').trim().toLowerCase();
-  if (!['', 'on', '1', 'off', '0'].includes(cuidRaw)) {
-    throw new HclError('bad-config', `${CUID_VAR}=${host.env[CUID_VAR]} is not understood`, 'use on or off');
-  }
+  const cuid = onOff(host, CUID_VAR, true);
+  const split = onOff(host, SPLIT_VAR, false);
   const p = pathModuleFor(host.platform);
   const delimiter = host.platform === 'win32' ? ';' : ':';
   const baseDirs = (host.env[BASEDIR_VAR] ?? '').split(delimiter).filter((d) => d !== '');
@@ -21,5 +29,5 @@ export function readSettings(host: Host): LauncherSettings {
       throw new HclError('bad-config', `${BASEDIR_VAR} entry ${dir} is a relative path`, 'give absolute directories, separated by ' + delimiter);
     }
   }
-  return { cuid: cuidRaw !== 'off' && cuidRaw !== '0', baseDirs: baseDirs.map((d) => (d.length > 1 ? d.replace(/[\\/]+$/, '') : d)) };
+  return { cuid, split, baseDirs: baseDirs.map((d) => (d.length > 1 ? d.replace(/[\\/]+$/, '') : d)) };
 }

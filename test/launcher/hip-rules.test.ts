@@ -28,7 +28,47 @@ const hip = (...extra: string[]) => parseCall('/usr/bin/clang++', ['--offload-ar
 
 describe('HIP rules', () => {
   it('lists every rule once, in order', () => {
-    expect(HIP_RULES.map((r) => r.name)).toEqual(['hipcc-not-cached', 'hip-capable-cache', 'mishandled-shape', 'cuid', 'base-dir', 'toolchain-identity', 'depend-mode']);
+    expect(HIP_RULES.map((r) => r.name)).toEqual(['hipcc-not-cached', 'hip-capable-cache', 'mishandled-shape', 'cuid', 'base-dir', 'toolchain-identity', 'depend-mode', 'split']);
+  });
+
+  it('gives every arch list of one call the same -cuid, so the per-arch parts of two builds meet', () => {
+    const a = applyRules(parseCall('/usr/bin/clang++', ['-x', 'hip', '--offload-arch=gfx90a', '-c', 'k.hip', '-o', 'k.o']), world('ccache 4.14.2')).cuid;
+    const b = applyRules(parseCall('/usr/bin/clang++', ['-x', 'hip', '--offload-arch', 'gfx90a', '--offload-arch=gfx942,gfx1030', '-c', 'k.hip', '-o', 'k.o']), world('ccache 4.14.2')).cuid;
+    expect(a).toBe(b);
+    expect(applyRules(parseCall('/usr/bin/clang++', ['-x', 'hip', '--offload-arch=gfx90a', '-c', 'k.hip', '-o', 'k2.o']), world('ccache 4.14.2')).cuid).not.toBe(a);
+  });
+
+  it('splits a HIP compile only when asked (HIP_CLANG_LAUNCHER_SPLIT) and only in the shapes whose split is proven, saying why not', () => {
+    const on = (cache = 'ccache 4.14.2') => world(cache, { settings: { cuid: true, baseDirs: [], split: true } });
+    const decide = (args: string[], w = on()) => applyRules(parseCall('/usr/bin/clang++', ['-x', 'hip', '-c', 'k.hip', '-o', 'k.o', ...args]), w);
+    expect(decide(['--offload-arch=gfx90a', '--offload-arch=gfx942']).split).toBe('per-arch');
+    expect(decide(['--offload-arch=gfx90a', '-fgpu-rdc', '-MD']).split).toBe('per-arch');
+    // --no-offload-arch takes an arch out of the list, as clang does.
+    expect(parseCall('/usr/bin/clang++', ['-x', 'hip', '--offload-arch=gfx90a,gfx942', '--no-offload-arch=gfx942', '-c', 'k.hip']).offloadArchs).toEqual(['gfx90a']);
+    expect(decide(['--offload-arch=gfx90a', '--no-offload-arch=all']).decisions.find((d) => d.rule === 'split')?.reason).toContain('no --offload-arch');
+    expect(decide(['--offload-arch=gfx90a'], world('ccache 4.14.2')).split).toBeUndefined();
+    const notSplit: [string[], string][] = [
+      [['--offload-arch=gfx90a', '--offload-new-driver'], 'the new offload driver'],
+      [['--offload-arch=gfx90a', '-save-temps'], '-save-temps'],
+      [['--offload-arch=gfx90a', '--offload-compress'], '--offload-compress'],
+      [['--offload-arch=gfx90a', '--offload-device-only'], 'already a device-only compile'],
+      [['--offload-arch=gfx90a', '--offload-host-only'], 'already a host-only compile'],
+      [['--offload-arch=gfx90a', 'b.hip'], '2 inputs'],
+      [['--offload-arch=gfx90a', '@flags.rsp'], 'a response file'],
+      [[], 'no --offload-arch'],
+      [['--offload-arch=native'], 'only named archs'],
+      [['--offload-arch=gfx90a', '--offload-arch=gfx90a'], 'an arch given twice'],
+    ];
+    for (const [args, why] of notSplit) {
+      const outcome = decide(args);
+      expect(outcome.split, args.join(' ')).toBeUndefined();
+      expect(outcome.decisions.find((d) => d.rule === 'split')?.reason, args.join(' ')).toContain(why);
+    }
+    // sccache passes the non-RDC host part (-Xclang) through uncached: only RDC is split for it.
+    expect(decide(['--offload-arch=gfx90a'], on('sccache 0.17.0')).split).toBeUndefined();
+    expect(decide(['--offload-arch=gfx90a', '-fgpu-rdc'], on('sccache 0.17.0')).split).toBe('per-arch');
+    // A shape a cache mishandles goes direct before the split is considered.
+    expect(decide(['--offload-arch=gfx90a', '--offload-compress'], on('ccache 4.7.5')).route).toBe('direct');
   });
 
   it('adds a -cuid from the command line, output included, only for a HIP compile going to a cache', () => {

@@ -6,7 +6,7 @@ import { cacheKindOf, chooseCache } from '../../launcher/find-cache.js';
 import { readCacheStatistics, type CacheStatistics } from '../cache-stats.js';
 import { printableJson, printableText, printableValue as shown } from '../printable.js';
 import { readCallLog } from '../read-call-log.js';
-import { ROUTES, type CallExample, type CallSummary, type Spread } from '../summarise-calls.js';
+import { OTHER_ROUTES, ROUTES, type CallExample, type CallSummary, type Spread } from '../summarise-calls.js';
 
 interface Args {
   json: boolean;
@@ -89,7 +89,7 @@ export function renderStats(report: StatsReport): string {
     out.push('routes:');
     const width = Math.max(...Object.keys(calls.routes).map((r) => shown(r).length));
     for (const [route, n] of Object.entries(calls.routes)) {
-      out.push(`  ${shown(route).padEnd(width)} ${String(n).padStart(7)}  ${percent(n, calls.calls)}  ${ROUTES[route] ?? 'a route this version does not know'}`);
+      out.push(`  ${shown(route).padEnd(width)} ${String(n).padStart(7)}  ${percent(n, calls.calls)}  ${ROUTES[route] ?? OTHER_ROUTES[route] ?? 'a route this version does not know'}`);
       for (const [reason, m] of sorted(calls.routeReasons[route] ?? {})) out.push(`  ${''.padEnd(width)} ${String(m).padStart(7)}    because ${reason}`);
     }
     table(out, 'compilers', calls.compilers);

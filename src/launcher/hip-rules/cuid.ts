@@ -1,5 +1,6 @@
 import { relativiseArg } from '../base-dir.js';
 import { md5Hex } from '../md5.js';
+import { isOffloadArchArg } from '../parse-call.js';
 import type { ParsedCall } from '../parse-call.js';
 import type { Rule, World } from './rule.js';
 
@@ -16,11 +17,21 @@ import type { Rule, World } from './rule.js';
 // and backslashes as slashes, so another checkout (or Windows) gets the same
 // ids and the same cache entries. clang hashes the same command line, so two
 // calls that would get one id from us would get one id from clang too.
+//
+// The --offload-arch list is left out: a split call (split.ts) gives every
+// per-arch device part the whole call's id, so the gfx90a entry a build for
+// gfx90a+gfx942 stores is the one a build for gfx90a alone looks up.
 
 export function cuidFor(args: readonly string[], world: Pick<World, 'platform' | 'cwd' | 'settings'>): string {
   // The MD5 of each argument's UTF-8 followed by a NUL (md5.ts: node:crypto costs 3 ms to load).
   let text = 'hip-clang-launcher cuid 1\0';
-  for (const arg of args) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const arch = isOffloadArchArg(args, i);
+    if (arch) {
+      i += arch - 1;
+      continue;
+    }
     const portable = relativiseArg(arg, world.settings.baseDirs, world.cwd, world.platform);
     text += `${world.platform === 'win32' ? portable.replace(/\\/g, '/') : portable}\0`;
   }

@@ -5,14 +5,15 @@ import { dependMode } from './depend-mode.js';
 import { hipCapableCache } from './hip-capable-cache.js';
 import { hipccRoute } from './hipcc-route.js';
 import { mishandledShapes } from './mishandled-shapes.js';
+import { split } from './split.js';
 import { toolchainIdentity } from './toolchain-identity.js';
-import type { Decision, Rule, RouteChange, World } from './rule.js';
+import type { Decision, Rule, RouteChange, SplitKind, World } from './rule.js';
 
 // Every HIP rule the launcher has, in the order they apply (ccache's option
 // table is the model: reading this list tells what the launcher does to a
 // call). The first rule that changes the route ends the list: a call that
 // will not reach the cache needs nothing else.
-export const HIP_RULES: readonly Rule[] = [hipccRoute, hipCapableCache, mishandledShapes, cuid, baseDir, toolchainIdentity, dependMode];
+export const HIP_RULES: readonly Rule[] = [hipccRoute, hipCapableCache, mishandledShapes, cuid, baseDir, toolchainIdentity, dependMode, split];
 
 export interface RulesOutcome {
   decisions: Decision[];
@@ -21,10 +22,12 @@ export interface RulesOutcome {
   env: Record<string, string>;
   warnings: string[];
   cuid: string | undefined;
+  // Run as parts (run-parts.ts), the whole call being the fallback.
+  split: SplitKind | undefined;
 }
 
 export function applyRules(call: ParsedCall, world: World, rules: readonly Rule[] = HIP_RULES): RulesOutcome {
-  const outcome: RulesOutcome = { decisions: [], route: undefined, addArgs: [], env: {}, warnings: [], cuid: undefined };
+  const outcome: RulesOutcome = { decisions: [], route: undefined, addArgs: [], env: {}, warnings: [], cuid: undefined, split: undefined };
   for (const rule of rules) {
     const decision = rule.decide(call, world);
     if (!decision) continue;
@@ -41,6 +44,7 @@ export function applyRules(call: ParsedCall, world: World, rules: readonly Rule[
     if (decision.addArgs) outcome.addArgs.push(...decision.addArgs);
     if (decision.env) Object.assign(outcome.env, decision.env);
     if (decision.cuid) outcome.cuid = decision.cuid;
+    if (decision.split) outcome.split = decision.split;
   }
   return outcome;
 }

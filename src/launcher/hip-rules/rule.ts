@@ -17,6 +17,7 @@ export interface World {
   settings: {
     cuid: boolean;
     baseDirs: string[];
+    split?: boolean;
   };
   // The cache settings (env-vars.ts CACHE_SETTING_VARS) the user set in the environment: theirs win.
   userCacheVars: ReadonlySet<string>;
@@ -51,7 +52,13 @@ export interface Decision {
   warning?: string;
   // Recorded in the log.
   cuid?: string;
+  // Run the call as parts, each through the cache (run-parts.ts); the whole call is the fallback.
+  split?: SplitKind;
 }
+
+// per-arch: a HIP compile as per-arch device compiles, the driver's bundling and the host compile.
+// compile-link: a single-step compile-and-link as one compile per source, then the link.
+export type SplitKind = 'per-arch' | 'compile-link';
 
 export interface Rule {
   name: string;

@@ -1,0 +1,168 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { MissingPrerequisite, repoRoot } from '../prerequisites.mjs';
+import { summarize } from '../stats.mjs';
+
+// 6. The per-arch split (issue 19) on real code nobody here wrote: a slice of
+// rocPRIM 6.4.3 (Debian sid's source: its two examples) built by its own
+// CMake and Ninja in the sid lab (clang-21, ccache 4.14), all in one build
+// directory (the -cuid, and so every key, depends on the paths), through the
+// launcher. The sequence is the issue's: {A,B,C,D} uncached, cold whole (today)
+// and cold split; warm whole and warm split; {A..E} uncached and split on the
+// cache the split filled; {B} alone on it. Every object of every split build
+// is compared with clang's one-step compile with the same -cuid (the
+// launcher in front of a disabled ccache: it adds the id, ccache runs clang).
+
+const TARGETS = ['example_temporary_storage', 'example_type_traits_interface'];
+const OBJECTS = TARGETS.map((t) => `example/CMakeFiles/${t}.dir/${t}.cpp.o`);
+const ARCHS = ['gfx90a', 'gfx942', 'gfx1030', 'gfx1100'];
+const FIFTH = 'gfx1201';
+const ONE = 'gfx942';
+const CXX = '/usr/lib/llvm-21/bin/clang++';
+
+function toolsDir() {
+  return process.env.HCL_TOOLS ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'hip-clang-launcher-tools');
+}
+
+// One round, as one shell script in the lab: `build NAME ENV...` cleans, times
+// a build of the slice, keeps its objects under objs/NAME and the split
+// cache's statistics after it as NAME.stats.
+function script(dir, src) {
+  const launcher = join(repoRoot, 'dist/linux-x64/hip-clang-launcher');
+  const b = join(dir, 'build');
+  return [
+    'set -e',
+    `cd ${dir}`,
+    // A fresh configure each time (rocPRIM keeps its first target list in the CMake cache), the same directory.
+    `conf() { rm -f ${b}/CMakeCache.txt; HIP_CLANG_LAUNCHER_CACHE=none cmake -G Ninja -S ${src} -B ${b} -DCMAKE_BUILD_TYPE=Release -DBUILD_EXAMPLE=ON "-DGPU_TARGETS=$1" -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_CXX_COMPILER_LAUNCHER=${launcher} >/dev/null; echo "$1: $(grep -o -- '--offload-arch=[a-z0-9]*' ${b}/build.ninja | sort -u | tr '\\n' ' ')" >> archs; }`,
+    'build() {',
+    '  name=$1; shift',
+    `  ninja -C ${b} -t clean >/dev/null`,
+    '  s=$(date +%s.%N)',
+    `  env "$@" ninja -C ${b} ${TARGETS.join(' ')} >/dev/null`,
+    '  e=$(date +%s.%N)',
+    '  echo "$name $(awk "BEGIN { print $e - $s }")" >> times',
+    '  mkdir -p objs/$name',
+    ...OBJECTS.map((o) => `  cp ${b}/${o} objs/$name/`),
+    `  CCACHE_DIR=${dir}/split-cache ccache --print-stats > $name.stats`,
+    '}',
+    `REF="HIP_CLANG_LAUNCHER_CACHE=ccache CCACHE_DISABLE=1"`,
+    `WHOLE="HIP_CLANG_LAUNCHER_CACHE=ccache CCACHE_DIR=${dir}/whole-cache"`,
+    `SPLIT="HIP_CLANG_LAUNCHER_CACHE=ccache HIP_CLANG_LAUNCHER_SPLIT=on CCACHE_DIR=${dir}/split-cache HIP_CLANG_LAUNCHER_LOG=${dir}/split-calls.jsonl"`,
+    `conf "${ARCHS.join(';')}"`,
+    'build uncached-4 $REF',
+    'build whole-cold-4 $WHOLE',
+    'build split-cold-4 $SPLIT',
+    'build whole-warm-4 $WHOLE',
+    'build split-warm-4 $SPLIT',
+    `conf "${[...ARCHS, FIFTH].join(';')}"`,
+    'build uncached-5 $REF',
+    'build split-add-5 $SPLIT',
+    `conf "${ONE}"`,
+    'build uncached-1 $REF',
+    'build split-one $SPLIT',
+    '',
+  ].join('\n');
+}
+
+const CASES = [
+  ['uncached-4', `{${ARCHS.join(',')}}: uncached (clang one-step, the launcher's -cuid)`],
+  ['whole-cold-4', `{${ARCHS.join(',')}}: launcher → ccache, whole calls (today), cold`],
+  ['split-cold-4', `{${ARCHS.join(',')}}: launcher → ccache, **split**, cold`],
+  ['whole-warm-4', `{${ARCHS.join(',')}}: whole calls, warm (clean rebuild)`],
+  ['split-warm-4', `{${ARCHS.join(',')}}: **split**, warm (clean rebuild)`],
+  ['uncached-5', `{${[...ARCHS, FIFTH].join(',')}}: uncached`],
+  ['split-add-5', `{${[...ARCHS, FIFTH].join(',')}}: **split**, on the {A,B,C,D} cache`],
+  ['uncached-1', `{${ONE}}: uncached`],
+  ['split-one', `{${ONE}}: **split**, on the same cache`],
+];
+
+// Each split build's objects against the uncached build of the same archs.
+const SAME_AS = { 'whole-cold-4': 'uncached-4', 'split-cold-4': 'uncached-4', 'whole-warm-4': 'uncached-4', 'split-warm-4': 'uncached-4', 'split-add-5': 'uncached-5', 'split-one': 'uncached-1' };
+
+export const splitGroup = {
+  id: 'split',
+  title: `The per-arch split on rocPRIM's examples (sid lab, clang-21, ccache 4.14, ${TARGETS.length} translation units, ninja)`,
+  unit: 's',
+  reference: 'uncached-4',
+  runs: { full: 1, quick: 1 },
+  warmup: { full: 0, quick: 0 },
+  prepare(ctx) {
+    const src = join(toolsDir(), 'lab-src/rocPRIM-rocm-6.4.3');
+    const labRoot = join(toolsDir(), 'sid-root');
+    const dir = join(ctx.work, 'split');
+    return {
+      notes: [
+        `rocPRIM 6.4.3 (Debian sid's source), its ${TARGETS.length} examples (${TARGETS.join(', ')}), configured by its own CMake with GPU_TARGETS and built by Ninja (-j2) in the sid lab, every build in one build directory after a clean; A-D = ${ARCHS.join(', ')}, E = ${FIFTH}, the one-arch build ${ONE}.`,
+        'uncached: the launcher in front of a disabled ccache (CCACHE_DISABLE=1), so clang compiles one step with the same -cuid the cached builds get: these objects are the reference every cached build is compared with, byte for byte (all of them).',
+        'whole: the launcher with ccache as today; split: HIP_CLANG_LAUNCHER_SPLIT=on with its own cache, filled by the split builds in order (cold, warm, +E, {B}).',
+        'One round: the sequence is stateful (each split build starts from the cache the one before left). Wall times on a 2-core machine shared with other work; compare within the run.',
+      ],
+      cases: CASES.map(([id, label]) => ({ id, label, command: () => ({}) })),
+      async run() {
+        if (!existsSync(join(src, 'CMakeLists.txt'))) throw new MissingPrerequisite(`missing ${src}: run \`npm run provision\``);
+        if (!existsSync(join(labRoot, 'etc/hcl-lab/recipe'))) throw new MissingPrerequisite(`missing the sid lab at ${labRoot}: run \`npm run provision\``);
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'round.sh'), script(dir, src));
+        const r = spawnSync(
+          'bash',
+          [join(repoRoot, 'scripts/lab-run.sh'), '--ro-bind', src, '--ro-bind', join(repoRoot, 'dist/linux-x64'), '--bind', dir, '--cwd', dir, '--', 'sh', join(dir, 'round.sh')],
+          { env: { PATH: process.env.PATH, HCL_TOOLS: toolsDir() }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+        );
+        if (r.status !== 0) throw new Error(`the lab round failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+        return dir;
+      },
+      // The work directory goes with the run (kept with --keep).
+    };
+  },
+  async measure(cases, plan, prepared) {
+    const samples = new Map(cases.map((c) => [c.id, []]));
+    const checks = new Map();
+    for (let round = 0; round < plan.runs; round++) {
+      const dir = await prepared.run();
+      // Each configure must have given the build its own arch list.
+      for (const line of readFileSync(join(dir, 'archs'), 'utf8').trim().split('\n')) {
+        const [wanted, got] = line.split(': ');
+        const want = wanted.split(';').map((a) => `--offload-arch=${a}`).sort().join(' ');
+        if ((got ?? '').trim() !== want) throw new Error(`GPU_TARGETS=${wanted} built with ${(got ?? '').trim() || 'no --offload-arch'}`);
+      }
+      for (const line of readFileSync(join(dir, 'times'), 'utf8').trim().split('\n')) {
+        const [id, seconds] = line.split(' ');
+        samples.get(id)?.push(Number(seconds));
+      }
+      for (const [id, ref] of Object.entries(SAME_AS)) {
+        const differ = OBJECTS.map((o) => o.split('/').pop()).filter((o) => !readFileSync(join(dir, 'objs', id, o)).equals(readFileSync(join(dir, 'objs', ref, o))));
+        if (differ.length) checks.set(id, `objects differ from the one-step compile: ${differ.join(', ')}`);
+      }
+      const stats = (id) => {
+        const out = readFileSync(join(dir, `${id}.stats`), 'utf8');
+        const get = (key) => Number(new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(out)?.[1] ?? 0);
+        return { hits: get('direct_cache_hit') + get('preprocessed_cache_hit'), misses: get('cache_miss') };
+      };
+      const delta = (a, b) => ({ hits: stats(b).hits - stats(a).hits, misses: stats(b).misses - stats(a).misses });
+      const n = OBJECTS.length;
+      const counts = { 'split-warm-4': delta('split-cold-4', 'split-warm-4'), 'split-add-5': delta('split-warm-4', 'split-add-5'), 'split-one': delta('uncached-1', 'split-one') };
+      // Warm: each whole call one hit. +E: the whole call, E's device part and the host part miss per unit, the four old archs hit.
+      // {B}: the whole call and the host part miss, B's device part hits.
+      const expected = { 'split-warm-4': { hits: n, misses: 0 }, 'split-add-5': { hits: 4 * n, misses: 3 * n }, 'split-one': { hits: n, misses: 2 * n } };
+      for (const [id, got] of Object.entries(counts)) {
+        const want = expected[id];
+        if (got.hits !== want.hits || got.misses !== want.misses) checks.set(id, `${got.hits} hits and ${got.misses} misses in ccache, not ${want.hits} and ${want.misses}`);
+      }
+      checks.set('counts', counts);
+    }
+    const counts = checks.get('counts') ?? {};
+    return new Map(
+      cases.map((c) => {
+        const problem = checks.get(c.id);
+        if (typeof problem === 'string') return [c.id, { error: problem }];
+        const extra = counts[c.id] ? { ccache: `${counts[c.id].hits} hits, ${counts[c.id].misses} misses` } : undefined;
+        return [c.id, { stats: summarize(samples.get(c.id)), ...(extra ? { extra } : {}) }];
+      }),
+    );
+  },
+  columns: { ccache: 'split cache: hits, misses' },
+};

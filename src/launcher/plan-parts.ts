@@ -1,0 +1,322 @@
+import { SEPARATE_VALUE_FLAGS } from './clang-options.js';
+import { isOffloadArchArg, type ParsedCall } from './parse-call.js';
+
+// Plans a call as parts (pure: no process, no file). A part is either an
+// ordinary compiler call, which run-parts.ts sends through planLaunch and so
+// through the cache with every HIP rule, or a tool step taken from the
+// driver's own job list (`clang -###`), never written by hand: its arguments
+// differ between clang versions (host triple, arch order).
+
+export interface CompilePart {
+  kind: 'compile';
+  name: string;
+  args: string[];
+}
+
+export interface ToolPart {
+  kind: 'tool';
+  name: string;
+  file: string;
+  args: string[];
+  // The file this step writes whose bytes a later part is keyed by: run-parts
+  // moves it to a name made of its hash and puts that name where BUNDLE_SLOT is.
+  keyByBytes?: string;
+}
+
+export type Part = CompilePart | ToolPart;
+
+// Where the hash-named bundle goes in a later part's arguments.
+export const BUNDLE_SLOT = '\u0000bundle';
+
+// clang-offload-bundler as the driver runs it, with its files as slots.
+export interface BundlerJob {
+  file: string;
+  args: string[];
+}
+const SLOT_HOST = '\u0000host';
+const SLOT_OUTPUT = '\u0000output';
+const slotArch = (arch: string) => `\u0000arch:${arch}`;
+
+// The jobs `clang -###` prints, one argv per line (each argument quoted, with `"`, `\` and `$` escaped).
+export function parseDriverJobs(text: string): string[][] {
+  const jobs: string[][] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(' "')) continue;
+    const job: string[] = [];
+    for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"/g)) job.push(m[1]!.replace(/\\(.)/g, '$1'));
+    jobs.push(job);
+  }
+  return jobs;
+}
+
+function programOf(job: readonly string[]): string {
+  const file = job[0] ?? '';
+  return file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1).replace(/\.exe$/i, '');
+}
+
+// The bundling step of a HIP compile's job list, as a template, or why the
+// list is not the shape whose split was checked: per arch a device `-cc1`
+// (plus `lld` without -fgpu-rdc), one host `-cc1` (given the fat binary
+// without -fgpu-rdc), one clang-offload-bundler, nothing else.
+export function bundlerTemplate(jobs: readonly string[][], call: ParsedCall): BundlerJob | string {
+  const archs = call.offloadArchs;
+  let device = 0;
+  let hostCc1: readonly string[] | undefined;
+  let links = 0;
+  let bundler: readonly string[] | undefined;
+  for (const job of jobs) {
+    const program = programOf(job);
+    if (job[1] === '-cc1') {
+      if (job.includes('-fcuda-is-device')) device++;
+      else if (hostCc1) return 'two host jobs in the driver\'s job list';
+      else hostCc1 = job;
+    } else if (program === 'lld' || program === 'ld.lld') {
+      links++;
+    } else if (program.startsWith('clang-offload-bundler')) {
+      if (bundler) return 'two bundling jobs in the driver\'s job list';
+      bundler = job;
+    } else {
+      return `a ${program} job in the driver's job list${/packager|linker-wrapper/.test(program) ? ' (the new offload driver)' : ''}`;
+    }
+  }
+  if (device !== archs.length) return `${device} device jobs for ${archs.length} archs`;
+  if (!hostCc1 || !bundler) return 'no host or bundling job in the driver\'s job list';
+  if (links !== (call.rdc ? 0 : archs.length)) return `${links} device link jobs for ${archs.length} archs`;
+  if (!call.rdc && !hostCc1.includes('-fcuda-include-gpubinary')) return 'the host job does not take the fat binary';
+
+  const targets = bundler.find((a) => a.startsWith('-targets='))?.slice('-targets='.length).split(',') ?? [];
+  const args: string[] = [];
+  let input = 0;
+  for (const arg of bundler.slice(1)) {
+    if (arg.startsWith('-output=')) {
+      args.push(`-output=${SLOT_OUTPUT}`);
+      continue;
+    }
+    if (!arg.startsWith('-input=')) {
+      if (arg.startsWith('-compress') || arg.startsWith('-unbundle')) return `bundler argument ${arg}`;
+      args.push(arg);
+      continue;
+    }
+    const target = targets[input++];
+    if (target === undefined) return 'more bundler inputs than targets';
+    if (target.startsWith('host-')) {
+      if (call.rdc) args.push(`-input=${SLOT_HOST}`);
+      else if (arg === '-input=/dev/null') args.push(arg);
+      else return `bundler host input ${arg}`;
+      continue;
+    }
+    // The longest arch the target ends with (`...--gfx90a`, `...-gfx90a:xnack+`).
+    const arch = archs.filter((a) => target.endsWith(`-${a}`)).sort((a, b) => b.length - a.length)[0];
+    if (!arch) return `bundler target ${target} names no arch of the call`;
+    args.push(`-input=${slotArch(arch)}`);
+  }
+  if (input !== targets.length || input !== archs.length + 1) return 'bundler inputs and targets do not pair up';
+  return { file: bundler[0]!, args };
+}
+
+// Values that differ from file to file of one build and never change the
+// driver's job list; the memo of that list is keyed on the rest.
+const PER_FILE_VALUE_FLAGS = new Set(['-o', '--output', '-D', '-U', '-I', '-isystem', '-iquote', '-idirafter', '-include', '-MF', '-MT', '-MQ', '-cuid']);
+const PER_FILE_JOINED = ['-D', '-U', '-I', '-o', '--output=', '-cuid=', '-MF', '-MT', '-MQ'];
+
+// The call's shape for the job-list memo: its arguments less inputs and per-file values.
+export function jobShape(call: ParsedCall): string {
+  const inputs = new Set(call.inputs.map((i) => i.file));
+  const kept: string[] = [];
+  for (let i = 0; i < call.args.length; i++) {
+    const arg = call.args[i]!;
+    if (PER_FILE_VALUE_FLAGS.has(arg)) {
+      i++;
+      continue;
+    }
+    if (inputs.has(arg) || PER_FILE_JOINED.some((p) => arg.startsWith(p) && arg.length > p.length && !arg.startsWith('-offload'))) continue;
+    kept.push(arg);
+  }
+  return kept.join('\0');
+}
+
+const DEPFILE_SWITCHES = new Set(['-MD', '-MMD', '-MP', '-MV']);
+const DEPFILE_VALUES = ['-MF', '-MT', '-MQ'];
+
+// The arguments less every output (-o x, -ox, --output=x) and, when asked,
+// every arch and every depfile flag.
+function without(args: readonly string[], drop: { archs: boolean; depfile?: boolean }): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-o' || arg === '--output') {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('--output=') || (arg.startsWith('-o') && arg.length > 2 && !arg.startsWith('-obj'))) continue;
+    if (drop.depfile) {
+      if (DEPFILE_SWITCHES.has(arg)) continue;
+      if (DEPFILE_VALUES.includes(arg)) {
+        i++;
+        continue;
+      }
+      if (DEPFILE_VALUES.some((f) => arg.startsWith(f))) continue;
+    }
+    if (drop.archs) {
+      const n = isOffloadArchArg(args, i);
+      if (n) {
+        i += n - 1;
+        continue;
+      }
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+// Added before a `--` that ends the options, as the rules' additions are.
+function plus(args: readonly string[], added: readonly string[]): string[] {
+  const end = args.indexOf('--');
+  return end < 0 ? [...args, ...added] : [...args.slice(0, end), ...added, ...args.slice(end)];
+}
+
+function fill(job: BundlerJob, files: { host?: string; output: string; archs: Map<string, string> }): string[] {
+  return job.args.map((arg) => {
+    const eq = arg.indexOf('=');
+    const value = eq < 0 ? arg : arg.slice(eq + 1);
+    if (value === SLOT_OUTPUT) return `${arg.slice(0, eq + 1)}${files.output}`;
+    if (value === SLOT_HOST) return `${arg.slice(0, eq + 1)}${files.host}`;
+    if (value.startsWith('\u0000arch:')) return `${arg.slice(0, eq + 1)}${files.archs.get(value.slice('\u0000arch:'.length))}`;
+    return arg;
+  });
+}
+
+// The RDC host part writes a temporary object: its depfile is told the name
+// and target the one-step compile gives it (clang: the output with a .d
+// extension, and the output quoted as -MQ does), unless the call names them.
+function depfileFor(call: ParsedCall): string[] {
+  if (!call.depfile) return [];
+  const output = call.output!;
+  const has = (flag: string) => call.args.some((a) => a === flag || a.startsWith(flag));
+  const added: string[] = [];
+  if (!has('-MF')) {
+    const slash = Math.max(output.lastIndexOf('/'), output.lastIndexOf('\\'));
+    const dot = output.lastIndexOf('.');
+    added.push('-MF', `${dot > slash ? output.slice(0, dot) : output}.d`);
+  }
+  if (!has('-MT') && !has('-MQ')) added.push('-MQ', output);
+  return added;
+}
+
+// The per-arch split of a HIP compile (args: the call's own, with its -cuid),
+// its temporaries in tempDir:
+// - without -fgpu-rdc: per arch a device-only compile to a code object, the
+//   driver's bundling of them into a fat binary, and the host-only compile
+//   given that fat binary (keyed by its bytes) writing the call's output;
+// - with -fgpu-rdc: per arch a device-only compile to bitcode, the host-only
+//   compile (no archs: it does not depend on them), and the driver's bundling of
+//   all of them into the call's output.
+export function planPerArchParts(call: ParsedCall, args: readonly string[], bundler: BundlerJob, tempDir: string, sep = '/'): Part[] {
+  const output = call.output!;
+  // Only the host part writes the depfile: clang-15 writes the same one from
+  // every job (the host's last), clang-21 none from device jobs; the host-only
+  // depfile was the one-step one, byte for byte, in both.
+  const noArchs = without(args, { archs: true, depfile: true });
+  const archFiles = new Map<string, string>();
+  const parts: Part[] = call.offloadArchs.map((arch, i) => {
+    const file = `${tempDir}${sep}device-${i}.${call.rdc ? 'bc' : 'out'}`;
+    archFiles.set(arch, file);
+    return {
+      kind: 'compile',
+      name: `device ${arch}`,
+      args: plus(noArchs, [`--offload-arch=${arch}`, '--offload-device-only', '--no-gpu-bundle-output', '-o', file]),
+    };
+  });
+  if (call.rdc) {
+    const host = `${tempDir}${sep}host.o`;
+    // Without the archs: the RDC host object does not depend on them (the same
+    // bytes, clang-15 and clang-21), so one host entry serves every arch list.
+    parts.push({ kind: 'compile', name: 'host', args: plus(without(args, { archs: true }), ['--offload-host-only', ...depfileFor(call), '-o', host]) });
+    parts.push({ kind: 'tool', name: 'bundle', file: bundler.file, args: fill(bundler, { host, output, archs: archFiles }) });
+  } else {
+    const fatBinary = `${tempDir}${sep}bundle.hipfb`;
+    parts.push({ kind: 'tool', name: 'bundle', file: bundler.file, args: fill(bundler, { output: fatBinary, archs: archFiles }), keyByBytes: fatBinary });
+    parts.push({ kind: 'compile', name: 'host', args: plus(args, ['--offload-host-only', '-Xclang', '-fcuda-include-gpubinary', '-Xclang', BUNDLE_SLOT]) });
+  }
+  return parts;
+}
+
+// Link-only flags: a compile part leaves them out (clang would warn that they
+// go unused, an error under -Werror). Joined prefixes, then flags with a value.
+const LINK_ONLY_PREFIXES = ['-l', '-L', '-Wl,', '-fuse-ld=', '--ld-path=', '-Xlinker='];
+const LINK_ONLY_FLAGS = new Set(['-shared', '-static', '-rdynamic', '-pie', '-no-pie', '-nostdlib', '-nodefaultlibs', '-nostartfiles', '-s', '--hip-link']);
+const LINK_ONLY_VALUE_FLAGS = new Set(['-l', '-L', '-Xlinker', '-u', '-T', '-z']);
+// Each part of a compile-and-link sees only its own share of the flags the
+// one-step call uses: without this, clang warns of the rest as unused, which
+// the one-step call (using every flag somewhere) never does.
+const QUIET_UNUSED = '-Wno-unused-command-line-argument';
+
+// A single-step compile-and-link (`clang++ -o prog main.hip util.cpp -lfoo`)
+// as one compile part per source (its language given by -x, as the call
+// typed it; HIP sources with the -cuid `cuidOf` gives them) into tempDir,
+// then the link: the call's own arguments with each source replaced by its
+// object in place and no -x (objects are typed by their extension).
+export function planCompileLinkParts(call: ParsedCall, tempDir: string, cuidOf: (compileArgs: string[]) => string, sep = '/'): Part[] {
+  const sources = new Map<number, { file: string; language: string; object: string }>();
+  const inputs = [...call.inputs];
+  const compileArgs: string[] = [];
+  const linkArgs: string[] = [];
+  let next = 0;
+  for (let i = 0; i < call.args.length; i++) {
+    const arg = call.args[i]!;
+    const input = inputs[next];
+    if (input && arg === input.file && !arg.startsWith('-')) {
+      next++;
+      if (input.language === 'object') linkArgs.push(arg);
+      else {
+        const object = `${tempDir}${sep}${sources.size}-${arg.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '')}.o`;
+        sources.set(i, { file: arg, language: input.language, object });
+        linkArgs.push(object);
+      }
+      continue;
+    }
+    if (arg === '-x' || arg === '--language') {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-x') || arg.startsWith('--language=')) continue;
+    if (arg === '-o' || arg === '--output') {
+      linkArgs.push(arg, call.args[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (arg.startsWith('--output=') || (arg.startsWith('-o') && arg.length > 2 && !arg.startsWith('-obj'))) {
+      linkArgs.push(arg);
+      continue;
+    }
+    const value = call.args[i + 1];
+    if (LINK_ONLY_VALUE_FLAGS.has(arg)) {
+      linkArgs.push(arg, value ?? '');
+      i++;
+      continue;
+    }
+    if (LINK_ONLY_FLAGS.has(arg) || LINK_ONLY_PREFIXES.some((p) => arg.startsWith(p))) {
+      linkArgs.push(arg);
+      continue;
+    }
+    // Any other flag goes to both, with its separate value if it takes one.
+    compileArgs.push(arg);
+    linkArgs.push(arg);
+    if (SEPARATE_VALUE_FLAGS.has(arg) && value !== undefined) {
+      compileArgs.push(value);
+      linkArgs.push(value);
+      i++;
+    }
+  }
+  const parts: Part[] = [...sources.values()].map((s) => {
+    // The id a separate compile of this source into the program would get: its own flags, the program's name.
+    const cuid = s.language === 'hip' && !call.explicitCuid ? cuidOf([...compileArgs, '-c', '-x', s.language, s.file, '-o', `${call.output ?? 'a.out'}(${s.file})`]) : undefined;
+    return {
+      kind: 'compile',
+      name: `compile ${s.file}`,
+      args: [...compileArgs, QUIET_UNUSED, ...(cuid ? [`-cuid=${cuid}`] : []), '-c', '-x', s.language, s.file, '-o', s.object],
+    };
+  });
+  parts.push({ kind: 'compile', name: 'link', args: [...linkArgs, QUIET_UNUSED] });
+  return parts;
+}

@@ -1,0 +1,207 @@
+import type * as ChildProcessModule from 'node:child_process';
+import type * as CryptoModule from 'node:crypto';
+import type * as OsModule from 'node:os';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { pathModuleFor, type Host } from '../host.js';
+import { keyOf, memoiseKey, shortHash } from './memo.js';
+import { BUNDLE_SLOT, bundlerTemplate, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, type BundlerJob, type Part } from './plan-parts.js';
+import { CCACHE_DISABLE, CCACHE_PREFIX, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
+import { planLaunch, selfCommand, type LaunchPlan, type LaunchRequest } from './plan-launch.js';
+import { spawnFirstStartable } from './replace-process.js';
+import { cuidFor } from './hip-rules/cuid.js';
+import { readSettings } from './settings.js';
+import { childEnv } from './recursion.js';
+
+// Runs a call the split rule (hip-rules/split.ts) marked as parts. Each
+// compile part is an ordinary compiler call planned by planLaunch, so it meets
+// the cache and every rule a whole call meets; tool steps come from the
+// driver's own job list. Steps:
+// 1. the driver's job list for this compiler and call shape (`clang -###`,
+//    memoised in the state directory by the compiler's stat and the shape),
+//    checked to be the shape whose split gives the one-step bytes;
+// 2. a private temporary directory for the parts' files;
+// 3. each part in turn, its output captured; a part that fails stops the rest;
+// 4. the temporaries removed, whatever happened;
+// 5. on success the parts' diagnostics, in order; on failure nothing, and the
+//    caller runs the whole call uncached, so the user sees its diagnostics once.
+
+export interface PartRecord {
+  name: string;
+  // The -cuid a compile part of a compile-and-link was given (its source's own).
+  cuid?: string;
+  route: string;
+  exitCode: number | null;
+  durationMs: number;
+}
+
+export type PartsOutcome = { ok: true; parts: PartRecord[] } | { ok: false; reason: string; parts: PartRecord[] };
+
+type Learned = { bundler: BundlerJob } | { why: string };
+
+// A memo someone else could have written: only the shape a learned job list has counts.
+function isLearned(value: unknown): value is Learned {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { why?: unknown; bundler?: { file?: unknown; args?: unknown } };
+  if (typeof v.why === 'string') return true;
+  const b = v.bundler;
+  return typeof b === 'object' && b !== null && typeof b.file === 'string' && Array.isArray(b.args) && b.args.every((a) => typeof a === 'string');
+}
+
+// The driver's bundling step for this compiler and call shape, or why the job list does not qualify.
+function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], host: Host, tempDir: string): BundlerJob | string {
+  const key = keyOf(plan.compiler);
+  if (!key) return `cannot stat the compiler ${plan.compiler}`;
+  const shape = `${plan.call.rdc}\u0001${jobShape(plan.call)}`;
+  const learned = memoiseKey<Learned>(host, `driver-jobs-${shortHash(shape)}`, key, () => {
+    const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof ChildProcessModule;
+    // clang makes its temporary directories even for -###: in ours, which is removed.
+    const env = { ...host.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir };
+    const r = spawnSync(plan.compiler, [...args, '-###'], { argv0: request.compiler, cwd: host.cwd, env, encoding: 'utf8', timeout: 30_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.status !== 0 || typeof r.stderr !== 'string') return undefined;
+    const template = bundlerTemplate(parseDriverJobs(r.stderr), plan.call);
+    return typeof template === 'string' ? { why: template } : { bundler: template };
+  }, isLearned);
+  if (!learned) return 'the driver\'s job list (-###) could not be read';
+  return 'why' in learned ? learned.why : learned.bundler;
+}
+
+// Moves the fat binary to a name made of its hash beside the call's output:
+// the host part's argument then changes with its bytes, so the cache can never
+// answer a new fat binary with an old host object, and two builds of the same
+// device code name it alike (a temporary directory's random name would not).
+function nameByBytes(file: string, output: string, host: Host): string {
+  const { createHash } = process.getBuiltinModule('node:crypto') as typeof CryptoModule;
+  const bytes = readFileSync(file);
+  const named = `${output}.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.hipfb`;
+  const p = pathModuleFor(host.platform);
+  const temp = `${p.resolve(host.cwd, named)}.${process.pid}.tmp`;
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+  try {
+    writeSync(fd, bytes);
+  } finally {
+    closeSync(fd);
+  }
+  // A rename replaces whatever had the name (a leftover, a planted link).
+  renameSync(temp, p.resolve(host.cwd, named));
+  return named;
+}
+
+export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: Host): Promise<PartsOutcome> {
+  const records: PartRecord[] = [];
+  const args = [...request.args, ...(plan.rules?.addArgs ?? [])];
+  const p = pathModuleFor(host.platform);
+  const os = process.getBuiltinModule('node:os') as typeof OsModule;
+  let tempDir: string;
+  try {
+    tempDir = mkdtempSync(p.join(os.tmpdir(), 'hcl-split-'));
+  } catch (error) {
+    return { ok: false, reason: `no temporary directory: ${(error as Error).message}`, parts: records };
+  }
+  const made: string[] = [];
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  try {
+    let parts: Part[];
+    if (plan.rules?.split === 'compile-link') {
+      const world = { platform: host.platform, cwd: host.cwd, settings: readSettings(host) };
+      parts = planCompileLinkParts(plan.call, tempDir, (compileArgs) => cuidFor(compileArgs, world), p.sep);
+    } else {
+      const bundler = learnBundler(plan, request, args, host, tempDir);
+      if (typeof bundler === 'string') return { ok: false, reason: bundler, parts: records };
+      parts = planPerArchParts(plan.call, args, bundler, tempDir, p.sep);
+    }
+    // clang leaves empty directories in TMPDIR (a one-step multi-arch compile
+    // too): under ccache the parts' clang makes them in ours, which goes. Not
+    // under sccache: its server, which the first part may start, would keep
+    // a TMPDIR that is then removed.
+    const partHost = plan.cache?.kind === 'ccache' ? { ...host, env: { ...host.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir } } : host;
+    let bundle: string | undefined;
+    for (const part of parts) {
+      const started = performance.now();
+      const partArgs = part.args.map((a) => (a === BUNDLE_SLOT ? bundle ?? a : a));
+      let route = 'tool';
+      let outcome;
+      try {
+        if (part.kind === 'compile') {
+          const partPlan = planLaunch({ compiler: request.compiler, args: partArgs, resolvedCompiler: plan.compiler }, partHost);
+          route = partPlan.route;
+          outcome = await spawnFirstStartable(partPlan.steps, partPlan.env, true);
+          if (outcome.step !== partPlan.steps[0]) route = 'cache-unavailable';
+        } else {
+          outcome = await spawnFirstStartable([{ file: part.file, argv: [part.file, ...partArgs] }], partHost.env, true);
+        }
+      } catch (error) {
+        return { ok: false, reason: `part ${part.name} could not be started: ${(error as Error).message}`, parts: records };
+      }
+      const cuid = part.kind === 'compile' && plan.rules?.split === 'compile-link' ? partArgs.find((a) => a.startsWith('-cuid='))?.slice('-cuid='.length) : undefined;
+      records.push({ name: part.name, ...(cuid ? { cuid } : {}), route, exitCode: outcome.exitCode, durationMs: Math.round((performance.now() - started) * 1000) / 1000 });
+      if (outcome.stdout) out.push(outcome.stdout);
+      if (outcome.stderr) err.push(outcome.stderr);
+      if (outcome.exitCode !== 0 || outcome.signal) {
+        const status = outcome.signal ? `was killed by ${outcome.signal}` : `exited ${outcome.exitCode}`;
+        return { ok: false, reason: `part ${part.name} ${status}`, parts: records };
+      }
+      if (part.kind === 'tool' && part.keyByBytes) {
+        bundle = nameByBytes(part.keyByBytes, plan.call.output!, host);
+        made.push(p.resolve(host.cwd, bundle));
+      }
+    }
+  } catch (error) {
+    return { ok: false, reason: `the split failed: ${(error as Error).message}`, parts: records };
+  } finally {
+    rmSync(tempDir, { recursive: true, force: true });
+    for (const file of made) rmSync(file, { force: true });
+  }
+  if (out.length) process.stdout.write(Buffer.concat(out));
+  if (err.length) process.stderr.write(Buffer.concat(err));
+  return { ok: true, parts: records };
+}
+
+// The plan once the parts have run: the split call itself when they all
+// succeeded; else the whole call, cached as planned when no part ran (the
+// job list did not qualify), uncached when one did and failed (a failure the
+// whole call may not share must not be stored, and a compile that builds
+// uncached must never fail here).
+// Under ccache's prefix_command (below) the whole call is the compiler
+// ccache runs: it never goes to the cache again, whatever happened.
+export function planAfterSplit(plan: LaunchPlan, outcome: PartsOutcome, host: Host, underPrefix: boolean): LaunchPlan {
+  if (outcome.ok) return { ...plan, route: 'split', reason: `${plan.reason}; split into ${outcome.parts.length} parts${underPrefix ? ' (ccache\'s whole-call entry missed)' : ''}` };
+  // A link is never the cache's to run: it goes direct whatever happened.
+  if (outcome.parts.length === 0 && !underPrefix && plan.rules?.split !== 'compile-link') return { ...plan, reason: `${plan.reason}; not split: ${outcome.reason}` };
+  const why = outcome.parts.length === 0 ? `not split (${outcome.reason})` : `split failed (${outcome.reason})`;
+  return directPlan(plan, `${why}: the whole call ran uncached${underPrefix ? ' for ccache, which stores it' : ''}`, host);
+}
+
+function directPlan(plan: LaunchPlan, reason: string, host: Host): LaunchPlan {
+  return { ...plan, route: 'direct', reason, steps: plan.steps.slice(-1), env: childEnv(host.env, {}) };
+}
+
+// Warm rebuilds stay one lookup with ccache: the whole call goes to ccache as
+// today, with this launcher as its prefix_command. ccache runs the prefix only
+// on a miss (checked with ccache 4.7 and 4.14: a hit never runs it), giving
+// it the compiler's command line with the real output; the launcher then
+// runs the parts (each its own ccache entry) and ccache stores their object
+// as the whole call's entry. A prefix the user set is theirs: the split then
+// runs at once, without the whole-call entry.
+export function planSplitOnMiss(plan: LaunchPlan, host: Host): LaunchPlan | undefined {
+  if (plan.rules?.split !== 'per-arch' || plan.cache?.kind !== 'ccache' || host.env[CCACHE_PREFIX] || host.env[CCACHE_DISABLE]) return undefined;
+  const env = { ...plan.env, [CCACHE_PREFIX]: selfCommand(host), [SPLIT_PREFIX_VAR]: '1' };
+  return { ...plan, env, reason: `${plan.reason}; split per arch only if the whole call misses (ccache prefix_command)` };
+}
+
+// Run as ccache's prefix_command: the host without the markers that brought
+// the call here (so the parts reach the cache as ordinary calls), or undefined
+// for an ordinary call. ccache sets CCACHE_DISABLE for the compiler it runs
+// (its guard against running itself); the user's own never gets here, as the
+// prefix is not set when it is.
+export function hostUnderPrefix(host: Host): Host | undefined {
+  if (host.env[SPLIT_PREFIX_VAR] !== '1') return undefined;
+  const env = { ...host.env };
+  for (const name of [SPLIT_PREFIX_VAR, CCACHE_PREFIX, CCACHE_DISABLE, OUTER_CACHE_VAR]) delete env[name];
+  return { ...host, env };
+}
+
+// Under the prefix, a call the rules did not split is compiled directly (ccache is already above it).
+export function planUnderPrefix(plan: LaunchPlan, host: Host): LaunchPlan {
+  return plan.route === 'cache' && plan.rules?.split ? plan : directPlan(plan, `ccache's prefix_command: ${plan.route === 'cache' ? 'not split' : plan.reason}; compiled directly for ccache`, host);
+}
