@@ -178,6 +178,8 @@ export function deviceLibDirsOf(call: ParsedCall, compilerFile: string, host: Ho
 export function toolchainIdentity(call: ParsedCall, compilerFile: string, host: Host): ToolchainIdentity {
   const p = pathModuleFor(host.platform);
   const unknown = (unreadable: string, compilerFiles: string[] = [], deviceLibDirs: string[] = []): ToolchainIdentity => ({ digest: undefined, unreadable, compilerFiles, deviceLibDirs });
+  // No such file: nothing runs, so no key can hide a change (doctor's sample compiles name a bare clang++).
+  if (!host.isExecutableFile(compilerFile)) return { digest: undefined, compilerFiles: [], deviceLibDirs: [] };
   const compilerFiles = compilerFilesOf(compilerFile, host);
   if (!compilerFiles) return unknown(`the compiler ${compilerFile} or a library it loads`);
   const compiler = digestOf(host, 'compiler-digest', compilerFiles.files[0]!, compilerFiles.files, compilerFiles.keys);

@@ -7,7 +7,7 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot, tools } from '../helpers/tools.js';
 import { buildHipcc, hipccEnv, sourceOfBuild } from '../patch/hipcc-builds.js';
 import { copyHipccDir } from '../patch/tree-snapshot.js';
-import { LLVM15, expectRefused, listingDiff, makeTree, treeListing } from '../shim/trees.js';
+import { LLVM15, expectRefused, listingDiff, liveLockRecord, makeTree, treeListing } from '../shim/trees.js';
 
 // Every row of the README's exit-code table ("Commands, exit codes and
 // files"), each on the built executable as a user meets it, with the one-line
@@ -113,7 +113,7 @@ describe('exit codes, one test per row of the README table (built executable)', 
   it('10: another install holds the lock', () => {
     const tree = makeTree(join(dir, 'locked'), 'real-files', true);
     // This test's own process: alive throughout.
-    fs.writeFileSync(join(tree.bin, 'hip-clang-launcher.lock'), String(process.pid));
+    fs.writeFileSync(join(tree.bin, 'hip-clang-launcher.lock'), liveLockRecord());
     expectRefused(hcl(['install', tree.root]), /another install or uninstall \(pid \d+\) is running/, 10);
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built } from '../helpers/tools.js';
-import { LLVM15, expectRefused, hcl, listingDiff, makeTree, treeListing, type Tree } from './trees.js';
+import { LLVM15, expectRefused, hcl, listingDiff, liveLockRecord, makeTree, treeListing, type Tree } from './trees.js';
 
 // Bad input gets one line naming the problem and the fix, a non-zero exit,
 // and no change on disk. Drift: an upgrade that replaced a shim is reported,
@@ -97,9 +97,7 @@ describe('bad input (built executable)', () => {
   it('a second install waits for the lock, then fails clearly; a dead holder is taken over', () => {
     const tree = makeTree(makeTempDir('hcl-lock-'), 'real-files', true);
     const lock = join(tree.bin, 'hip-clang-launcher.lock');
-    // A live launcher's record: its pid and start time (a bare pid cannot be told from a reused one).
-    const stat = fs.readFileSync('/proc/self/stat', 'latin1');
-    fs.writeFileSync(lock, `${process.pid} ${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`);
+    fs.writeFileSync(lock, liveLockRecord());
     const before = treeListing(tree.root);
     expectRefused(hcl(['install', tree.root]), /another install or uninstall \(pid \d+\) is running/, 10);
     expect(listingDiff(before, treeListing(tree.root))).toEqual([]);

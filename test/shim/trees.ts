@@ -121,3 +121,10 @@ export function hcl(args: string[], env: Record<string, string | undefined> = {}
   const r = run(built.linux, args, { env: cleanEnv(env) });
   return { ...r, out: r.stdout.toString('utf8') };
 }
+
+// What a live install writes in its lock: its pid and its start time from
+// /proc (a bare pid cannot be told from a reused one, so it is not trusted).
+export function liveLockRecord(): string {
+  const stat = fs.readFileSync('/proc/self/stat', 'latin1');
+  return `${process.pid} ${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+}
