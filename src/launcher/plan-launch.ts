@@ -15,6 +15,7 @@ import { readSettings } from './settings.js';
 import { learnClangMajor } from './compiler-facts.js';
 import { DEVICE_DEPFILE_SHAPE } from './hip-rules/mishandled-shapes.js';
 import { toolchainIdentity } from './toolchain-digest.js';
+import { learnCuidInput } from './cuid-input.js';
 
 // Builds the forwarded call: which program to run with which argv and
 // environment, plus what to run instead if the cache cannot be started.
@@ -160,6 +161,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
     hipClangLauncherSet,
     hipccLauncher: hipcc && !hipClangLauncherSet ? learnHipccLauncherSupport(hipcc, self, host) : undefined,
     clangMajor: cache?.file && DEVICE_DEPFILE_SHAPE(call) ? learnClangMajor(compilerFile, host) : undefined,
+    cuidInput: cache?.file ? learnCuidInput(call, settings, host) : undefined,
   };
   const rules = applyRules(call, world);
   const ruled = rules.decisions.find((d) => d.route)?.reason;

@@ -2,6 +2,7 @@ import type { CacheFacts } from '../cache-facts.js';
 import type { HipccLauncherSupport } from '../hipcc-launcher-support.js';
 import type { ParsedCall } from '../parse-call.js';
 import type { ToolchainIdentity } from '../toolchain-digest.js';
+import type { CuidInput } from './cuid.js';
 
 // The shape every HIP rule has: a pure function of the parsed call and what
 // is known of the world, returning nothing or one decision with its reason.
@@ -27,6 +28,8 @@ export interface World {
   hipccLauncher: HipccLauncherSupport | undefined;
   // The compiler's major version; learned only for shapes whose handling depends on it.
   clangMajor: number | undefined;
+  // The input of a call that gets a -cuid (its real path, and its digest under a base dir); learned only then.
+  cuidInput?: CuidInput;
 }
 
 export type RouteChange = 'direct' | 'hipcc';
