@@ -1,3 +1,4 @@
+import { undoNodeSwitches } from './node-switches.js';
 import { getAsset } from 'node:sea';
 import { Script } from 'node:vm';
 
@@ -9,6 +10,7 @@ import { Script } from 'node:vm';
 // the CommonJS wrapper, byte for byte the source the cache was made from.
 // Should V8 reject the cache, it compiles the source as usual. With
 // HIP_CLANG_LAUNCHER_DEBUG set, each call says which it was.
+undoNodeSwitches();
 const cachedData = new Uint8Array(getAsset('main.cache'));
 const script = new Script(getAsset('main.js', 'utf8'), { filename: 'hip-clang-launcher', cachedData });
 if (process.env.HIP_CLANG_LAUNCHER_DEBUG) {
