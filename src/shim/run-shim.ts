@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { HclError } from '../errors.js';
 import { pathModuleFor, type Host } from '../host.js';
 import { CACHE_VAR } from '../launcher/env-vars.js';
+import { layerEnv } from '../launcher/layered-env.js';
 import type { LaunchRequest } from '../launcher/plan-launch.js';
 import { runLauncher } from '../launcher/run-launcher.js';
 import { JOURNAL_NAME, MANIFEST_NAME } from './layout.js';
@@ -51,6 +52,6 @@ export async function runShim(invocation: { name: string; invokedPath: string; a
   };
   const request = locate();
   // The cache chosen at install applies unless this call's environment picks one.
-  const env = cache !== null && !host.env[CACHE_VAR] ? { ...host.env, [CACHE_VAR]: cache } : host.env;
+  const env = cache !== null && !host.env[CACHE_VAR] ? layerEnv(host.env, { [CACHE_VAR]: cache }) : host.env;
   return runLauncher(request, { ...host, env }, () => ({ ...locate(), uncached: true }));
 }
