@@ -49,6 +49,9 @@ export interface LaunchRequest {
   resolvedCompiler?: string;
   // Run the compiler directly whatever the cache setting (a shim reached under an unlisted name).
   uncached?: boolean;
+  // argv[0] when the compiler runs directly, if not `compiler`: a shim's invoked name, so
+  // clang names itself in its diagnostics as the bare compiler does (the cache gets `compiler`).
+  argv0?: string;
 }
 
 // Where the compiler is: a path as given (relative to the working directory),
@@ -121,7 +124,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   const hipcc = hipccFile(request.compiler, compilerFile, host);
   if (hipcc) call = { ...call, driver: 'hipcc' };
 
-  const direct: ExecStep = { file: compilerFile, argv: [request.compiler, ...request.args] };
+  const direct: ExecStep = { file: compilerFile, argv: [request.argv0 ?? request.compiler, ...request.args] };
   const plain = (route: Route, reason: string, cache?: CacheChoice, rules?: RulesOutcome, env: Record<string, string> = {}): LaunchPlan => ({
     route,
     reason,

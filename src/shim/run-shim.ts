@@ -26,8 +26,11 @@ export async function runShim(invocation: { name: string; invokedPath: string; a
     if (target && invocation.clangSelfExec) return { compiler: target.compiler, args: invocation.args, resolvedCompiler: target.file, uncached: true };
     if (target) {
       cache = target.cache;
-      // argv[0] is <bin>/<name>-real (or the invoked name): clang takes InstalledDir and its driver mode from it.
-      return { compiler: target.compiler, args: invocation.args, resolvedCompiler: target.file, uncached: target.uncached };
+      // The cache runs <bin>/<name>-real (clang keeps its driver mode: the `-real` component is
+      // dropped); run directly, argv[0] is the invoked name, as for the bare compiler: clang-21
+      // names itself by it in diagnostics (`clang++: error:`, not `clang++-real: error:`).
+      // clang takes InstalledDir and its resource dir from its real path, whatever argv[0] says.
+      return { compiler: target.compiler, args: invocation.args, resolvedCompiler: target.file, uncached: target.uncached, argv0: invocation.invokedPath };
     }
     if (invocation.clangSelfExec) {
       throw new HclError(
