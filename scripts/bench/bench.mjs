@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGroup } from './groups/build.mjs';
 import { ciHits } from './groups/ci-hits.mjs';
+import { envSize } from './groups/env-size.mjs';
 import { hipHit } from './groups/hip-hit.mjs';
 import { memory } from './groups/memory.mjs';
 import { perCall } from './groups/per-call.mjs';
@@ -16,7 +17,7 @@ import { writeReport } from './report.mjs';
 import { runGroup } from './run-group.mjs';
 import { evaluateTargets } from './targets.mjs';
 
-const ALL_GROUPS = [perCall, hipHit, memory, buildGroup, ciHits];
+const ALL_GROUPS = [perCall, hipHit, memory, buildGroup, ciHits, envSize];
 
 const options = parseOptions(process.argv.slice(2), repoRoot);
 if (options.render) {

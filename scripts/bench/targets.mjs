@@ -29,6 +29,7 @@ const TARGETS = [
     met: (x) => x >= 10,
     show: (x) => `${x.toFixed(1)}x faster`,
   },
+  slowdown('env-size', 'with 100,000 environment variables, the launcher <= 2x the compiler called directly', ['env-size', 'launcher', 'direct'], 2),
   overhead('cold-build-overhead', 'cold-cache build with default settings <= 5% slower than an uncached one', ['build', 'cold', 'uncached'], 0.05),
   {
     id: 'linux-added-rss',
