@@ -55,7 +55,7 @@ describe('npm run bench -- --quick', () => {
   });
 
   it('decides every target (met or missed, none unmeasured)', () => {
-    expect(report.targets.map((t) => t.id)).toEqual(['launcher-vs-node', 'shim-vs-node', 'warm-build-speedup', 'cold-build-overhead', 'linux-added-rss']);
+    expect(report.targets.map((t) => t.id)).toEqual(['launcher-vs-node', 'shim-vs-node', 'warm-build-speedup', 'env-size', 'cold-build-overhead', 'linux-added-rss']);
     for (const t of report.targets) expect(['met', 'missed'], t.id).toContain(t.status);
   });
 
