@@ -42,11 +42,19 @@ async function compileDuringUninstall(dir: string, bin: string, argv0: string): 
   for (let i = 0; i < 200 && seen().join() !== expected.join(); i++) await new Promise((r) => setTimeout(r, 25));
   expect(seen()).toEqual(expected);
 
+  await uninstallWaitsFor(dir, compiled, () => fs.writeFileSync(join(dir, 'args.rsp'), '-fno-integrated-cc1 -c x.c -o x.o\n'));
+  for (const file of ['x.c', 'args.rsp', 'x.o']) fs.rmSync(join(dir, file));
+}
+
+// Starts `uninstall` while the compile is held, releases it, and checks the
+// uninstall waited: still running after a while, ended after the compile,
+// which succeeded.
+async function uninstallWaitsFor(dir: string, compiled: ReturnType<typeof closed>, release: () => void): Promise<void> {
   const uninstall = spawn(built.linux, ['uninstall', dir], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
   const uninstalled = closed(uninstall);
   // Long enough for an uninstall that does not wait to have finished.
   const early = await Promise.race([uninstalled.then(() => 'uninstall ended first'), new Promise((r) => setTimeout(() => r('still waiting'), 3000))]);
-  fs.writeFileSync(join(dir, 'args.rsp'), '-fno-integrated-cc1 -c x.c -o x.o\n');
+  release();
   const [c, u] = await Promise.all([compiled, uninstalled]);
   expect(c.stderr).toBe('');
   expect(c.status).toBe(0);
@@ -54,7 +62,6 @@ async function compileDuringUninstall(dir: string, bin: string, argv0: string): 
   expect(u.status, u.stderr).toBe(0);
   expect(c.at).toBeLessThan(u.at);
   expect(fs.statSync(join(dir, 'x.o')).size).toBeGreaterThan(0);
-  for (const file of ['x.c', 'args.rsp', 'x.o']) fs.rmSync(join(dir, file));
 }
 
 // Issue 18, item 5: a compile already inside the cache. The shim has become
@@ -77,18 +84,7 @@ async function cacheDuringUninstall(dir: string, bin: string): Promise<void> {
   for (let i = 0; i < 200 && !argv().includes(cache); i++) await new Promise((r) => setTimeout(r, 25));
   expect(argv()).toContain(join(bin, 'clang-15-real'));
 
-  const uninstall = spawn(built.linux, ['uninstall', dir], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
-  const uninstalled = closed(uninstall);
-  // Long enough for an uninstall that does not wait to have removed clang-15-real.
-  const early = await Promise.race([uninstalled.then(() => 'uninstall ended first'), new Promise((r) => setTimeout(() => r('still waiting'), 3000))]);
-  fs.writeFileSync(gate, 'go\n');
-  const [c, u] = await Promise.all([compiled, uninstalled]);
-  expect(c.stderr).toBe('');
-  expect(c.status).toBe(0);
-  expect(early).toBe('still waiting');
-  expect(u.status, u.stderr).toBe(0);
-  expect(c.at).toBeLessThan(u.at);
-  expect(fs.statSync(join(dir, 'x.o')).size).toBeGreaterThan(0);
+  await uninstallWaitsFor(dir, compiled, () => fs.writeFileSync(gate, 'go\n'));
   for (const file of ['x.c', 'gate', 'x.o', 'cache']) fs.rmSync(join(dir, file), { recursive: true });
 }
 
