@@ -1,3 +1,4 @@
+import { undoNodeSwitches } from './node-switches.js';
 import { getAsset } from 'node:sea';
 import { Script } from 'node:vm';
 import { writeSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { writeSync } from 'node:fs';
 // HIP_CLANG_LAUNCHER_DEBUG set, each call says which it was, on fd 2 directly:
 // process.stderr would build a stream first (about 2 ms on a pipe), and the
 // time by phase that follows (launcher/phases.ts) would count it in `start`.
+undoNodeSwitches();
 const cachedData = new Uint8Array(getAsset('main.cache'));
 const script = new Script(getAsset('main.js', 'utf8'), { filename: 'hip-clang-launcher', cachedData });
 if (process.env.HIP_CLANG_LAUNCHER_DEBUG) {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGroup } from './groups/build.mjs';
 import { ciHits } from './groups/ci-hits.mjs';
+import { envSize } from './groups/env-size.mjs';
 import { hipHit } from './groups/hip-hit.mjs';
 import { memory } from './groups/memory.mjs';
 import { perCall } from './groups/per-call.mjs';
@@ -17,7 +18,7 @@ import { writeReport } from './report.mjs';
 import { runGroup } from './run-group.mjs';
 import { evaluateTargets } from './targets.mjs';
 
-const ALL_GROUPS = [perCall, hipHit, memory, buildGroup, ciHits];
+const ALL_GROUPS = [perCall, hipHit, memory, buildGroup, ciHits, envSize];
 // Run only when named in --only: the split group builds real rocPRIM code in
 // the sid lab for several minutes (too long for a full run's budget and CI's smoke test).
 const OPT_IN_GROUPS = [splitGroup];

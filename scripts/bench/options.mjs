@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 const USAGE = `usage: npm run bench -- [--quick] [--out <dir>] [--only <group,...>] [--runs <n>] [--keep] [--render <json>]
   --quick         a few iterations of each case (a smoke test; numbers are not meaningful)
   --out <dir>     where BENCHMARKS.md and benchmarks.json go (default: the repository root)
-  --only <ids>    run only these groups: per-call, hip-hit, memory, build, ci-hits, and split
+  --only <ids>    run only these groups: per-call, hip-hit, memory, build, ci-hits, env-size, and split
                   (the per-arch split on rocPRIM in the sid lab: only when named here)
   --runs <n>      timed rounds per case instead of the group's default
   --keep          keep the work directory (printed at the end)

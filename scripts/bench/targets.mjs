@@ -45,6 +45,7 @@ const TARGETS = [
     met: (x) => x >= 10,
     show: (x) => `${x.toFixed(1)}x faster`,
   },
+  slowdown('env-size', 'with 100,000 environment variables, the launcher <= 2x the compiler called directly', ['env-size', 'launcher', 'direct'], 2),
   overhead('cold-build-overhead', 'cold-cache build with default settings <= 5% slower than an uncached one', ['build', 'cold', 'uncached'], 0.05),
   // The split group runs only when named (--only split): its targets only with it.
   slowdown('split-add-arch', 'split: {A..E} on the {A,B,C,D} cache costs <= 40% of an uncached {A..E} build', ['split', 'split-add-5', 'uncached-5'], 0.4),

@@ -81,6 +81,8 @@ export const OUTPUT_JOINED: readonly string[] = ['--output=', '-o'];
 export const LANGUAGE_JOINED: readonly string[] = ['--language=', '-x'];
 export const OFFLOAD_ARCH_JOINED: readonly string[] = ['--offload-arch=', '--cuda-gpu-arch='];
 export const NO_OFFLOAD_ARCH_JOINED: readonly string[] = ['--no-offload-arch=', '--no-cuda-gpu-arch='];
+// Path remappings, `-f...-prefix-map=OLD=NEW` (joined only; clang splits the value at its first `=`).
+export const PREFIX_MAP_JOINED: readonly string[] = ['-fdebug-prefix-map=', '-ffile-prefix-map=', '-fmacro-prefix-map=', '-fcoverage-prefix-map=', '-fprofile-prefix-map='];
 export const CUID_JOINED: readonly string[] = ['-cuid=', '-fuse-cuid='];
 export const DEPFILE_OUTPUT_JOINED: readonly string[] = ['-MF'];
 // Where the device libraries (bitcode linked into every device object) come from.

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import type * as OsModule from 'node:os';
 import { HclError } from '../errors.js';
+import { envPairs } from './layered-env.js';
 
 // Node decodes argv and the environment as UTF-8 and turns every byte that is
 // not into U+FFFD, so `-DNAME="a\xffb"` would reach the compiler as
@@ -114,8 +115,8 @@ export function exactArgv(argv: string[]): string[] {
 export function assertExactEnvironment(env: NodeJS.ProcessEnv): void {
   if (process.platform !== 'linux') return;
   let suspect = false;
-  for (const [key, value] of Object.entries(env)) {
-    if (key.includes('\uFFFD') || value?.includes('\uFFFD')) suspect = true;
+  for (const pair of envPairs(env)) {
+    if (pair.includes('\uFFFD')) suspect = true;
   }
   if (!suspect) return;
   for (const entry of splitNul(readFileSync('/proc/self/environ'))) {

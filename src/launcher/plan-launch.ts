@@ -18,6 +18,7 @@ import { DEVICE_DEPFILE_SHAPE } from './hip-rules/mishandled-shapes.js';
 import { toolchainIdentity } from './toolchain-digest.js';
 import { outputKindsOf } from './output-kinds.js';
 import { phaseEnds } from './phases.js';
+import { learnCuidInput } from './cuid-input.js';
 
 // Builds the forwarded call: which program to run with which argv and
 // environment, plus what to run instead if the cache cannot be started.
@@ -51,6 +52,9 @@ export interface LaunchRequest {
   resolvedCompiler?: string;
   // Run the compiler directly whatever the cache setting (a shim reached under an unlisted name).
   uncached?: boolean;
+  // argv[0] when the compiler runs directly, if not `compiler`: a shim's invoked name, so
+  // clang names itself in its diagnostics as the bare compiler does (the cache gets `compiler`).
+  argv0?: string;
 }
 
 // Where the compiler is: a path as given (relative to the working directory),
@@ -133,7 +137,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   if (hipcc) call = { ...call, driver: 'hipcc' };
   phaseEnds('parse');
 
-  const direct: ExecStep = { file: compilerFile, argv: [request.compiler, ...request.args] };
+  const direct: ExecStep = { file: compilerFile, argv: [request.argv0 ?? request.compiler, ...request.args] };
   const plain = (route: Route, reason: string, cache?: CacheChoice, rules?: RulesOutcome, env: Record<string, string> = {}): LaunchPlan => ({
     route,
     reason,
@@ -181,6 +185,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
     hipccLauncher: hipcc && !hipClangLauncherSet ? learnHipccLauncherSupport(hipcc, self, host) : undefined,
     clangMajor: cache?.file && DEVICE_DEPFILE_SHAPE(call) ? learnClangMajor(compilerFile, host) : undefined,
     outputs: cache?.file ? outputKindsOf(call, host) : undefined,
+    cuidInput: cache?.file ? learnCuidInput(call, settings, host) : undefined,
   };
   const rules = applyRules(call, world);
   phaseEnds('rules');

@@ -1,5 +1,6 @@
 import { HclError } from '../errors.js';
 import { DEPTH_VAR, MAX_DEPTH, OUTER_CACHE_VAR } from './env-vars.js';
+import { layerEnv } from './layered-env.js';
 
 // The markers handed to every process the launcher starts. A launcher or shim
 // that finds itself under one that is caching goes straight to the compiler
@@ -26,9 +27,7 @@ export function underOuterCache(env: NodeJS.ProcessEnv): boolean {
   return env[OUTER_CACHE_VAR] === '1';
 }
 
+// A layer over `env` (layered-env.ts): the caller's environment is never copied whole.
 export function childEnv(env: NodeJS.ProcessEnv, additions: Record<string, string>, caching = false): NodeJS.ProcessEnv {
-  const child: NodeJS.ProcessEnv = { ...env, ...additions, [DEPTH_VAR]: String(currentDepth(env) + 1) };
-  if (caching) child[OUTER_CACHE_VAR] = '1';
-  else delete child[OUTER_CACHE_VAR];
-  return child;
+  return layerEnv(env, { ...additions, [DEPTH_VAR]: String(currentDepth(env) + 1), [OUTER_CACHE_VAR]: caching ? '1' : undefined });
 }

@@ -5,6 +5,8 @@ import { whyCannotStart } from './can-start.js';
 import { cacheKindOf } from './find-cache.js';
 import { sccacheServerProblem } from './sccache-server.js';
 import { assertExactEnvironment, exactArgvFor, hasRawBytes } from './exact-bytes.js';
+import { execWouldFit } from './exec-size.js';
+import { envPairs, plainEnv } from './layered-env.js';
 import type { ExecStep } from './plan-launch.js';
 import { reportPhases } from './phases.js';
 
@@ -49,12 +51,8 @@ type BindingExecve = (file: string, argv: string[], envPairs: string[]) => never
 // in is called straight, after the same checks process.execve makes. Fetched only at the exec: the binding module
 // queues a warning that an exec never lets print. Under plain Node, or if a
 // Node upgrade changed the binding, process.execve as documented.
-function execveDirect(file: string, argv: string[], env: NodeJS.ProcessEnv): void {
-  const pairs: string[] = [];
-  for (const [key, value] of Object.entries(env)) {
-    if (typeof value !== 'string' || key.includes('\0') || value.includes('\0')) return;
-    pairs.push(`${key}=${value}`);
-  }
+function execveDirect(file: string, argv: string[], pairs: string[]): void {
+  if (pairs.some((pair) => pair.includes('\0'))) return;
   if (argv.some((arg) => typeof arg !== 'string' || arg.includes('\0')) || file.includes('\0')) return;
   const testing = process.getBuiltinModule('internal/test/binding') as { internalBinding?: (name: string) => { execve?: unknown } } | undefined;
   const execve = testing?.internalBinding?.('process_methods')?.execve;
@@ -74,8 +72,11 @@ export function execveFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, 
     } else if (!isExecutable(step.file) || whyCannotStart(step.file)) {
       return;
     }
+    // Too close to the kernel's limit: spawn, whose E2BIG falls back (run-launcher.ts).
+    const pairs = envPairs(env);
+    if (!execWouldFit(step.file, step.argv, pairs)) return;
     reportPhases('exec');
-    execveDirect(step.file, step.argv, env);
+    execveDirect(step.file, step.argv, pairs);
     execve(step.file, step.argv, env);
   }
 }
@@ -94,7 +95,7 @@ function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv, capture = false): Pro
   return new Promise<ChildOutcome | NodeJS.ErrnoException>((resolve) => {
     const child = spawnFunction()(step.file, exact.argv.slice(1), {
       argv0: exact.argv[0],
-      env,
+      env: plainEnv(env),
       stdio: capture ? ['inherit', 'pipe', 'pipe'] : 'inherit',
       shell: false,
       windowsHide: true,

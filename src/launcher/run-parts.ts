@@ -9,6 +9,8 @@ import { CCACHE_DISABLE, CCACHE_PREFIX, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from
 import { planLaunch, selfCommand, type LaunchPlan, type LaunchRequest } from './plan-launch.js';
 import { spawnFirstStartable } from './replace-process.js';
 import { cuidFor } from './hip-rules/cuid.js';
+import { learnCuidInput } from './cuid-input.js';
+import { parseCall } from './parse-call.js';
 import { readSettings } from './settings.js';
 import { childEnv } from './recursion.js';
 
@@ -104,7 +106,9 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
     let parts: Part[];
     if (plan.rules?.split === 'compile-link') {
       const world = { platform: host.platform, cwd: host.cwd, settings: readSettings(host) };
-      parts = planCompileLinkParts(plan.call, tempDir, (compileArgs) => cuidFor(compileArgs, world), p.sep);
+      // Each source's id counts its real path too (cuid.ts), as a compile of it alone would.
+      const cuidOf = (compileArgs: string[]) => cuidFor(compileArgs, world, learnCuidInput(parseCall(plan.compiler, compileArgs), world.settings, host));
+      parts = planCompileLinkParts(plan.call, tempDir, cuidOf, p.sep);
     } else {
       const bundler = learnBundler(plan, request, args, host, tempDir);
       if (typeof bundler === 'string') return { ok: false, reason: bundler, parts: records };

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { HclError } from '../errors.js';
 import { pathModuleFor, type Host } from '../host.js';
 import { CACHE_VAR } from '../launcher/env-vars.js';
+import { layerEnv } from '../launcher/layered-env.js';
 import type { LaunchRequest } from '../launcher/plan-launch.js';
 import { runLauncher } from '../launcher/run-launcher.js';
 import { phaseEnds } from '../launcher/phases.js';
@@ -26,8 +27,11 @@ export async function runShim(invocation: { name: string; invokedPath: string; a
     if (target && invocation.clangSelfExec) return { compiler: target.compiler, args: invocation.args, resolvedCompiler: target.file, uncached: true };
     if (target) {
       cache = target.cache;
-      // argv[0] is <bin>/<name>-real (or the invoked name): clang takes InstalledDir and its driver mode from it.
-      return { compiler: target.compiler, args: invocation.args, resolvedCompiler: target.file, uncached: target.uncached };
+      // The cache runs <bin>/<name>-real (clang keeps its driver mode: the `-real` component is
+      // dropped); run directly, argv[0] is the invoked name, as for the bare compiler: clang-21
+      // names itself by it in diagnostics (`clang++: error:`, not `clang++-real: error:`).
+      // clang takes InstalledDir and its resource dir from its real path, whatever argv[0] says.
+      return { compiler: target.compiler, args: invocation.args, resolvedCompiler: target.file, uncached: target.uncached, argv0: invocation.invokedPath };
     }
     if (invocation.clangSelfExec) {
       throw new HclError(
@@ -53,6 +57,6 @@ export async function runShim(invocation: { name: string; invokedPath: string; a
   const request = locate();
   phaseEnds('shim');
   // The cache chosen at install applies unless this call's environment picks one.
-  const env = cache !== null && !host.env[CACHE_VAR] ? { ...host.env, [CACHE_VAR]: cache } : host.env;
+  const env = cache !== null && !host.env[CACHE_VAR] ? layerEnv(host.env, { [CACHE_VAR]: cache }) : host.env;
   return runLauncher(request, { ...host, env }, () => ({ ...locate(), uncached: true }));
 }

@@ -22,6 +22,7 @@ const EXPECTED: Record<string, string[]> = {
   'hip-hit': ['hipcc7-launcher-ccache', 'hipcc7-stub-ccache', 'ccache-direct', 'hipcc7-launcher-sccache', 'hipcc7-stub-sccache', 'sccache-direct', 'perl-shim-ccache', 'perl-stub-ccache'],
   memory: ['direct', 'sh-stub', 'python', 'launcher', 'shim', 'launcher-spawn-wait'],
   build: ['no-launcher', 'uncached', 'cold', 'warm', 'cold-nodepend', 'warm-nodepend'],
+  'env-size': ['direct', 'node-bare', 'launcher', 'launcher-log'],
   'ci-hits': ['uncached', 'same-checkout', 'other-checkout-default', 'other-checkout-basedir', 'reextracted-rocm', 'reextracted-rocm-mtime', 'device-lib-change', 'redis-machine-b', 'redis-down', 'redis-slow'],
 };
 
@@ -60,7 +61,7 @@ describe('npm run bench -- --quick', () => {
   it('decides every target (met or missed, none unmeasured)', () => {
     expect(report.targets.map((t) => t.id)).toEqual([
       'launcher-vs-node', 'shim-vs-node', 'launcher-ccache-vs-node', 'launcher-sccache-vs-node', 'launcher-auto-vs-node', 'shim-hipcc-vs-node',
-      'warm-build-speedup', 'cold-build-overhead', 'linux-added-rss',
+      'warm-build-speedup', 'env-size', 'cold-build-overhead', 'linux-added-rss',
     ]);
     for (const t of report.targets) expect(['met', 'missed'], t.id).toContain(t.status);
   });

@@ -101,6 +101,33 @@ describe('HIP rules', () => {
     expect(cuidFor(win('C:\\w\\a'), { platform: 'win32', cwd: 'C:\\w\\a\\build', settings: winBase })).toBe(idA);
   });
 
+  it('gives two inputs with the same relative command line two ids, by real path or (under a base dir) by bytes', () => {
+    const call = hip('-o', 'k.o');
+    const at = (realPath: string | undefined, digest?: string, baseDirs: string[] = []) =>
+      applyRules(call, world('ccache 4.14.2', { cwd: realPath ? realPath.replace(/\/[^/]*$/, '') : '/w', settings: { cuid: true, baseDirs }, cuidInput: { realPath, digest } })).cuid;
+    expect(at('/w/a/k.hip')).not.toBe(at('/w/b/k.hip'));
+    expect(at('/w/a/k.hip', 'd1', ['/w'])).not.toBe(at('/w/b/k.hip', 'd2', ['/w']));
+    // Another checkout of the same bytes, at the same place relative to the working directory: one id.
+    expect(at('/w/a/k.hip', 'd1', ['/w'])).toBe(at('/w/b/k.hip', 'd1', ['/w']));
+  });
+
+  it('leaves the arch list out of the id: a one-arch and a many-arch compile share it (per-arch caching relies on this)', () => {
+    const one = parseCall('/usr/bin/clang++', ['--offload-arch=gfx90a', '-x', 'hip', '-c', 'k.hip', '-o', 'k.o']);
+    const many = parseCall('/usr/bin/clang++', ['--offload-arch=gfx90a', '--offload-arch', 'gfx942', '--cuda-gpu-arch=gfx1030', '-x', 'hip', '-c', 'k.hip', '-o', 'k.o']);
+    expect(applyRules(many, world('ccache 4.14.2')).cuid).toBe(applyRules(one, world('ccache 4.14.2')).cuid);
+    expect(applyRules(parseCall('/usr/bin/clang++', ['--offload-arch=gfx90a', '-x', 'hip', '-O2', '-c', 'k.hip', '-o', 'k.o']), world('ccache 4.14.2')).cuid).not.toBe(applyRules(one, world('ccache 4.14.2')).cuid);
+  });
+
+  it('reads a prefix map as clang does, two paths split at the first =: checkouts with differently named dirs share the id', () => {
+    const base = { baseDirs: ['/w'], cuid: true };
+    for (const flag of ['-fdebug-prefix-map', '-ffile-prefix-map', '-fmacro-prefix-map']) {
+      const id = (checkout: string) => cuidFor(['-x', 'hip', '-g', `${flag}=${checkout}=.`, '-c', '../k.hip', '-o', 'k.o'], { platform: 'linux', cwd: `${checkout}/build`, settings: base });
+      expect(id('/w/r1/proj-one')).toBe(id('/w/r2/proj-two'));
+      // A map to somewhere else is another command line.
+      expect(cuidFor(['-x', 'hip', '-g', `${flag}=/w/r1/proj-one=/src`, '-c', '../k.hip', '-o', 'k.o'], { platform: 'linux', cwd: '/w/r1/proj-one/build', settings: base })).not.toBe(id('/w/r1/proj-one'));
+    }
+  });
+
   it('routes shapes a cache version mishandles straight to the compiler, and only those', () => {
     const deviceDep = hip('--offload-device-only', '-MD', '-MF', 'k.d', '-o', 'k.o');
     expect(applyRules(deviceDep, world('sccache 0.17.0')).route).toBe('direct');

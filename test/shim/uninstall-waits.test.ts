@@ -42,11 +42,19 @@ async function compileDuringUninstall(dir: string, bin: string, argv0: string): 
   for (let i = 0; i < 200 && seen().join() !== expected.join(); i++) await new Promise((r) => setTimeout(r, 25));
   expect(seen()).toEqual(expected);
 
+  await uninstallWaitsFor(dir, compiled, () => fs.writeFileSync(join(dir, 'args.rsp'), '-fno-integrated-cc1 -c x.c -o x.o\n'));
+  for (const file of ['x.c', 'args.rsp', 'x.o']) fs.rmSync(join(dir, file));
+}
+
+// Starts `uninstall` while the compile is held, releases it, and checks the
+// uninstall waited: still running after a while, ended after the compile,
+// which succeeded.
+async function uninstallWaitsFor(dir: string, compiled: ReturnType<typeof closed>, release: () => void): Promise<void> {
   const uninstall = spawn(built.linux, ['uninstall', dir], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
   const uninstalled = closed(uninstall);
   // Long enough for an uninstall that does not wait to have finished.
   const early = await Promise.race([uninstalled.then(() => 'uninstall ended first'), new Promise((r) => setTimeout(() => r('still waiting'), 3000))]);
-  fs.writeFileSync(join(dir, 'args.rsp'), '-fno-integrated-cc1 -c x.c -o x.o\n');
+  release();
   const [c, u] = await Promise.all([compiled, uninstalled]);
   expect(c.stderr).toBe('');
   expect(c.status).toBe(0);
@@ -54,15 +62,46 @@ async function compileDuringUninstall(dir: string, bin: string, argv0: string): 
   expect(u.status, u.stderr).toBe(0);
   expect(c.at).toBeLessThan(u.at);
   expect(fs.statSync(join(dir, 'x.o')).size).toBeGreaterThan(0);
-  for (const file of ['x.c', 'args.rsp', 'x.o']) fs.rmSync(join(dir, file));
+}
+
+// Issue 18, item 5: a compile already inside the cache. The shim has become
+// the cache (here a stand-in named ccache that waits at a FIFO, then execs the
+// compiler it was given, as ccache does seconds later on a slow machine), and
+// the cache runs <bin>/clang-15-real by that name: the uninstall that removes
+// it must wait for the cache process, which shows the name only in its argv.
+async function cacheDuringUninstall(dir: string, bin: string): Promise<void> {
+  fs.writeFileSync(join(dir, 'x.c'), 'int twice(int x) { return 2 * x; }\n');
+  const gate = join(dir, 'gate');
+  execFileSync('mkfifo', [gate]);
+  const cache = join(dir, 'cache', 'ccache');
+  fs.mkdirSync(join(dir, 'cache'));
+  fs.writeFileSync(cache, '#!/bin/sh\nread line < "$HCL_TEST_GATE"\nexec "$@"\n', { mode: 0o755 });
+  const compile = spawn(join(bin, 'clang-15'), ['-c', 'x.c', '-o', 'x.o'], {
+    cwd: dir, env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, HCL_TEST_GATE: gate }), stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const compiled = closed(compile);
+  const argv = () => fs.readFileSync(`/proc/${compile.pid}/cmdline`, 'utf8').split('\0');
+  for (let i = 0; i < 200 && !argv().includes(cache); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(argv()).toContain(join(bin, 'clang-15-real'));
+
+  await uninstallWaitsFor(dir, compiled, () => fs.writeFileSync(gate, 'go\n'));
+  for (const file of ['x.c', 'gate', 'x.o', 'cache']) fs.rmSync(join(dir, file), { recursive: true });
 }
 
 describe('uninstall while a compile runs the real clang', () => {
-  it('installed: the compile (argv[0] clang-15-real) ends first and succeeds; the tree is as it began', async () => {
+  it('a compile inside the cache, which will run clang-15-real by that name: it ends first and succeeds; the tree is as it began', async () => {
     const { dir, bin } = debianTree();
     const pristine = treeListing(dir);
     expect(hcl(['install', dir, '--cache', 'none']).status).toBe(0);
-    await compileDuringUninstall(dir, bin, 'clang-15-real');
+    await cacheDuringUninstall(dir, bin);
+    expect(listingDiff(pristine, treeListing(dir))).toEqual([]);
+  }, 60_000);
+
+  it('installed: the compile (argv[0] clang-15, the invoked name; its exe clang-real) ends first and succeeds; the tree is as it began', async () => {
+    const { dir, bin } = debianTree();
+    const pristine = treeListing(dir);
+    expect(hcl(['install', dir, '--cache', 'none']).status).toBe(0);
+    await compileDuringUninstall(dir, bin, 'clang-15');
     expect(listingDiff(pristine, treeListing(dir))).toEqual([]);
   }, 60_000);
 

@@ -4,6 +4,7 @@ import type { HipccLauncherSupport } from '../hipcc-launcher-support.js';
 import type { ParsedCall } from '../parse-call.js';
 import type { OutputKinds } from '../output-kinds.js';
 import type { ToolchainIdentity } from '../toolchain-digest.js';
+import type { CuidInput } from './cuid.js';
 
 // The shape every HIP rule has: a pure function of the parsed call and what
 // is known of the world, returning nothing or one decision with its reason.
@@ -34,6 +35,8 @@ export interface World {
   clangMajor: number | undefined;
   // Whether -o and -MF name regular files (a stat each); undefined when no cache is in play.
   outputs: OutputKinds | undefined;
+  // The input of a call that gets a -cuid (its real path, and its digest under a base dir); learned only then.
+  cuidInput?: CuidInput;
 }
 
 export type RouteChange = 'direct' | 'hipcc';
