@@ -59,6 +59,7 @@ export function pathsMustStay(call: ParsedCall, baseDirs: readonly string[], pla
   const recording = call.args.find((a) => !NO_DEBUG_FLAGS.has(a) && PATH_RECORDING_PREFIXES.some((prefix) => a.startsWith(prefix)));
   if (recording) return `${recording} records paths as written`;
   if (call.offload && !idGiven) return 'no -cuid: clang derives the id from the input path as written';
+  if (call.offload && call.rdc) return '-fgpu-rdc: the device bitcode records the input path as written';
   if (call.depfile) {
     const targets: string[] = [];
     call.args.forEach((a, i) => {

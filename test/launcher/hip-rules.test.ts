@@ -153,6 +153,8 @@ describe('HIP rules', () => {
       expect(kept(hipOf('/w/a/k.hip', flag))).toBe(`paths kept as written, so another checkout misses this call: ${flag} records paths as written`);
     }
     expect(applyRules(hipOf('/w/a/k.hip', '-g0'), world('sccache 0.17.0', base)).args).toBeDefined();
+    // Relocatable device code: the device bitcode's source_filename is the input path as written.
+    expect(kept(hipOf('/w/a/k.hip', '-fgpu-rdc'))).toContain('-fgpu-rdc: the device bitcode records the input path as written');
     // Without a -cuid clang hashes the input path as written into the object's id.
     expect(kept(hipOf('/w/a/k.hip'), { settings: { cuid: false, baseDirs: ['/w'] } })).toContain('no -cuid');
     expect(kept(hipOf('/w/a/k.hip', '-fuse-cuid=hash'))).toContain('no -cuid');

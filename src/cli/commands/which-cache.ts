@@ -24,7 +24,7 @@ export interface PurposeChoice extends CacheChoice {
 export function baseDirSupport(facts: CacheFacts | undefined): string {
   if (facts?.kind === 'ccache') return `${BASEDIR_VAR} -> ${CCACHE_BASEDIR} (one directory)`;
   if (facts?.kind !== 'sccache') return `${BASEDIR_VAR}: no cache setting to map it to`;
-  return `${BASEDIR_VAR}: paths under it handed to sccache relative to the working directory, as ccache's base_dir (not SCCACHE_BASEDIRS); calls with -g, coverage, sanitizers or prefix maps keep theirs and miss in another checkout`;
+  return `${BASEDIR_VAR}: paths under it handed to sccache relative to the working directory, as ccache's base_dir (not SCCACHE_BASEDIRS); calls with -g, -fgpu-rdc, coverage, sanitizers or prefix maps keep theirs and miss in another checkout`;
 }
 
 // The cache each kind of compile would use: HIP may differ from C/C++ (auto
