@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { objectsUnder } from '../helpers/hip-objects.js';
@@ -99,3 +99,31 @@ describe.each<LabCache>(['ccache', 'sccache'])('another checkout under HIP_CLANG
     }
   }, LAB_BUILD_TIMEOUT);
 });
+
+// __FILE__ is in the source, where the launcher cannot see it: under a base dir
+// it names the file relative to the build directory, through ccache (its
+// base_dir) and through sccache (the launcher's rewrite) alike, so both caches
+// give one object in both checkouts, and depfiles that name no other checkout.
+it('__FILE__ under the base dir: relative through both caches, one object in both checkouts and both caches, and the second checkout hits (lab)', () => {
+  const dir = join(root, 'file-macro');
+  for (const checkout of ['a', 'b']) {
+    mkdirSync(join(dir, checkout, 'src'), { recursive: true });
+    mkdirSync(join(dir, checkout, 'build'));
+    writeFileSync(join(dir, checkout, 'src', 'f.cpp'), '#include <cstdio>\nvoid where() { std::puts(__FILE__); }\n');
+  }
+  const objects: Buffer[] = [];
+  for (const cache of ['ccache', 'sccache'] as const) {
+    const compile = `for c in a b; do (cd "$W/$c/build" && "$LAUNCHER" clang++-21 -O2 -MD -MF f-${cache}.d -c "$W/$c/src/f.cpp" -o f-${cache}.o); stats ${cache}-$c; done`;
+    runLabBuild(dir, cache, compile, { HIP_CLANG_LAUNCHER_BASEDIR: dir });
+    expect(statsOf(dir, cache, `${cache}-b`), cache).toEqual({ hits: 1, misses: 1 });
+    for (const checkout of ['a', 'b']) {
+      objects.push(readFileSync(join(dir, checkout, 'build', `f-${cache}.o`)));
+      expect(readFileSync(join(dir, checkout, 'build', `f-${cache}.d`), 'utf8')).toMatch(/^f-\w+\.o: \.\.\/src\/f\.cpp/);
+    }
+  }
+  for (const object of objects) {
+    expect(object.equals(objects[0]!)).toBe(true);
+    expect(object.includes('../src/f.cpp\0')).toBe(true);
+    expect(object.includes(dir)).toBe(false);
+  }
+}, LAB_BUILD_TIMEOUT);
