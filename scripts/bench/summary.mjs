@@ -53,8 +53,12 @@ export function summarize(groups) {
       cpu('cold') && cpu('uncached')
         ? ` In CPU time a cold build costs ${pct(cpu('cold') / cpu('uncached') - 1)}${cpu('cold-nodepend') ? ` (${pct(cpu('cold-nodepend') / cpu('uncached') - 1)} without depend mode)` : ''}.`
         : '';
+    const sccache =
+      build('cold-sccache') && build('warm-sccache')
+        ? ` Through sccache 0.10: cold ${pct(build('cold-sccache') / build('uncached') - 1)}${build('cold-sccache-start') ? ` (${pct(build('cold-sccache-start') / build('uncached') - 1)} when the build starts its server)` : ''}; warm ${build('warm-sccache').toFixed(2)} s.`
+        : '';
     lines.push(
-      `The build: ${build('uncached').toFixed(1)} s uncached, ${build('warm').toFixed(2)} s warm (${(build('uncached') / build('warm')).toFixed(0)}x faster); a cold cache costs ${pct(build('cold') / build('uncached') - 1)}${depend}.${cpuNote}`,
+      `The build: ${build('uncached').toFixed(1)} s uncached, ${build('warm').toFixed(2)} s warm (${(build('uncached') / build('warm')).toFixed(0)}x faster); a cold cache costs ${pct(build('cold') / build('uncached') - 1)}${depend}.${cpuNote}${sccache}`,
     );
   }
 

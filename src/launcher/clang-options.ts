@@ -153,3 +153,35 @@ export const OFFLOAD_LANGUAGES: ReadonlySet<string> = new Set(['hip', 'cuda', 'h
 
 // Driver names that are hipcc, not clang (hipcc's own environment changes the clang call it makes).
 export const HIPCC_NAMES: ReadonlySet<string> = new Set(['hipcc', 'hipcc.bin', 'hipcc.pl', 'hipcc.exe', 'hipcc.bat']);
+
+// Options whose value is a path the preprocessor reads (ccache's TAKES_PATH
+// entries that affect the preprocessed source), separate (`-I dir`) or joined
+// (`-Idir`). Under a base dir the launcher hands these to sccache relative to
+// the working directory, as ccache's base_dir does.
+export const PREPROCESSOR_PATH_FLAGS: readonly string[] = ['-I', '-isystem', '-iquote', '-idirafter', '-include', '-imacros', '-include-pch'];
+
+// Options that put a path as written into the object beyond the preprocessed
+// source (debug info, coverage and profile names, sanitizer locations, the
+// recorded command line, prefix maps matched against the paths as written),
+// or that the launcher cannot see into (`@file`): with any of them the paths
+// stay as the build wrote them.
+export const PATH_RECORDING_PREFIXES: readonly string[] = [
+  '-g',
+  '--coverage',
+  '-ftest-coverage',
+  '-fprofile-',
+  '-fcoverage-',
+  '-fcs-profile-generate',
+  '-fsanitize',
+  '-frecord-command-line',
+  '-frecord-gcc-switches',
+  '-ffile-prefix-map',
+  '-fmacro-prefix-map',
+  '-fdebug-prefix-map',
+  '-fdebug-compilation-dir',
+  '-ffile-compilation-dir',
+  '-MJ',
+  '@',
+];
+// Debug info switched off records nothing.
+export const NO_DEBUG_FLAGS: ReadonlySet<string> = new Set(['-g0', '-gno-column-info']);

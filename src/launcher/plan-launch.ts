@@ -162,8 +162,8 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   const purpose: CachePurpose = call.offload ? 'hip' : 'other';
   const cache = call.driver === 'hipcc' ? undefined : choose(host, false, purpose);
   phaseEnds('finding the cache');
-  // The version matters to HIP rules and to the base dir (sccache 0.14+); a C/C++ call otherwise skips even the memo read.
-  const needsVersion = call.offload || settings.baseDirs.length > 0;
+  // The version matters to HIP rules only; a C/C++ call skips even the memo read.
+  const needsVersion = call.offload;
   const facts: CacheFacts | undefined =
     cache?.file && cache.kind ? (needsVersion ? (cache.facts ?? learnCacheFacts(cache.file, cache.kind, host)) : { kind: cache.kind, version: undefined, cachesHip: undefined }) : undefined;
   const configCacheVars = cache?.file && (cache.kind === 'ccache' || cache.kind === 'sccache') ? configuredCacheVars(cache.kind, learnCacheConfig(cache.kind, host)) : new Map();
@@ -208,7 +208,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
     compiler: compilerFile,
     call,
     cache,
-    steps: [{ file: cache.file, argv: [cache.file, compilerForCache, ...withArgs(request.args, rules.addArgs)] }, direct],
+    steps: [{ file: cache.file, argv: [cache.file, compilerForCache, ...withArgs(rules.args ?? request.args, rules.addArgs)] }, direct],
     env: childEnv(host.env, additions, true),
     rules,
   };

@@ -21,7 +21,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'hip-hit': ['hipcc7-launcher-ccache', 'hipcc7-stub-ccache', 'ccache-direct', 'hipcc7-launcher-sccache', 'hipcc7-stub-sccache', 'sccache-direct', 'perl-shim-ccache', 'perl-stub-ccache'],
   memory: ['direct', 'sh-stub', 'python', 'launcher', 'shim', 'launcher-spawn-wait'],
-  build: ['no-launcher', 'uncached', 'cold', 'warm', 'cold-nodepend', 'warm-nodepend'],
+  build: ['no-launcher', 'uncached', 'cold', 'warm', 'cold-nodepend', 'warm-nodepend', 'cold-sccache', 'cold-sccache-start', 'warm-sccache'],
   'env-size': ['direct', 'node-bare', 'launcher', 'launcher-log'],
   'ci-hits': ['uncached', 'same-checkout', 'other-checkout-default', 'other-checkout-basedir', 'reextracted-rocm', 'reextracted-rocm-mtime', 'device-lib-change', 'redis-machine-b', 'redis-down', 'redis-slow'],
 };

@@ -243,6 +243,18 @@ describe('hip-clang-launcher doctor', () => {
     expect(the(doctor([], { ...caches, PATH: `${work}/tools:${emptyBin}` }, work), 'path').status).toBe('ok');
   });
 
+  it('SCCACHE_BASEDIRS set beside sccache: warn (a hit from another checkout can carry its paths); HIP_CLANG_LAUNCHER_BASEDIR alone passes and says what it does; a relative one fails', async () => {
+    const caches = await privateCaches('base-dir');
+    const env = { ...caches, HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip, HIP_CLANG_LAUNCHER_BASEDIR: '/builds' };
+    expect(the(doctor([], { ...env, SCCACHE_BASEDIRS: '/builds' }), 'base-dir')).toMatchObject({ status: 'warn', fix: 'unset SCCACHE_BASEDIRS; HIP_CLANG_LAUNCHER_BASEDIR is enough' });
+    const fixed = the(doctor([], env), 'base-dir');
+    expect(fixed.status).toBe('ok');
+    expect(fixed.found).toContain("HIP_CLANG_LAUNCHER_BASEDIR: paths under it handed to sccache relative to the working directory, as ccache's base_dir (not SCCACHE_BASEDIRS)");
+    expect(fixed.found).toContain('(set to /builds); through sccache, -fgpu-rdc compiles keep their absolute paths');
+    expect(the(doctor([], { ...env, HIP_CLANG_LAUNCHER_CACHE: 'ccache' }), 'base-dir').found).toBe('HIP_CLANG_LAUNCHER_BASEDIR -> CCACHE_BASEDIR (one directory) (set to /builds)');
+    expect(the(doctor([], { ...env, HIP_CLANG_LAUNCHER_BASEDIR: 'builds' }), 'base-dir')).toMatchObject({ status: 'fail', fix: 'give absolute directories, separated by :' });
+  });
+
   describe("Debian's perl hipcc and the shim in a ROCm-like tree", () => {
     let tree: Tree;
     let env: Record<string, string>;

@@ -1,52 +1,22 @@
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copyProject, objectsUnder } from '../helpers/hip-objects.js';
+import { objectsUnder } from '../helpers/hip-objects.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { cleanRebuildStats, cleanRebuildSteps, cuidsOf, LAB_BUILD_TIMEOUT, runLabBuild, symbolsOf, takeCallLog, type LabCache } from './lab-builds.js';
+import { CACHED, cleanRebuildStats, cleanRebuildSteps, cuidsOf, DIRECT, LAB_BUILD_TIMEOUT, runLabBuild, symbolsOf, takeCallLog, writeCmakeHipProject, type LabCache } from './lab-builds.js';
 
 // One directory for the file, removed when it ends (its hook registered here, at the top level).
 const root = makeTempDir('hcl-lab-cmake-hip-');
 
-// CMake's HIP language on clang-21 (where upstream sends users now that hipcc
-// is deprecated), with CMAKE_HIP_COMPILER_LAUNCHER=<launcher>: a static
-// library, an RDC library and executable, and an OBJECT library of device-only
-// code objects. Built uncached (the reference), then cached, then from a clean
-// tree. CMake 4.3 does not add -fgpu-rdc for HIP_SEPARABLE_COMPILATION on
-// clang, so the RDC targets say it themselves, as real projects do.
-const CMAKE_LISTS = [
-  'cmake_minimum_required(VERSION 3.21)',
-  'project(hcl_hip LANGUAGES CXX HIP)',
-  'set(CMAKE_HIP_ARCHITECTURES gfx90a)',
-  'add_library(kernels STATIC scale.hip offset.hip)',
-  'add_library(twice STATIC twice_device.hip twice_kernel.hip)',
-  'set_target_properties(twice PROPERTIES HIP_SEPARABLE_COMPILATION ON)',
-  'target_compile_options(twice PRIVATE -fgpu-rdc)',
-  'add_executable(app main.hip)',
-  'target_compile_definitions(app PRIVATE HCL_RDC)',
-  'set_target_properties(app PROPERTIES HIP_SEPARABLE_COMPILATION ON)',
-  'target_compile_options(app PRIVATE -fgpu-rdc)',
-  'target_link_options(app PRIVATE -fgpu-rdc --hip-link)',
-  'target_link_libraries(app PRIVATE kernels twice)',
-  'add_library(codeobjects OBJECT scale.hip offset.hip)',
-  'target_compile_options(codeobjects PRIVATE --offload-device-only)',
-  '',
-].join('\n');
-
-// Compiles a cache can store, and the device-only ones with a depfile (Ninja's
-// -MD) that the launcher sends straight to clang: clang writes no depfile for
-// them, so sccache fails such a compile and ccache stores nothing.
-const CACHED = 5;
-const DIRECT = ['CMakeFiles/codeobjects.dir/offset.hip.o', 'CMakeFiles/codeobjects.dir/scale.hip.o'];
+// CMake's HIP language on clang-21 (lab-builds.ts CMAKE_HIP_PROJECT), with
+// CMAKE_HIP_COMPILER_LAUNCHER=<launcher>: built uncached (the reference), then
+// cached, then from a clean tree.
 
 describe.each<LabCache>(['ccache', 'sccache'])('CMake HIP language, clang-21, CMAKE_HIP_COMPILER_LAUNCHER=launcher, %s (lab)', (cache) => {
   it('every target builds, the RDC link succeeds, a clean rebuild hits every compile a cache can store, objects as uncached', () => {
     const dir = mkdtempSync(join(root, `${cache}-`));
     const src = join(dir, 'src');
-    mkdirSync(src);
-    copyProject(src);
-    renameSync(join(src, 'main.cpp'), join(src, 'main.hip'));
-    writeFileSync(join(src, 'CMakeLists.txt'), CMAKE_LISTS);
+    writeCmakeHipProject(src);
     const configure = (build: string, extra: string) =>
       `cmake -S src -B ${build} -G Ninja -DCMAKE_HIP_COMPILER=clang++-21 -DCMAKE_CXX_COMPILER=clang++-21 ${extra} >/dev/null`;
     runLabBuild(

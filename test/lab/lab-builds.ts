@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parseCcacheStats, parseSccacheStats } from '../helpers/caches.js';
+import { copyProject } from '../helpers/hip-objects.js';
 import { runInLab } from '../helpers/lab.js';
 import { built, repoRoot } from '../helpers/tools.js';
 
@@ -133,4 +134,41 @@ export function symbolsOf(file: string): string {
 
 export function cuidsOf(file: string): string[] {
   return [...execFileSync('nm', [file], { encoding: 'utf8' }).matchAll(/ (__hip_cuid_[0-9a-f]+)$/gm)].map((m) => m[1]!);
+}
+
+// The lab's CMake HIP-language project (clang-21, where upstream sends users
+// now that hipcc is deprecated): a static library, an RDC library and
+// executable, and an OBJECT library of device-only code objects. CMake 4.3 does not add -fgpu-rdc for HIP_SEPARABLE_COMPILATION on
+// clang, so the RDC targets say it themselves, as real projects do.
+const CMAKE_LISTS = [
+  'cmake_minimum_required(VERSION 3.21)',
+  'project(hcl_hip LANGUAGES CXX HIP)',
+  'set(CMAKE_HIP_ARCHITECTURES gfx90a)',
+  'add_library(kernels STATIC scale.hip offset.hip)',
+  'add_library(twice STATIC twice_device.hip twice_kernel.hip)',
+  'set_target_properties(twice PROPERTIES HIP_SEPARABLE_COMPILATION ON)',
+  'target_compile_options(twice PRIVATE -fgpu-rdc)',
+  'add_executable(app main.hip)',
+  'target_compile_definitions(app PRIVATE HCL_RDC)',
+  'set_target_properties(app PROPERTIES HIP_SEPARABLE_COMPILATION ON)',
+  'target_compile_options(app PRIVATE -fgpu-rdc)',
+  'target_link_options(app PRIVATE -fgpu-rdc --hip-link)',
+  'target_link_libraries(app PRIVATE kernels twice)',
+  'add_library(codeobjects OBJECT scale.hip offset.hip)',
+  'target_compile_options(codeobjects PRIVATE --offload-device-only)',
+  '',
+].join('\n');
+
+// Compiles a cache can store, and the device-only ones with a depfile (Ninja's
+// -MD) that the launcher sends straight to clang: clang writes no depfile for
+// them, so sccache fails such a compile and ccache stores nothing.
+export const CACHED = 5;
+export const DIRECT = ['CMakeFiles/codeobjects.dir/offset.hip.o', 'CMakeFiles/codeobjects.dir/scale.hip.o'];
+
+// The project (test/fixtures/hip-project with that CMakeLists.txt) written to dir.
+export function writeCmakeHipProject(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  copyProject(dir);
+  renameSync(join(dir, 'main.cpp'), join(dir, 'main.hip'));
+  writeFileSync(join(dir, 'CMakeLists.txt'), CMAKE_LISTS);
 }

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ccacheStats, sccacheEnv, sccacheStats, stopSccache } from '../helpers/caches.js';
+import { objectsUnder } from '../helpers/hip-objects.js';
 import { cmakeHipBuild, debianRocmRoot, hipDeviceFlags, SHARED_MACHINE_CCACHE, writeHipProject } from '../helpers/hip-projects.js';
 import { freePort } from '../helpers/ports.js';
 import { cleanEnv, runLauncher } from '../helpers/run-built.js';
@@ -40,7 +41,7 @@ describe('another checkout hits under HIP_CLANG_LAUNCHER_BASEDIR', () => {
   it('which-cache says what the base dir becomes for each cache version', () => {
     const say = (cache: string) => runLauncher(['which-cache'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache }) }).stdout.toString();
     expect(say('ccache')).toContain('base dir: HIP_CLANG_LAUNCHER_BASEDIR -> CCACHE_BASEDIR (one directory)');
-    expect(say(tools.sccacheHip)).toContain('base dir: HIP_CLANG_LAUNCHER_BASEDIR: sccache 0.10.0 has no SCCACHE_BASEDIRS (0.14+)');
+    expect(say(tools.sccacheHip)).toContain("base dir: HIP_CLANG_LAUNCHER_BASEDIR: paths under it handed to sccache relative to the working directory, as ccache's base_dir (not SCCACHE_BASEDIRS)");
   });
 
   it('CMake HIP language + ccache: the second checkout is all hits, and the log names the base dir', () => {
@@ -59,10 +60,9 @@ describe('another checkout hits under HIP_CLANG_LAUNCHER_BASEDIR', () => {
     expect(logRules(log)).toContain(`base-dir: CCACHE_BASEDIR=${dir}`);
   });
 
-  // sccache 0.10 has no SCCACHE_BASEDIRS (0.14+), but outside its direct mode it
-  // hashes the preprocessed source without line markers (-P): no absolute path
-  // of this build reaches its key, and another checkout hits anyway.
-  it('CMake HIP language + sccache 0.10: the second checkout is all hits without SCCACHE_BASEDIRS, and the log says it lacks it', async () => {
+  // sccache 0.10 has no SCCACHE_BASEDIRS (0.14+), and needs none: the launcher
+  // hands it the paths under the base dir relative to the working directory.
+  it('CMake HIP language + sccache 0.10: the second checkout is all hits, with the first checkout\'s objects, and the log says the paths went relative', async () => {
     const dir = join(root, 'cmake-sccache');
     const [a, b] = checkouts(dir);
     const log = join(dir, 'calls.log');
@@ -79,7 +79,10 @@ describe('another checkout hits under HIP_CLANG_LAUNCHER_BASEDIR', () => {
     } finally {
       stopSccache(tools.sccacheHip, server);
     }
-    expect(logRules(log)).toContain('base-dir: sccache 0.10.0 has no SCCACHE_BASEDIRS (0.14+): absolute paths in its key (-g, __FILE__, direct mode) miss in another checkout');
+    expect(logRules(log)).toContain(`base-dir: 2 paths under ${dir} handed to sccache relative to the working directory, as ccache's base_dir does`);
+    const [objectsA, objectsB] = [objectsUnder(a), objectsUnder(b)];
+    expect(objectsB.size).toBe(2);
+    for (const [name, bytes] of objectsB) expect(bytes.equals(objectsA.get(name)!), name).toBe(true);
   });
 
   it('hipcc 7.0.2 (patched) + ccache: the second checkout is all hits', () => {

@@ -25,6 +25,7 @@ function world(cache: string | undefined, over: Partial<World> = {}): World {
   };
 }
 const hip = (...extra: string[]) => parseCall('/usr/bin/clang++', ['--offload-arch=gfx90a', '-x', 'hip', '-c', 'k.hip', ...extra]);
+const hipOf = (input: string, ...extra: string[]) => parseCall('/usr/bin/clang++', ['--offload-arch=gfx90a', '-x', 'hip', '-c', input, ...extra]);
 
 describe('HIP rules', () => {
   it('lists every rule once, in order', () => {
@@ -198,22 +199,61 @@ describe('HIP rules', () => {
     expect(applyRules(call, world('ccache 4.14.2', { hipccLauncher: 'mangles' })).decisions[0]!.reason).toContain('mangled');
   });
 
-  it('maps the base dir to each cache\'s own setting, where the version has one, and lets the user\'s value win', () => {
+  it('maps the base dir to ccache\'s own setting, letting the user\'s value win', () => {
     const base = { settings: { cuid: true, baseDirs: ['/w', '/src'] } };
     const cpp = parseCall('clang++', ['-c', '/w/a/x.cpp', '-o', 'x.o']);
     expect(applyRules(cpp, world('ccache 4.7.5', base)).env).toEqual({ CCACHE_BASEDIR: '/w' });
     expect(applyRules(cpp, world('ccache 4.7.5', base)).decisions[0]!.reason).toContain('/src not mapped');
-    expect(applyRules(cpp, world('sccache 0.17.0', base)).env).toEqual({ SCCACHE_BASEDIRS: '/w:/src' });
-    expect(applyRules(cpp, world('sccache 0.14.0', { ...base, platform: 'win32' })).env).toEqual({ SCCACHE_BASEDIRS: '/w;/src' });
-    const old = applyRules(cpp, world('sccache 0.10.0', base));
-    expect(old.env).toEqual({});
-    expect(old.decisions[0]!.reason).toMatch(/sccache 0\.10\.0 has no SCCACHE_BASEDIRS \(0\.14\+\)/);
     const mine = applyRules(cpp, world('ccache 4.7.5', { ...base, userCacheVars: new Set(['CCACHE_BASEDIR']) }));
     expect(mine.env).toEqual({});
     expect(mine.decisions[0]!.reason).toContain("user's value wins");
-    expect(applyRules(cpp, world('sccache 0.17.0', { ...base, userCacheVars: new Set(['SCCACHE_BASEDIRS']) })).env).toEqual({});
     expect(applyRules(cpp, world('ccache 4.7.5')).env).toEqual({});
     expect(applyRules(cpp, world(undefined, base)).env).toEqual({});
+  });
+
+  // sccache: the paths ccache's base_dir rewrites (inputs, -I and the other
+  // preprocessor path options), relative to the working directory; outputs,
+  // other options and paths outside the base dirs as written; no SCCACHE_BASEDIRS.
+  it('hands sccache (any version) the inputs and preprocessor paths under a base dir relative to the working directory', () => {
+    const base = { settings: { cuid: true, baseDirs: ['/w', '/src'] } };
+    const args = ['-I/w/a/inc', '-isystem', '/w/a/third', '-include', '/w/a/pre.h', '-I/usr/include/x', '-iquote/src/q', '-DP=/w/a', '-MD', '-MT', 'k.o', '-MF', '/w/a/build/k.d', '-o', '/w/a/build/k.o'];
+    for (const version of ['0.17.0', '0.10.0']) {
+      const out = applyRules(hipOf('/w/a/src/k.hip', ...args), world(`sccache ${version}`, base));
+      expect(out.args).toEqual(['--offload-arch=gfx90a', '-x', 'hip', '-c', '../src/k.hip', '-I../inc', '-isystem', '../third', '-include', '../pre.h', '-I/usr/include/x', '-iquote../../../src/q', '-DP=/w/a', '-MD', '-MT', 'k.o', '-MF', '/w/a/build/k.d', '-o', '/w/a/build/k.o']);
+      expect(out.env).toEqual({});
+      expect(out.decisions.find((d) => d.rule === 'base-dir')!.reason).toBe("5 paths under /w, /src handed to sccache relative to the working directory, as ccache's base_dir does");
+    }
+    // The cuid is computed from the call as written, so it is the same either way.
+    expect(applyRules(hipOf('/w/a/src/k.hip', ...args), world('sccache 0.17.0', base)).cuid).toBe(applyRules(hipOf('/w/a/src/k.hip', ...args), world('ccache 4.14.2', base)).cuid);
+    // Windows: either slash, any case, the result with slashes.
+    const win = applyRules(parseCall('clang++', ['-c', 'C:\\W\\a\\src\\x.cpp', '-IC:/w/a/inc']), world('sccache 0.17.0', { platform: 'win32', cwd: 'C:\\w\\a\\build', settings: { cuid: true, baseDirs: ['c:\\w'] } }));
+    expect(win.args).toEqual(['-c', '../src/x.cpp', '-I../inc']);
+    // `.`/`..` steps resolve through symlinks in the kernel, lexically in a relative path: kept.
+    expect(applyRules(parseCall('clang++', ['-c', '/w/a/link/../x.cpp']), world('sccache 0.17.0', base)).args).toBeUndefined();
+    expect(applyRules(parseCall('clang++', ['-c', 'x.cpp']), world('sccache 0.17.0', base)).decisions[0]!.reason).toBe('no path under the base dir to make relative');
+  });
+
+  it('keeps the paths for sccache where they reach the object or the depfile another way, and says why', () => {
+    const base = { settings: { cuid: true, baseDirs: ['/w'] } };
+    const kept = (call: ReturnType<typeof parseCall>, over: Partial<World> = {}) => {
+      const out = applyRules(call, world('sccache 0.17.0', { ...base, ...over }));
+      expect(out.args).toBeUndefined();
+      return out.decisions.find((d) => d.rule === 'base-dir')!.reason;
+    };
+    for (const flag of ['-g', '-gline-tables-only', '-ggdb3', '--coverage', '-fprofile-instr-generate', '-fcoverage-mapping', '-fsanitize=address', '-frecord-command-line', '-ffile-prefix-map=/w/a=.', '-fmacro-prefix-map=/w/a=.', '-fdebug-prefix-map=/w/a=.', '@/w/a/flags.rsp']) {
+      expect(kept(hipOf('/w/a/k.hip', flag))).toBe(`paths kept as written, so another checkout misses this call: ${flag} records paths as written`);
+    }
+    expect(applyRules(hipOf('/w/a/k.hip', '-g0'), world('sccache 0.17.0', base)).args).toBeDefined();
+    // Relocatable device code: the device bitcode's source_filename is the input path as written.
+    expect(kept(hipOf('/w/a/k.hip', '-fgpu-rdc'))).toContain('-fgpu-rdc: the device bitcode records the input path as written');
+    // Without a -cuid clang hashes the input path as written into the object's id.
+    expect(kept(hipOf('/w/a/k.hip'), { settings: { cuid: false, baseDirs: ['/w'] } })).toContain('no -cuid');
+    expect(kept(hipOf('/w/a/k.hip', '-fuse-cuid=hash'))).toContain('no -cuid');
+    expect(applyRules(hipOf('/w/a/k.hip', '-cuid=mine'), world('sccache 0.17.0', { ...base, settings: { cuid: false, baseDirs: ['/w'] } })).args).toBeDefined();
+    // A depfile target under the base dir: sccache keys neither -MT nor -o, and would hand another checkout this one's.
+    expect(kept(hipOf('/w/a/k.hip', '-MD', '-MT', '/w/a/build/k.o'))).toContain('the depfile target /w/a/build/k.o is under the base dir');
+    expect(kept(hipOf('/w/a/k.hip', '-MMD', '-o', '/w/a/build/k.o'))).toContain('the depfile target /w/a/build/k.o');
+    expect(applyRules(hipOf('/w/a/k.hip', '-MD', '-MT', 'k.o', '-o', '/w/a/build/k.o'), world('sccache 0.17.0', base)).args).toBeDefined();
   });
 
   it('keys the toolchain by its digest through each cache\'s own mechanism, unless the user set it', () => {

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { createHost } from '../../host.js';
 import { launcherPath } from '../../patch/launcher-path.js';
+import { checkBaseDir } from '../doctor/base-dir.js';
 import { checkCacheChoice, checkCacheStarts } from '../doctor/caches.js';
 import { checkCacheConfig } from '../doctor/cache-config.js';
 import { checkEmptySccacheVars, checkHipPlatform, checkNodeOptions, checkRelativePathCaches } from '../doctor/environment.js';
@@ -41,6 +42,7 @@ export async function runDoctor(given: readonly string[]): Promise<Finding[]> {
   findings.push(...checkCacheConfig(chosen.caches, host));
   findings.push(checkEmptySccacheVars(host, chosen.caches.some((c) => c.kind === 'sccache')));
   findings.push(checkRelativePathCaches(host, chosen.caches[0]?.file));
+  findings.push(checkBaseDir(host, chosen.caches));
   findings.push(checkNodeOptions(host));
 
   const seen = new Set<string>();

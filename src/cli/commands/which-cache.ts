@@ -1,9 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { createHost } from '../../host.js';
 import { learnCacheFacts, type CacheFacts } from '../../launcher/cache-facts.js';
-import { BASEDIR_VAR, CACHE_VAR, CCACHE_BASEDIR, SCCACHE_BASEDIRS } from '../../launcher/env-vars.js';
-import { SCCACHE_BASEDIRS_SINCE } from '../../launcher/hip-rules/base-dir.js';
-import { compareVersions } from '../../launcher/cache-facts.js';
+import { BASEDIR_VAR, CACHE_VAR, CCACHE_BASEDIR } from '../../launcher/env-vars.js';
 import { chooseCache, type CacheChoice, type CachePurpose } from '../../launcher/find-cache.js';
 import { findProgram } from '../../launcher/find-program.js';
 import { learnHipccLauncherSupport, type HipccLauncherSupport } from '../../launcher/hipcc-launcher-support.js';
@@ -35,10 +33,7 @@ export function unknownVersionWarning(file: string | undefined, facts: CacheFact
 export function baseDirSupport(facts: CacheFacts | undefined): string {
   if (facts?.kind === 'ccache') return `${BASEDIR_VAR} -> ${CCACHE_BASEDIR} (one directory)`;
   if (facts?.kind !== 'sccache') return `${BASEDIR_VAR}: no cache setting to map it to`;
-  if (facts.version && compareVersions(facts.version, SCCACHE_BASEDIRS_SINCE) < 0) {
-    return `${BASEDIR_VAR}: sccache ${facts.version.join('.')} has no ${SCCACHE_BASEDIRS} (0.14+); absolute paths in its key (-g, __FILE__, direct mode) miss in another checkout`;
-  }
-  return `${BASEDIR_VAR} -> ${SCCACHE_BASEDIRS}`;
+  return `${BASEDIR_VAR}: paths under it handed to sccache relative to the working directory, as ccache's base_dir (not SCCACHE_BASEDIRS); calls with -g, -fgpu-rdc, coverage, sanitizers or prefix maps keep theirs and miss in another checkout`;
 }
 
 // The cache each kind of compile would use: HIP may differ from C/C++ (auto

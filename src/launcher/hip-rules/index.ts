@@ -19,6 +19,8 @@ export interface RulesOutcome {
   decisions: Decision[];
   route: RouteChange | undefined;
   addArgs: string[];
+  // The call's arguments rewritten for the cache, when a rule rewrote them.
+  args: string[] | undefined;
   env: Record<string, string>;
   warnings: string[];
   cuid: string | undefined;
@@ -27,7 +29,7 @@ export interface RulesOutcome {
 }
 
 export function applyRules(call: ParsedCall, world: World, rules: readonly Rule[] = HIP_RULES): RulesOutcome {
-  const outcome: RulesOutcome = { decisions: [], route: undefined, addArgs: [], env: {}, warnings: [], cuid: undefined, split: undefined };
+  const outcome: RulesOutcome = { decisions: [], route: undefined, addArgs: [], args: undefined, env: {}, warnings: [], cuid: undefined, split: undefined };
   for (const rule of rules) {
     const decision = rule.decide(call, world);
     if (!decision) continue;
@@ -37,11 +39,13 @@ export function applyRules(call: ParsedCall, world: World, rules: readonly Rule[
       outcome.route = decision.route;
       // What earlier rules added was for the cache; the route change drops it.
       outcome.addArgs = [];
+      outcome.args = undefined;
       outcome.cuid = undefined;
       outcome.env = { ...decision.env };
       break;
     }
     if (decision.addArgs) outcome.addArgs.push(...decision.addArgs);
+    if (decision.args) outcome.args = decision.args;
     if (decision.env) Object.assign(outcome.env, decision.env);
     if (decision.cuid) outcome.cuid = decision.cuid;
     if (decision.split) outcome.split = decision.split;

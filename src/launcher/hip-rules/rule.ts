@@ -46,6 +46,9 @@ export interface Decision {
   reason: string;
   // Arguments added at the end of the compiler's argv.
   addArgs?: string[];
+  // The call's own arguments as the cache gets them (same length and order,
+  // paths rewritten); the direct fallback keeps them as written.
+  args?: string[];
   // Environment entries set for the compiler (or cache) process.
   env?: Record<string, string>;
   // Overrides the cache route: `direct` runs the compiler uncached, `hipcc`
