@@ -10,6 +10,7 @@ import { boundedArgs } from '../launcher/call-log.js';
 export const ROUTES: Record<string, string> = {
   cache: 'through the cache',
   'cache-unavailable': 'the cache could not be started; compiled directly',
+  'cache-failed': 'the cache failed with its own error (its server died); compiled directly',
   probe: 'a probe (--version, -print-*, ...): straight to the compiler',
   'not-cacheable': 'nothing to cache (a link, -E, ...): straight to the compiler',
   'no-cache': 'no cache found or HIP_CLANG_LAUNCHER_CACHE=none',
