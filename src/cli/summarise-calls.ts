@@ -10,7 +10,6 @@ import { boundedArgs } from '../launcher/call-log.js';
 export const ROUTES: Record<string, string> = {
   cache: 'through the cache',
   'cache-unavailable': 'the cache could not be started; compiled directly',
-  'cache-failed': 'the cache failed with its own error (its server died); compiled directly',
   probe: 'a probe (--version, -print-*, ...): straight to the compiler',
   'not-cacheable': 'nothing to cache (a link, -E, ...): straight to the compiler',
   'no-cache': 'no cache found or HIP_CLANG_LAUNCHER_CACHE=none',
@@ -22,6 +21,7 @@ export const ROUTES: Record<string, string> = {
 export const OTHER_ROUTES: Record<string, string> = {
   split: 'split into per-arch parts, each through the cache (HIP_CLANG_LAUNCHER_SPLIT=on)',
   direct: 'compiled directly, uncached, by a HIP rule (a shape a cache mishandles, a hipcc, a split part that failed)',
+  'cache-failed': 'the cache started but failed with its own error (its server died); compiled directly',
 };
 
 // Beyond this many distinct values in one table the rest are counted as OTHER.
