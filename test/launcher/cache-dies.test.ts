@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sccacheServerPid } from '../../src/launcher/sccache-server.js';
 import { hostSccaches, sccacheEnv, stopSccache } from '../helpers/caches.js';
@@ -73,7 +73,10 @@ const sccaches = hostSccaches;
 describe('an sccache server killed mid-build fails no compile (built executable)', () => {
   let dir: string;
   const reference = new Map<number, Buffer>();
-  const compileArgs = (i: number, out: string, extra: string[] = []) => [tools.clangxx, '-O2', '@gate.rsp', ...extra, '-c', `u${i}.cpp`, '-o', join(out, `u${i}.o`)];
+  const compileArgs = (i: number, out: string, extra: string[] = [], compiler = tools.clangxx) => [compiler, '-O2', '@gate.rsp', ...extra, '-c', `u${i}.cpp`, '-o', join(out, `u${i}.o`)];
+  // Every other pair names the compiler as PATH finds it: its argv[0] is then not its path, which
+  // the exec path's shell can give only as bash (`exec -a`), not dash.
+  const launcherArgs = (i: number, out: string, extra: string[] = []) => compileArgs(i, out, extra, i % 4 >= 2 ? basename(tools.clangxx) : tools.clangxx);
 
   beforeAll(() => {
     dir = makeTempDir('hcl-cache-dies-');
@@ -112,7 +115,7 @@ describe('an sccache server killed mid-build fails no compile (built executable)
         execFileSync('mkfifo', [join(dir, 'gate-fifo')]);
         linkSync(join(dir, 'gate-fifo'), join(dir, 'gate.rsp'));
         const log = join(out, 'calls.jsonl');
-        const calls = Array.from({ length: UNITS }, (_, i) => start(built.linux, compileArgs(i, out), i % 2 ? { ...env, HIP_CLANG_LAUNCHER_LOG: log } : env, dir));
+        const calls = Array.from({ length: UNITS }, (_, i) => start(built.linux, launcherArgs(i, out), i % 2 ? { ...env, HIP_CLANG_LAUNCHER_LOG: log } : env, dir));
         // The defect itself: bare sccache, its requests in flight at the kill.
         mkdirSync(join(out, 'bare'));
         const bare = [0, 1].map((i) => start(sccache(), compileArgs(i, join(out, 'bare')), { ...env, SCCACHE_IGNORE_SERVER_IO_ERROR: '1' }, dir));
@@ -166,7 +169,7 @@ describe('an sccache server killed mid-build fails no compile (built executable)
         const log = join(out, 'calls.jsonl');
         const began = Date.now();
         // -DRUN changes sccache's key (a miss per run) but not the object.
-        const calls = Array.from({ length: UNITS }, (_, i) => start(built.linux, compileArgs(i, out, [`-DRUN=${port}x${run}`]), i % 2 ? { ...env, HIP_CLANG_LAUNCHER_LOG: log } : env, dir));
+        const calls = Array.from({ length: UNITS }, (_, i) => start(built.linux, launcherArgs(i, out, [`-DRUN=${port}x${run}`]), i % 2 ? { ...env, HIP_CLANG_LAUNCHER_LOG: log } : env, dir));
         const delay = Math.floor(Math.random() * lastBuild);
         const killer = (async () => {
           await new Promise((resolve) => setTimeout(resolve, delay));
