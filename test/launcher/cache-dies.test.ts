@@ -4,10 +4,11 @@ import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sccacheServerPid } from '../../src/launcher/sccache-server.js';
 import { hostSccaches, sccacheEnv, stopSccache } from '../helpers/caches.js';
+import { runInLabAsync } from '../helpers/lab.js';
 import { freePort } from '../helpers/ports.js';
 import { cleanEnv, runLauncher } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { built, tools } from '../helpers/tools.js';
+import { built, repoRoot, tools } from '../helpers/tools.js';
 
 // An sccache server killed while a 32-way build has compiles in flight:
 // bare sccache fails them (exit 2, "Failed to read response header"; its
@@ -25,7 +26,8 @@ import { built, tools } from '../helpers/tools.js';
 // (and 2 bare sccache ones) hold a connection; then gate.rsp becomes a
 // regular file and the server is killed by its own pid
 // (found from its private port: other sccache servers on the machine are not
-// touched). HCL_CACHE_DEATH_RUNS=<n> adds n builds with the server killed at
+// touched). The same in the sid lab (sccache 0.17, clang 21) is a shell
+// script there (test/fixtures/cache-dies-lab.sh). HCL_CACHE_DEATH_RUNS=<n> adds n builds with the server killed at
 // a random moment instead (the issue's proof asks for 20), printing progress.
 
 const UNITS = 32;
@@ -154,6 +156,22 @@ describe('an sccache server killed mid-build fails no compile (built executable)
       }
     }, 600_000);
   }
+
+  it('sccache 0.17 and clang 21 (sid lab): 32 compiles in flight at the kill all succeed, every object right', async () => {
+    const lab = join(dir, 'lab');
+    mkdirSync(lab);
+    for (let i = 0; i < UNITS; i++) writeFileSync(join(lab, `u${i}.cpp`), `int unit_${i}(int x) { return x * GATE + ${i}; }\n`);
+    writeFileSync(join(lab, 'warm.cpp'), 'int warm() { return 1; }\n');
+    const port = String(await freePort());
+    const r = await runInLabAsync(['sh', join(repoRoot, 'test/fixtures/cache-dies-lab.sh'), built.linux, 'clang++-21'], {
+      binds: [{ host: join(built.linux, '..'), readOnly: true }, { host: join(repoRoot, 'test/fixtures'), readOnly: true }, lab],
+      cwd: lab,
+      env: { HIP_CLANG_LAUNCHER_CACHE: 'sccache', SCCACHE_SERVER_PORT: port, SCCACHE_DIR: join(lab, 'sccache'), HIP_CLANG_LAUNCHER_STATE_DIR: join(lab, 'state'), XDG_CACHE_HOME: join(lab, 'xdg') },
+      timeout: 600_000,
+    });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout.toString()).toBe(`in flight ${UNITS}, failed 0, wrong objects 0, logged cache-failed ${UNITS / 2}, calls with sccache's error ${UNITS}\n`);
+  }, 600_000);
 
   it.runIf(RANDOM_RUNS > 0)(`${RANDOM_RUNS} builds of 32 with the server killed at a random moment: 0 failed compiles, every object right`, async () => {
     const port = await freePort();
