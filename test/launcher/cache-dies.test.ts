@@ -187,7 +187,10 @@ describe('an sccache server killed mid-build fails no compile (built executable)
         const log = join(out, 'calls.jsonl');
         const began = Date.now();
         // -DRUN changes sccache's key (a miss per run) but not the object.
-        const calls = Array.from({ length: UNITS }, (_, i) => start(built.linux, launcherArgs(i, out, [`-DRUN=${port}x${run}`]), i % 2 ? { ...env, HIP_CLANG_LAUNCHER_LOG: log } : env, dir));
+        // A state directory per run: a kill that lands while a launcher starts the server is
+        // remembered there as a failure (30 s of direct compiles), which would leave later runs no server to kill.
+        const runEnv = { ...env, XDG_CACHE_HOME: join(out, 'state') };
+        const calls = Array.from({ length: UNITS }, (_, i) => start(built.linux, launcherArgs(i, out, [`-DRUN=${port}x${run}`]), i % 2 ? { ...runEnv, HIP_CLANG_LAUNCHER_LOG: log } : runEnv, dir));
         const delay = Math.floor(Math.random() * lastBuild);
         const killer = (async () => {
           await new Promise((resolve) => setTimeout(resolve, delay));
