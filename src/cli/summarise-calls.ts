@@ -21,6 +21,7 @@ export const ROUTES: Record<string, string> = {
 export const OTHER_ROUTES: Record<string, string> = {
   split: 'split into per-arch parts, each through the cache (HIP_CLANG_LAUNCHER_SPLIT=on)',
   direct: 'compiled directly, uncached, by a HIP rule (a shape a cache mishandles, a hipcc, a split part that failed)',
+  'cache-failed': 'the cache started but failed with its own error (its server died); compiled directly',
 };
 
 // Beyond this many distinct values in one table the rest are counted as OTHER.

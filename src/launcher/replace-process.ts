@@ -1,6 +1,7 @@
 import type * as ChildProcessModule from 'node:child_process';
 import type * as OsModule from 'node:os';
 import { HclError } from '../errors.js';
+import { cacheFailure, cacheOrDirectStep } from './cache-failure.js';
 import { whyCannotStart } from './can-start.js';
 import { cacheKindOf } from './find-cache.js';
 import { sccacheServerProblem } from './sccache-server.js';
@@ -22,6 +23,8 @@ export interface ChildOutcome {
   step: ExecStep;
   // Why an earlier step (the cache) was passed over, if one was.
   fallback?: string;
+  // The cache started but failed with its own error, so the compiler ran (cache-failure.ts).
+  cacheFailed?: boolean;
   // What it wrote, when asked to capture it (the parts of a split call: run-parts.ts).
   stdout?: Buffer;
   stderr?: Buffer;
@@ -66,9 +69,13 @@ export function execveFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, 
   assertExactEnvironment(env);
   if (steps.some((step) => hasRawBytes(step.file) || step.argv.some(hasRawBytes))) return;
   const execve = (process as unknown as { execve: Execve }).execve.bind(process);
-  for (const [i, step] of steps.entries()) {
+  const last = steps[steps.length - 1]!;
+  for (const [i, planned] of steps.entries()) {
+    let step = planned;
     if (i < steps.length - 1) {
       if (whyPassOver(step, env)) continue;
+      // A cache that can fail after it started: a shell waits and compiles directly then (cache-failure.ts).
+      step = cacheOrDirectStep(step, last, isExecutable) ?? step;
     } else if (!isExecutable(step.file) || whyCannotStart(step.file)) {
       return;
     }
@@ -134,6 +141,7 @@ function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv, capture = false): Pro
 export async function spawnFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, capture = false): Promise<ChildOutcome> {
   assertExactEnvironment(env);
   let fallback: string | undefined;
+  let cacheFailed = false;
   for (const [i, step] of steps.entries()) {
     const passOver = i < steps.length - 1 && process.platform !== 'win32' ? whyPassOver(step, env) : undefined;
     if (passOver) {
@@ -142,7 +150,14 @@ export async function spawnFirstStartable(steps: ExecStep[], env: NodeJS.Process
     }
     reportPhases('spawn');
     const outcome = await spawnStep(step, env, capture);
-    if (!(outcome instanceof Error)) return fallback ? { ...outcome, fallback } : outcome;
+    const failed = i < steps.length - 1 && !(outcome instanceof Error) ? cacheFailure(step, outcome.exitCode) : undefined;
+    if (failed) {
+      // The cache failed after it started: the compile runs directly (cache-failure.ts).
+      fallback ??= failed;
+      cacheFailed = true;
+      continue;
+    }
+    if (!(outcome instanceof Error)) return fallback ? { ...outcome, fallback, ...(cacheFailed ? { cacheFailed } : {}) } : outcome;
     if (i === steps.length - 1) {
       throw new HclError('compiler-not-found', `${step.file} cannot be started: ${outcome.message}`, 'check that the compiler runs on its own');
     }

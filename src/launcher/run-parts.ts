@@ -130,7 +130,7 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
           const partPlan = planLaunch({ compiler: request.compiler, args: partArgs, resolvedCompiler: plan.compiler }, partHost);
           route = partPlan.route;
           outcome = await spawnFirstStartable(partPlan.steps, partPlan.env, true);
-          if (outcome.step !== partPlan.steps[0]) route = 'cache-unavailable';
+          if (outcome.step !== partPlan.steps[0]) route = outcome.cacheFailed ? 'cache-failed' : 'cache-unavailable';
         } else {
           outcome = await spawnFirstStartable([{ file: part.file, argv: [part.file, ...partArgs] }], partHost.env, true);
         }

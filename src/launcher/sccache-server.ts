@@ -130,6 +130,12 @@ function sccacheHolding(inode: string): number | undefined {
   return undefined;
 }
 
+// The pid of the sccache server of this user listening on `port` (tests stop it by this pid).
+export function sccacheServerPid(port: number): number | undefined {
+  const inode = listenerInode(port);
+  return inode === undefined ? undefined : sccacheHolding(inode);
+}
+
 const SLOW_START = /Timed out waiting for server startup/;
 const ADDR_IN_USE = /address in use/i;
 

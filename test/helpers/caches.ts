@@ -70,3 +70,9 @@ export function stopSccache(sccache: string, env: Record<string, string>): void 
     // Not running: nothing to stop.
   }
 }
+
+// The host's two sccache programs, named for a test's title.
+export const hostSccaches = [
+  ['0.10 (HIP-capable)', () => tools.sccacheHip],
+  ['0.4 (Debian 12)', () => tools.sccacheDebian],
+] as const;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, sccacheEnv, sccacheStats, stopSccache } from '../helpers/caches.js';
+import { freePort, hostSccaches, sccacheEnv, sccacheStats, stopSccache } from '../helpers/caches.js';
 import { cleanEnv, run, runLauncher } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { repoRoot, tools } from '../helpers/tools.js';
@@ -37,10 +37,7 @@ function startListener(mode: 'close' | 'garbage' | 'hold'): Promise<{ port: numb
   });
 }
 
-const sccaches = [
-  ['0.10 (HIP-capable)', () => tools.sccacheHip],
-  ['0.4 (Debian 12)', () => tools.sccacheDebian],
-] as const;
+const sccaches = hostSccaches;
 
 describe('sccache whose server cannot start (built executable)', () => {
   let dir: string;

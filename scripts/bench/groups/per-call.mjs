@@ -35,6 +35,7 @@ export const perCall = {
         'The single executable is the pkg-built SEA of the pinned Node; the diagnostic row runs the same bundle (build/main.cjs) on that Node without the SEA wrapper.',
         'The last column pairs each round\'s difference with the bare Node start of the same round: on a loaded machine it moves less than the ratio of the medians.',
         `The HIP rows compile a real kernel (clang++ ${CLANG_ARGS.join(' ')}, as hipcc 7 runs it) from a warm private cache; the bench FAILS a case whose timed calls were not all hits. A row "over" another is the difference of the two calls timed in the same round: the launcher's (or shim's) own time on that path, to set beside a bare Node start.`,
+        'Through sccache the launcher execs a /bin/sh that waits for sccache and compiles directly after its exit 2 (a server that died mid-request: src/launcher/cache-failure.ts); its cost is in the sccache rows.',
         'Auto mode runs with the machine\'s PATH, where Debian 12 installs both caches: sccache 0.4 (which cannot cache HIP, so auto mode passes over it) and ccache.',
         'The shim row: hipcc 7 as shipped (it ignores HIP_CLANG_LAUNCHER) with HIP_CLANG_PATH at a hard-linked copy of llvm-15 where the shim is `install`ed; the call without it is hipcc 7 with our patch and HIP_CLANG_LAUNCHER=ccache. hipcc 7 runs clang once per compile.',
       ],
