@@ -213,7 +213,11 @@ async function runCaseOnRoute(route, c, skip) {
 }
 
 // The route's own real compile of one (state, output), in an empty cache of its own.
-async function freshCompile(route, c, state, step, n) {
+// `cuid`: the id the launcher logged for the hit being judged. The fresh
+// compile runs in another directory, and the launcher's id counts the input's
+// real path (one id per source file), so without it the reference would carry
+// another id than any object of the route's own directory, hit or miss.
+async function freshCompile(route, c, state, step, n, cuid) {
   const ref = { ...route, dir: join(route.dir, '.refs', `${c.id}-${state}-${n}`) };
   ref.env = { ...route.env, ...cacheEnv(route.cache, join(ref.dir, '.cache'), config.basePort + 400 + n) };
   if (ref.log) ref.log = join(ref.dir, 'launcher.jsonl');
@@ -222,7 +226,7 @@ async function freshCompile(route, c, state, step, n) {
     const dir = join(ref.dir, 'build');
     prepare(dir, c, state);
     const args = argsFor(c, step, state);
-    await run([...ref.wrap, config.cxx, ...args], { cwd: dir, env: ref.env });
+    await run([...ref.wrap, config.cxx, ...args, ...(cuid ? [`-cuid=${cuid}`] : [])], { cwd: dir, env: ref.env });
     const depfile = args.includes('-MF') ? args[args.indexOf('-MF') + 1] : null;
     return { primary: sha(join(dir, step.out)), depfile: depfile ? sha(join(dir, depfile)) : null };
   } finally {
@@ -263,7 +267,7 @@ async function referencesFor(route, c, calls) {
     const k = `${call.state}\0${call.step}`;
     if (call.kind !== 'compile' || call.outcome !== 'hit' || refs[k]) continue;
     const step = c.compiles.find((s) => s.out === call.step);
-    refs[k] = await freshCompile(route, c, call.state, step, refCounter++);
+    refs[k] = await freshCompile(route, c, call.state, step, refCounter++, call.launcher?.cuid ?? undefined);
   }
   // Where the launcher logged the -cuid it added: an uncached compile given that -cuid must match.
   for (const call of calls) {

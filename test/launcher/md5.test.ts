@@ -13,11 +13,12 @@ describe('md5Hex', () => {
     }
   });
 
-  it('gives the -cuid that hashing each argument with node:crypto gave (non-ASCII and escaped bytes included)', () => {
+  it('gives the -cuid that hashing the input and each argument with node:crypto gives (non-ASCII and escaped bytes included)', () => {
     const world = { platform: 'linux' as const, cwd: '/w', settings: { cuid: true, baseDirs: [] } };
     const args = ['-x', 'hip', 'k\u00fc.hip', '-DX="a\uDCFFb"', '-o', '\u{1F600}.o', ''];
-    const hash = createHash('md5').update('hip-clang-launcher cuid 1\0');
+    const input = { realPath: '/w/k\u00fc.hip', digest: undefined };
+    const hash = createHash('md5').update('hip-clang-launcher cuid 2\0').update(`real:${input.realPath}\0`);
     for (const arg of args) hash.update(arg).update('\0');
-    expect(cuidFor(args, world)).toBe(hash.digest('hex').slice(0, 16));
+    expect(cuidFor(args, world, input)).toBe(hash.digest('hex').slice(0, 16));
   });
 });

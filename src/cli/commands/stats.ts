@@ -121,7 +121,7 @@ function uncachedLines(out: string[], calls: CallSummary): void {
   if (calls.uncached.length === 0) return;
   out.push('calls not through a cache, by reason (most time first):');
   for (const g of calls.uncached) {
-    out.push(`  ${String(g.calls).padStart(7)} call(s) ${(g.durationMs / 1000).toFixed(1).padStart(7)} s  ${g.route}: ${g.reason}`);
+    out.push(`  ${String(g.calls).padStart(7)} call(s) ${(g.durationMs / 1000).toFixed(1).padStart(7)} s  ${shown(g.route)}: ${shown(g.reason)}`);
     for (const e of g.examples) out.push(`  ${''.padStart(7)}   e.g. ${exampleText(e)}`);
   }
 }
@@ -131,7 +131,8 @@ export const EXAMPLE_CHARS = 240;
 function exampleText(e: CallExample): string {
   const args = e.args.map((a) => (a === '' || /[\s"'\\$`]/.test(a) ? JSON.stringify(a) : a)).join(' ');
   const more = e.argsOmitted > 0 ? ` ... (+${e.argsOmitted} more)` : '';
-  const line = `in ${e.cwd ?? '?'}: -o ${e.output ?? '(none)'}: ${args}${more}`;
+  // Each value from the log escaped on its own: a newline in one must not start a line of its own.
+  const line = `in ${shown(e.cwd ?? '?')}: -o ${shown(e.output ?? '(none)')}: ${shown(args)}${more}`;
   return line.length > EXAMPLE_CHARS ? `${line.slice(0, EXAMPLE_CHARS - 3)}...` : line;
 }
 

@@ -36,7 +36,7 @@ export const baseDir: Rule = {
       const stay = pathsMustStay(call, dirs, world.platform, idGiven);
       if (stay) return { rule: this.name, reason: `paths kept as written, so another checkout misses this call: ${stay}` };
       const { args, changed } = relativiseForCache(call, dirs, world.cwd, world.platform);
-      const theirs = userChoice(world, SCCACHE_BASEDIRS) ? ` (the ${SCCACHE_BASEDIRS} you set applies too)` : '';
+      const theirs = userChoice(world, SCCACHE_BASEDIRS) ? ` (sccache's own basedirs, which you set, apply too)` : '';
       if (changed === 0) return { rule: this.name, reason: `no path under the base dir to make relative${theirs}` };
       return { rule: this.name, args, reason: `${changed} path${changed === 1 ? '' : 's'} under ${dirs.join(', ')} handed to sccache relative to the working directory, as ccache's base_dir does${theirs}` };
     }
