@@ -55,10 +55,11 @@ function checkSccacheConfig(config: CacheConfig, host: Host): Finding[] {
   const b = config.entries.basedirs;
   const dirs = safeBaseDirs(host);
   if (!b || dirs.length === 0) return [];
-  // A one-line TOML array of strings; one spread over lines is not read, and counts as disagreeing.
-  const listed = [...b.value.matchAll(/"([^"]*)"|'([^']*)'/g)].map((m) => (m[1] ?? m[2]!).replace(/[\\/]+$/, ''));
-  if (listed.length === dirs.length && dirs.every((d) => listed.includes(d))) return [];
-  return [finding('cache-config', 'warn', `${at(b)} is used instead of ${BASEDIR_VAR}=${dirs.join(':')} (the launcher adds no SCCACHE_BASEDIRS)`, `make them agree: list ${dirs.join(', ')} in basedirs in ${b.file}, or unset ${BASEDIR_VAR}`)];
+  // The launcher never sets SCCACHE_BASEDIRS: it gives sccache the paths under
+  // its base dir already relative (hip-rules/base-dir.ts), so the config's
+  // basedirs only strips what is left. Nothing is replaced and nothing is
+  // weakened, but a reader comparing the two settings deserves to be told.
+  return [finding('cache-config', 'ok', `${at(b)} applies on top of ${BASEDIR_VAR}=${dirs.join(':')}: the launcher gives sccache the paths under ${dirs.join(', ')} already relative, and sets no SCCACHE_BASEDIRS`)];
 }
 
 function at(entry: ConfigEntry): string {
