@@ -95,7 +95,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   need_root "${missing[*]}"
   say "installing Debian packages: ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The tests start their own redis-server and nginx on free ports; a system
+  # service of either (started by the packages on a machine with an init) would
+  # only hold port 80/6379 and run for nothing. Debian's policy-rc.d answer 101
+  # keeps the packages from starting them; one the machine already has is kept.
+  policy=/usr/sbin/policy-rc.d made_policy=false
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && made_policy=true
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  if "$made_policy"; then rm -f "$policy"; fi
+  [ "$status" -eq 0 ] || exit "$status"
 fi
 
 # hipcc 7.0.2 source
