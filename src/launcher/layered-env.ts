@@ -26,7 +26,8 @@ function layerOf(env: NodeJS.ProcessEnv): Layer | undefined {
 }
 
 interface RawEnvironment {
-  entries: string[];
+  // Split into entries only when a list is needed (an exec): a spawn inherits them.
+  readonly entries: string[];
   // The file's size: every entry's UTF-8 bytes plus its NUL (what exec-size.ts counts).
   bytes: number;
   // Every byte sequence is valid UTF-8, so each entry reaches the compiler as it came.
@@ -34,7 +35,7 @@ interface RawEnvironment {
 }
 
 let raw: RawEnvironment | undefined | null = null;
-// This process's environment as the kernel holds it, entry by entry (Linux), read once.
+// This process's environment as the kernel holds it (Linux), read once.
 // Checked whole for UTF-8 (one native pass), never entry by entry: 100,000
 // entries cost about 20 ms per pass over them in JavaScript.
 function rawEnvironment(): RawEnvironment | undefined {
@@ -43,14 +44,36 @@ function rawEnvironment(): RawEnvironment | undefined {
   if (process.platform === 'linux') {
     try {
       const bytes = readFileSync('/proc/self/environ');
-      const text = bytes.toString('utf8');
-      const entries = text === '' ? [] : text.slice(0, text.endsWith('\0') ? -1 : undefined).split('\0');
-      raw = { entries, bytes: bytes.length + (text !== '' && !text.endsWith('\0') ? 1 : 0), utf8: isUtf8(bytes) };
+      const ends = bytes.length === 0 || bytes[bytes.length - 1] === 0;
+      let entries: string[] | undefined;
+      raw = {
+        get entries() {
+          entries ??= bytes.length === 0 ? [] : bytes.toString('utf8', 0, ends ? bytes.length - 1 : bytes.length).split('\0');
+          return entries;
+        },
+        bytes: bytes.length + (ends ? 0 : 1),
+        utf8: isUtf8(bytes),
+      };
     } catch {
       // No /proc: enumerate process.env instead.
     }
   }
   return raw;
+}
+
+// The size of the environment a spawn of `env` would inherit (its bytes as the kernel holds them), if it can inherit one.
+export function inheritedEnvironmentBytes(env: NodeJS.ProcessEnv): number | undefined {
+  const layer = layerOf(env);
+  return layer && layer.base === process.env ? rawEnvironment()?.bytes : undefined;
+}
+
+// Whether every entry of `env` reaches a child as it is (no byte lost to UTF-8
+// decoding), without listing them where that can be told whole; undefined: unknown.
+export function environmentIsUtf8(env: NodeJS.ProcessEnv): boolean | undefined {
+  const layer = layerOf(env);
+  const base = layer && layer.base === process.env ? rawEnvironment() : undefined;
+  if (!layer || !base) return undefined;
+  return base.utf8 && ![...layer.changes.values()].some((value) => value?.includes('\uFFFD'));
 }
 
 function nameOf(entry: string): string | undefined {
@@ -140,8 +163,6 @@ export interface ExecEnvironment {
   // entries were accepted by the exec that started this process.
   nulFree: boolean;
   fits: boolean;
-  // No pair lost bytes to UTF-8 decoding.
-  utf8: boolean | undefined;
 }
 
 // Linux's limit for one argument or environment string (MAX_ARG_STRLEN), with its NUL.
@@ -160,7 +181,7 @@ export function execEnvironment(env: NodeJS.ProcessEnv): ExecEnvironment {
   if (!layer || !base) {
     const pairs: string[] = [];
     for (const [key, value] of Object.entries(env)) if (typeof value === 'string') pairs.push(`${key}=${value}`);
-    return { pairs, bytes: undefined, nulFree: false, fits: false, utf8: undefined };
+    return { pairs, bytes: undefined, nulFree: false, fits: false };
   }
   const firsts = new Set([...layer.changes.keys()].map((name) => name.charCodeAt(0)));
   let pairs = base.entries;
@@ -182,7 +203,6 @@ export function execEnvironment(env: NodeJS.ProcessEnv): ExecEnvironment {
   if (!copied) pairs = pairs.slice();
   let nulFree = true;
   let fits = true;
-  let utf8 = base.utf8;
   for (const [name, value] of layer.changes) {
     if (value === undefined) continue;
     const pair = `${name}=${value}`;
@@ -191,9 +211,8 @@ export function execEnvironment(env: NodeJS.ProcessEnv): ExecEnvironment {
     if (pair.includes('\0')) nulFree = false;
     // A UTF-16 unit is at most 3 UTF-8 bytes; exec-size.ts counts one that may be too long.
     if (pair.length * 3 >= MAX_EXEC_STRING) fits = false;
-    if (pair.includes('\uFFFD')) utf8 = false;
   }
-  layer.exec = { pairs, bytes, nulFree, fits, utf8 };
+  layer.exec = { pairs, bytes, nulFree, fits };
   return layer.exec;
 }
 

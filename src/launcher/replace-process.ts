@@ -11,7 +11,7 @@ import { execWouldFit } from './exec-size.js';
 import { execEnvironment, plainEnv, type ExecEnvironment } from './layered-env.js';
 import type { ExecStep } from './plan-launch.js';
 import { reportPhases } from './phases.js';
-import { spawnInheriting } from './spawn-inheriting.js';
+import { spawnInheriting, spawnsForSize } from './spawn-inheriting.js';
 
 // Hands the process over to the planned program.
 // POSIX: process.execve replaces this process, so nothing of ours stays
@@ -69,6 +69,8 @@ function execveDirect(file: string, argv: string[], env: ExecEnvironment): void 
 // process if exec fails), or when an argument's raw bytes need a response
 // file that must be removed afterwards; the caller then spawns.
 export function execveFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, isExecutable: (file: string) => boolean): void {
+  // A very large environment: the spawn that inherits it is the cheaper hand-over (spawn-inheriting.ts).
+  if (spawnsForSize(env)) return;
   assertExactEnvironment(env);
   if (steps.some((step) => hasRawBytes(step.file) || step.argv.some(hasRawBytes))) return;
   const execve = (process as unknown as { execve: Execve }).execve.bind(process);

@@ -1,5 +1,5 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
-import { changesOverProcessEnv } from './layered-env.js';
+import { changesOverProcessEnv, inheritedEnvironmentBytes } from './layered-env.js';
 
 // A spawn whose child inherits this process's environment as the C library
 // holds it, with the layer's few changes set (setenv) only for the moment of
@@ -17,14 +17,31 @@ interface InternalChildProcess {
   ChildProcess?: new () => ChildProcess & { spawn(options: object): unknown };
 }
 
+// Above this size an exec costs more than a spawn that inherits: execve needs
+// the list (about 1,500 instructions an entry to split and copy in Node,
+// callgrind, 100,000 entries: 420M instructions before the exec against 204M
+// for a whole spawn-and-wait call), a spawn forks and loads child_process once.
+// Ordinary environments (a few KB) are exec'd.
+export const SPAWN_ABOVE_BYTES = 256 * 1024;
+
+// Whether a call should spawn and wait rather than exec, for the size of its environment.
+export function spawnsForSize(env: NodeJS.ProcessEnv): boolean {
+  return process.platform === 'linux' && (inheritedEnvironmentBytes(env) ?? 0) > SPAWN_ABOVE_BYTES && internalChildProcess() !== undefined;
+}
+
+function internalChildProcess(): InternalChildProcess['ChildProcess'] {
+  const internal = process.getBuiltinModule('internal/child_process') as InternalChildProcess | undefined;
+  return typeof internal?.ChildProcess === 'function' ? internal.ChildProcess : undefined;
+}
+
 export function spawnInheriting(file: string, argv: string[], env: NodeJS.ProcessEnv, stdio: StdioOptions): ChildProcess | undefined {
   if (process.platform !== 'linux') return undefined;
   const changes = changesOverProcessEnv(env);
   // setenv would cut a value at a NUL, or a name at `=`: such a change goes the usual way (and fails there).
   if (!changes || [...changes].some(([name, value]) => name === '' || /[=\0]/.test(name) || value?.includes('\0'))) return undefined;
-  const internal = process.getBuiltinModule('internal/child_process') as InternalChildProcess | undefined;
-  if (typeof internal?.ChildProcess !== 'function') return undefined;
-  const child = new internal.ChildProcess();
+  const ChildProcess = internalChildProcess();
+  if (!ChildProcess) return undefined;
+  const child = new ChildProcess();
   const saved = new Map<string, string | undefined>();
   const set = (name: string, value: string | undefined) => {
     if (value === undefined) delete process.env[name];
