@@ -6,8 +6,8 @@ import { stateDir } from '../launcher/state-dir.js';
 import { isBinName } from './layout.js';
 
 // The path a cache is given for a shim's real compiler. A cache runs the
-// compiler by the path it is given (ccache and sccache, checked with 4.7,
-// 4.14, 0.10 and 0.17), and clang-21 names itself in its driver's
+// compiler by the path it is given (ccache 4.14 and sccache 0.17 in the sid
+// lab; ccache 4.7 and sccache 0.10 key a link as below), and clang-21 names itself in its driver's
 // diagnostics by its argv[0]: given `<bin>/clang++-real`, a failed compile
 // said `clang++-real: error:` where the bare compiler says `clang++: error:`.
 // So the cache gets a symlink named as the shim was invoked (`clang++`) that
@@ -21,8 +21,10 @@ import { isBinName } from './layout.js';
 // move where it looks for tools and ROCm. `-no-canonical-prefixes` makes any
 // clang take all of these from argv[0], and an @file may hold it: such calls
 // keep `<bin>/clang++-real`. ccache hashes the compiler's file name
-// (`clang++` now, as for the bare compiler) and stats what the link reaches;
-// sccache hashes the file's bytes: different compilers never share a key.
+// (`clang++` now, as for the bare compiler: 4.7 hits between the link and
+// the bare compiler's own path) and stats what the link reaches (a copy with
+// another mtime misses); sccache hashes the file's bytes: different compilers
+// never share a key.
 //
 // The state directory may be shared (mode 1777), so a link is used only in a
 // directory of our own that nobody else can write, and only when it reads
@@ -30,7 +32,7 @@ import { isBinName } from './layout.js';
 // fails the cache gets `<bin>/clang++-real` as before. Uninstall waits for a
 // cache holding such a link (in-flight.ts reads the link).
 
-export const FIRST_CLANG_WITH_REAL_PATH_DIRS = 19;
+const FIRST_CLANG_WITH_REAL_PATH_DIRS = 19;
 const DIR = 'compiler-names';
 
 function ownPrivateDir(dir: string): boolean {
