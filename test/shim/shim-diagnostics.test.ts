@@ -141,6 +141,23 @@ describe("shim diagnostics are the compiler's own (sid lab, clang-21)", () => {
     }
   }, 300_000);
 
+  it('what the cache is given: the link for a plain call; <bin>/clang++-real with -no-canonical-prefixes or an @file (clang then takes its dirs from argv[0])', () => {
+    const work = join(dir, 'given');
+    mkdirSync(work);
+    writeSources(work);
+    writeFileSync(join(work, 'args.rsp'), '-c ok.cpp -o ok3.o\n');
+    // A stand-in named ccache that records the compiler it was handed, then runs the real ccache.
+    mkdirSync(join(work, 'bin'));
+    writeFileSync(join(work, 'bin', 'ccache'), `#!/bin/sh\necho "$1" >> ${work}/given.txt\nexec /usr/bin/ccache "$@"\n`, { mode: 0o755 });
+    const calls = [['-c', 'ok.cpp', '-o', 'ok1.o'], ['-no-canonical-prefixes', '-c', 'ok.cpp', '-o', 'ok2.o'], ['@args.rsp']];
+    runLabBuild(dir, 'ccache', [`cd ${work}`, ...calls.map((args) => `${shimBin}/clang++ ${args.join(' ')}`)].join('\n'), { HIP_CLANG_LAUNCHER_CACHE: join(work, 'bin', 'ccache') });
+    const given = readFileSync(join(work, 'given.txt'), 'utf8').trim().split('\n');
+    expect(given).toHaveLength(3);
+    expect(given[0]).toMatch(/\/compiler-names-\d+\/[0-9a-f]{16}\/clang\+\+$/);
+    expect(readlinkSync(given[0]!)).toBe(join(shimBin, 'clang++-real'));
+    expect(given.slice(1)).toEqual([join(shimBin, 'clang++-real'), join(shimBin, 'clang++-real')]);
+  }, 300_000);
+
   it('-### differs only where clang names its own binary: the -cc1 job runs <bin>/clang-real (the README says why)', () => {
     const script = ['cd "$W"', `${BARE21}/clang++ -### -c ok.cpp -o ok.o > bare-hash.out 2>&1`, `HIP_CLANG_LAUNCHER_CACHE=ccache ${shimBin}/clang++ -### -c ok.cpp -o ok.o > shim-hash.out 2>&1`];
     const r = runInLab(['sh', '-c', script.join('\n')], { binds: [{ host: join(repoRoot, 'dist/linux-x64'), readOnly: true }, dir], env: { W: dir, HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state') } });
