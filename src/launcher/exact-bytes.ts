@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import type * as OsModule from 'node:os';
 import { HclError } from '../errors.js';
-import { envPairs } from './layered-env.js';
+import { environmentIsUtf8, execEnvironment } from './layered-env.js';
 
 // Node decodes argv and the environment as UTF-8 and turns every byte that is
 // not into U+FFFD, so `-DNAME="a\xffb"` would reach the compiler as
@@ -114,11 +114,7 @@ export function exactArgv(argv: string[]): string[] {
 // it was: stop, naming it. A U+FFFD that was really there passes.
 export function assertExactEnvironment(env: NodeJS.ProcessEnv): void {
   if (process.platform !== 'linux') return;
-  let suspect = false;
-  for (const pair of envPairs(env)) {
-    if (pair.includes('\uFFFD')) suspect = true;
-  }
-  if (!suspect) return;
+  if (environmentIsUtf8(env) ?? !execEnvironment(env).pairs.some((pair) => pair.includes('\uFFFD'))) return;
   for (const entry of splitNul(readFileSync('/proc/self/environ'))) {
     if (isUtf8(entry)) continue;
     const eq = entry.indexOf(0x3d);

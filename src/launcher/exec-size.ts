@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MAX_EXEC_STRING } from './layered-env.js';
 
 // Whether the kernel would take an exec's arguments and environment, asked
 // before process.execve, which aborts the whole process (SIGABRT and a dump of
@@ -13,7 +14,7 @@ import { readFileSync } from 'node:fs';
 
 const MIN_LIMIT = 128 * 1024;
 const MAX_LIMIT = 6 * 1024 * 1024;
-const MAX_STRING = 128 * 1024;
+const MAX_STRING = MAX_EXEC_STRING;
 // Unaccounted bytes of the kernel's own bookkeeping, with room to spare: a call this close is spawned.
 const SLACK = 4096;
 
@@ -39,13 +40,14 @@ function stringBytes(strings: readonly string[], exact: boolean): number {
   return bytes;
 }
 
-export function execWouldFit(file: string, argv: readonly string[], envPairs: readonly string[]): boolean {
+// `envBytes`: the pairs' UTF-8 bytes with their NULs, when known, with none too long (layered-env.ts).
+export function execWouldFit(file: string, argv: readonly string[], envPairs: readonly string[], envBytes?: number): boolean {
   if (process.platform !== 'linux') return true;
   const pointers = 8 * (Math.max(argv.length, 1) + envPairs.length);
   const strings = [file, ...argv];
   // An upper bound first: almost every call is far below the smallest limit.
-  if (pointers + stringBytes(strings, false) + stringBytes(envPairs, false) <= MIN_LIMIT - SLACK) return true;
-  const bytes = pointers + stringBytes(strings, true) + stringBytes(envPairs, true);
+  if (pointers + stringBytes(strings, false) + (envBytes ?? stringBytes(envPairs, false)) <= MIN_LIMIT - SLACK) return true;
+  const bytes = pointers + stringBytes(strings, true) + (envBytes ?? stringBytes(envPairs, true));
   if (bytes <= MIN_LIMIT - SLACK) return true;
   const stack = stackLimit();
   if (stack === undefined || Number.isNaN(stack)) return false;

@@ -11,6 +11,7 @@ import type { World } from './hip-rules/rule.js';
 import { learnHipccLauncherSupport } from './hipcc-launcher-support.js';
 import { driverOf, parseCall, type ParsedCall } from './parse-call.js';
 import { realCompilerBehindShim } from '../shim/real-compiler.js';
+import { cacheNameFor } from '../shim/cache-name.js';
 import { assertNotLooping, childEnv, underOuterCache } from './recursion.js';
 import { readSettings } from './settings.js';
 import { learnClangMajor } from './compiler-facts.js';
@@ -128,9 +129,11 @@ function splitWanted(host: Host): boolean {
 export function planLaunch(request: LaunchRequest, host: Host, choose: typeof chooseCache = chooseCache): LaunchPlan {
   assertNotLooping(host.env, request.compiler);
   const compilerFile = request.resolvedCompiler ?? resolveCompiler(request.compiler, host);
-  // Resolved through a shim's manifest: the real compiler's own path is what clang and the cache must see.
+  // Resolved through a shim's manifest: the real compiler, by the link named as given where the
+  // shim itself would use one (so both routes key alike), else by its own path.
   if (request.resolvedCompiler === undefined && programNameOf(compilerFile, host.platform) !== programNameOf(request.compiler, host.platform)) {
-    request = { ...request, compiler: compilerFile };
+    const p = pathModuleFor(host.platform);
+    request = { ...request, compiler: cacheNameFor(p.dirname(compilerFile), programNameOf(request.compiler, host.platform), compilerFile, request.args, host) ?? compilerFile };
   }
   let call = parseCall(request.compiler, request.args);
   const hipcc = hipccFile(request.compiler, compilerFile, host);

@@ -1,4 +1,5 @@
 import type * as ChildProcessModule from 'node:child_process';
+import type { StdioOptions } from 'node:child_process';
 import type * as OsModule from 'node:os';
 import { HclError } from '../errors.js';
 import { cacheFailure, cacheOrDirectStep } from './cache-failure.js';
@@ -7,9 +8,10 @@ import { cacheKindOf } from './find-cache.js';
 import { sccacheServerProblem } from './sccache-server.js';
 import { assertExactEnvironment, exactArgvFor, hasRawBytes } from './exact-bytes.js';
 import { execWouldFit } from './exec-size.js';
-import { envPairs, plainEnv } from './layered-env.js';
+import { execEnvironment, plainEnv, type ExecEnvironment } from './layered-env.js';
 import type { ExecStep } from './plan-launch.js';
 import { reportPhases } from './phases.js';
+import { spawnInheriting, spawnsForSize } from './spawn-inheriting.js';
 
 // Hands the process over to the planned program.
 // POSIX: process.execve replaces this process, so nothing of ours stays
@@ -54,8 +56,9 @@ type BindingExecve = (file: string, argv: string[], envPairs: string[]) => never
 // in is called straight, after the same checks process.execve makes. Fetched only at the exec: the binding module
 // queues a warning that an exec never lets print. Under plain Node, or if a
 // Node upgrade changed the binding, process.execve as documented.
-function execveDirect(file: string, argv: string[], pairs: string[]): void {
-  if (pairs.some((pair) => pair.includes('\0'))) return;
+function execveDirect(file: string, argv: string[], env: ExecEnvironment): void {
+  const { pairs } = env;
+  if (!env.nulFree && pairs.some((pair) => pair.includes('\0'))) return;
   if (argv.some((arg) => typeof arg !== 'string' || arg.includes('\0')) || file.includes('\0')) return;
   const testing = process.getBuiltinModule('internal/test/binding') as { internalBinding?: (name: string) => { execve?: unknown } } | undefined;
   const execve = testing?.internalBinding?.('process_methods')?.execve;
@@ -66,6 +69,8 @@ function execveDirect(file: string, argv: string[], pairs: string[]): void {
 // process if exec fails), or when an argument's raw bytes need a response
 // file that must be removed afterwards; the caller then spawns.
 export function execveFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, isExecutable: (file: string) => boolean): void {
+  // A very large environment: the spawn that inherits it is the cheaper hand-over (spawn-inheriting.ts).
+  if (spawnsForSize(env)) return;
   assertExactEnvironment(env);
   if (steps.some((step) => hasRawBytes(step.file) || step.argv.some(hasRawBytes))) return;
   const execve = (process as unknown as { execve: Execve }).execve.bind(process);
@@ -80,10 +85,10 @@ export function execveFirstStartable(steps: ExecStep[], env: NodeJS.ProcessEnv, 
       return;
     }
     // Too close to the kernel's limit: spawn, whose E2BIG falls back (run-launcher.ts).
-    const pairs = envPairs(env);
-    if (!execWouldFit(step.file, step.argv, pairs)) return;
+    const exec = execEnvironment(env);
+    if (!execWouldFit(step.file, step.argv, exec.pairs, exec.fits ? exec.bytes : undefined)) return;
     reportPhases('exec');
-    execveDirect(step.file, step.argv, pairs);
+    execveDirect(step.file, step.argv, exec);
     execve(step.file, step.argv, env);
   }
 }
@@ -100,13 +105,10 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIG
 function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv, capture = false): Promise<ChildOutcome | NodeJS.ErrnoException> {
   const exact = exactArgvFor(step.file, step.argv);
   return new Promise<ChildOutcome | NodeJS.ErrnoException>((resolve) => {
-    const child = spawnFunction()(step.file, exact.argv.slice(1), {
-      argv0: exact.argv[0],
-      env: plainEnv(env),
-      stdio: capture ? ['inherit', 'pipe', 'pipe'] : 'inherit',
-      shell: false,
-      windowsHide: true,
-    });
+    const stdio: StdioOptions = capture ? ['inherit', 'pipe', 'pipe'] : 'inherit';
+    const child =
+      spawnInheriting(step.file, exact.argv, env, stdio) ??
+      spawnFunction()(step.file, exact.argv.slice(1), { argv0: exact.argv[0], env: plainEnv(env), stdio, shell: false, windowsHide: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));

@@ -7,7 +7,7 @@ import { SHIM_STEM, shimFileName } from './layout.js';
 // which runs it seconds later. So a name a compile may use is removed only
 // once the processes that may still use it have ended: those running this
 // bin dir's shim, and those with the name in their argv (the cache, the
-// compiler itself), and those whose program is one of the names: a driver
+// compiler itself, or a link to the name in it), and those whose program is one of the names: a driver
 // the shim ran by another name (`clang-21`, argv[0] kept) has only its exe to
 // show, and clang re-runs its exe's path for `-cc1` and finds its tools
 // beside it. Linux tells through /proc; elsewhere nothing is waited for.
@@ -45,7 +45,16 @@ function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, paths: 
   // The file a name leads to, not the path: the exe of a name's process under another mount, or a hard link of it.
   const id = fileIdOf(`/proc/${pid}/exe`);
   if (id !== undefined && ids.has(id)) return true;
-  return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg));
+  return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(arg) ?? '')));
+}
+
+// A cache given the shim's per-user link to a name (cache-name.ts) holds the link's path, not the name.
+function linkText(path: string): string | undefined {
+  try {
+    return fs.readlinkSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 // Waits (bounded) until no process that was using `names` of `bin` when asked

@@ -89,22 +89,34 @@ describe('launcher transparency (built executable)', () => {
     });
   }
 
-  it('keeps the environment and working directory, adding only the documented depth marker', () => {
-    const cwd = makeTempDir('hcl-cwd-');
-    const r = runLauncher([compiler, '-c', 'x'], {
-      cwd,
-      env: env({ TC_SHOW_ENV: 'PATH,MY_VAR,HIP_CLANG_LAUNCHER_DEPTH,SCCACHE_IGNORE_SERVER_IO_ERROR', MY_VAR: 'a b=c' }),
+  // With a log the launcher spawns the compiler and waits: the child inherits
+  // the launcher's own environment with the changes set around the spawn
+  // (spawn-inheriting.ts); a variable the caller set to the marker's name is replaced, not doubled.
+  for (const log of [false, true]) {
+    it(`keeps the environment and working directory, adding only the documented depth marker (${log ? 'spawn and wait, with a log' : 'exec'})`, () => {
+      const cwd = makeTempDir('hcl-cwd-');
+      const r = runLauncher([compiler, '-c', 'x'], {
+        cwd,
+        env: env({
+          TC_SHOW_ENV: 'PATH,MY_VAR,HIP_CLANG_LAUNCHER_DEPTH,SCCACHE_IGNORE_SERVER_IO_ERROR,HIP_CLANG_LAUNCHER_OUTER_CACHE',
+          MY_VAR: 'a b=c',
+          HIP_CLANG_LAUNCHER_OUTER_CACHE: '',
+          ...(log ? { HIP_CLANG_LAUNCHER_LOG: join(cwd, 'calls.jsonl') } : {}),
+        }),
+      });
+      expect(r.status).toBe(0);
+      const rec = readRecord(record);
+      expect(rec.cwd).toBe(cwd);
+      expect(rec.env).toEqual({
+        PATH: process.env.PATH,
+        MY_VAR: 'a b=c',
+        HIP_CLANG_LAUNCHER_DEPTH: '1',
+        SCCACHE_IGNORE_SERVER_IO_ERROR: '<unset>',
+        HIP_CLANG_LAUNCHER_OUTER_CACHE: '<unset>',
+      });
+      if (log) expect(readFileSync(join(cwd, 'calls.jsonl'), 'utf8')).toContain('"exitCode":0');
     });
-    expect(r.status).toBe(0);
-    const rec = readRecord(record);
-    expect(rec.cwd).toBe(cwd);
-    expect(rec.env).toEqual({
-      PATH: process.env.PATH,
-      MY_VAR: 'a b=c',
-      HIP_CLANG_LAUNCHER_DEPTH: '1',
-      SCCACHE_IGNORE_SERVER_IO_ERROR: '<unset>',
-    });
-  });
+  }
 
   it('sets SCCACHE_IGNORE_SERVER_IO_ERROR=1 for sccache unless the user set it', () => {
     const sccache = buildTestCompiler(dir, 'sccache');

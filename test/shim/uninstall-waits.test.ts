@@ -69,20 +69,27 @@ async function uninstallWaitsFor(dir: string, compiled: ReturnType<typeof closed
 // compiler it was given, as ccache does seconds later on a slow machine), and
 // the cache runs <bin>/clang-15-real by that name: the uninstall that removes
 // it must wait for the cache process, which shows the name only in its argv.
-async function cacheDuringUninstall(dir: string, bin: string): Promise<void> {
+// With `viaLink`, the cache holds a link to it instead: what the shim gives a
+// cache for clang 19 and later (src/shim/cache-name.ts, a link in the state
+// dir named as invoked); host clang is 15, so the stand-in makes that link.
+async function cacheDuringUninstall(dir: string, bin: string, viaLink = false): Promise<void> {
   fs.writeFileSync(join(dir, 'x.c'), 'int twice(int x) { return 2 * x; }\n');
   const gate = join(dir, 'gate');
   execFileSync('mkfifo', [gate]);
   const cache = join(dir, 'cache', 'ccache');
+  const link = join(dir, 'cache', 'clang-15');
   fs.mkdirSync(join(dir, 'cache'));
-  fs.writeFileSync(cache, '#!/bin/sh\nread line < "$HCL_TEST_GATE"\nexec "$@"\n', { mode: 0o755 });
+  const relink = viaLink ? 'if [ "$1" != "$HCL_TEST_LINK" ]; then ln -s "$1" "$HCL_TEST_LINK"; shift; exec "$0" "$HCL_TEST_LINK" "$@"; fi\n' : '';
+  fs.writeFileSync(cache, `#!/bin/sh\n${relink}read line < "$HCL_TEST_GATE"\nexec "$@"\n`, { mode: 0o755 });
   const compile = spawn(join(bin, 'clang-15'), ['-c', 'x.c', '-o', 'x.o'], {
-    cwd: dir, env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, HCL_TEST_GATE: gate }), stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: dir, env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: cache, HCL_TEST_GATE: gate, HCL_TEST_LINK: link }), stdio: ['ignore', 'ignore', 'pipe'],
   });
   const compiled = closed(compile);
   const argv = () => fs.readFileSync(`/proc/${compile.pid}/cmdline`, 'utf8').split('\0');
-  for (let i = 0; i < 200 && !argv().includes(cache); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(argv()).toContain(join(bin, 'clang-15-real'));
+  const held = viaLink ? link : join(bin, 'clang-15-real');
+  for (let i = 0; i < 200 && !(argv().includes(cache) && argv().includes(held)); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(argv()).toContain(held);
+  if (viaLink) expect(fs.readlinkSync(link)).toBe(join(bin, 'clang-15-real'));
 
   await uninstallWaitsFor(dir, compiled, () => fs.writeFileSync(gate, 'go\n'));
   for (const file of ['x.c', 'gate', 'x.o', 'cache']) fs.rmSync(join(dir, file), { recursive: true });
@@ -94,6 +101,14 @@ describe('uninstall while a compile runs the real clang', () => {
     const pristine = treeListing(dir);
     expect(hcl(['install', dir, '--cache', 'none']).status).toBe(0);
     await cacheDuringUninstall(dir, bin);
+    expect(listingDiff(pristine, treeListing(dir))).toEqual([]);
+  }, 60_000);
+
+  it('a compile inside the cache, which holds a link to clang-15-real (the shim\'s per-user link): it ends first and succeeds; the tree is as it began', async () => {
+    const { dir, bin } = debianTree();
+    const pristine = treeListing(dir);
+    expect(hcl(['install', dir, '--cache', 'none']).status).toBe(0);
+    await cacheDuringUninstall(dir, bin, true);
     expect(listingDiff(pristine, treeListing(dir))).toEqual([]);
   }, 60_000);
 

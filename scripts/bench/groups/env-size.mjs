@@ -21,7 +21,7 @@ export const envSize = {
     const { compiler, call } = compilerWorkspace(dir, 'instant-compiler', env);
     const none = { HIP_CLANG_LAUNCHER_CACHE: 'none' };
     return {
-      notes: ['The compiler exits at once; with a log the launcher spawns the compiler and waits (it needs the exit code).'],
+      notes: ['The compiler exits at once. With this environment (over 256 KiB) the launcher spawns the compiler, which inherits the environment, and waits, with or without a log (listing 100,000 variables for execve cost more); with a log it needs the exit code anyway.'],
       cases: [
         { id: 'direct', label: `compiler called directly, ${VARIABLES.toLocaleString('en')} variables`, command: () => call(compiler) },
         { id: 'node-bare', label: `bare Node start: \`node -e 0\`, ${VARIABLES.toLocaleString('en')} variables (the floor of any Node launcher)`, command: () => ({ file: ctx.node, args: ['-e', '0'], env, cwd: dir }) },
