@@ -13,7 +13,7 @@ import { driverOf, parseCall, type ParsedCall } from './parse-call.js';
 import { realCompilerBehindShim } from '../shim/real-compiler.js';
 import { cacheNameFor } from '../shim/cache-name.js';
 import { assertNotLooping, childEnv, underOuterCache } from './recursion.js';
-import { readSettings } from './settings.js';
+import { readSettings, type LauncherSettings } from './settings.js';
 import { learnClangMajor } from './compiler-facts.js';
 import { DEVICE_DEPFILE_SHAPE } from './hip-rules/mishandled-shapes.js';
 import { toolchainIdentity } from './toolchain-digest.js';
@@ -117,12 +117,12 @@ function withArgs(args: readonly string[], added: readonly string[]): string[] {
 
 const CACHEABLE_MODES: ReadonlySet<string> = new Set(['compile', 'assemble', 'unknown']);
 
-// Whether a link call may be split; a bad setting leaves it straight to the compiler, as before the split.
-function splitWanted(host: Host): boolean {
+// A link call's settings, for the split; a bad setting leaves it straight to the compiler, as before the split.
+function settingsOfLink(host: Host): LauncherSettings | undefined {
   try {
-    return readSettings(host).split;
+    return readSettings(host);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -155,13 +155,18 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   if (host.env[BYPASS_VAR] === '1') return plain('bypass', `${BYPASS_VAR}=1`);
   if (request.uncached) return plain('bypass', 'a shim name installed after the shim: its real compiler runs uncached');
   if (underOuterCache(host.env)) return plain('nested', 'a launcher above this one already hands the call to a cache');
+  // Read once per call: a link call reads them here to learn whether it may be split.
+  let settings: LauncherSettings | undefined;
   if (call.driver !== 'hipcc') {
     if (call.mode === 'probe') return plain('probe', 'a probe: it compiles nothing');
     // A compile-and-link reaches the rules only for the split (hip-rules/split.ts).
-    if (!CACHEABLE_MODES.has(call.mode) && !(call.mode === 'link' && splitWanted(host))) return plain('not-cacheable', `${call.mode === 'none' ? 'no input' : `a ${call.mode} call`}: no object for a cache to keep`);
+    if (!CACHEABLE_MODES.has(call.mode)) {
+      settings = call.mode === 'link' ? settingsOfLink(host) : undefined;
+      if (!settings?.split) return plain('not-cacheable', `${call.mode === 'none' ? 'no input' : `a ${call.mode} call`}: no object for a cache to keep`);
+    }
   }
 
-  const settings = readSettings(host);
+  settings ??= readSettings(host);
   const purpose: CachePurpose = call.offload ? 'hip' : 'other';
   const cache = call.driver === 'hipcc' ? undefined : choose(host, false, purpose);
   phaseEnds('finding the cache');
@@ -169,9 +174,11 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   const needsVersion = call.offload;
   const facts: CacheFacts | undefined =
     cache?.file && cache.kind ? (needsVersion ? (cache.facts ?? learnCacheFacts(cache.file, cache.kind, host)) : { kind: cache.kind, version: undefined, cachesHip: undefined }) : undefined;
-  const configCacheVars = cache?.file && (cache.kind === 'ccache' || cache.kind === 'sccache') ? configuredCacheVars(cache.kind, learnCacheConfig(cache.kind, host)) : new Map();
+  // ccache and sccache have a config file and a key the toolchain's digest goes into; another program has neither.
+  const knownKind = cache?.file && (cache.kind === 'ccache' || cache.kind === 'sccache') ? cache.kind : undefined;
+  const configCacheVars = knownKind ? configuredCacheVars(knownKind, learnCacheConfig(knownKind, host)) : new Map();
   phaseEnds('cache facts');
-  const toolchain = cache?.file && (cache.kind === 'ccache' || cache.kind === 'sccache') ? toolchainIdentity(call, compilerFile, host) : undefined;
+  const toolchain = knownKind ? toolchainIdentity(call, compilerFile, host) : undefined;
   phaseEnds('toolchain digest');
   const self = hipcc ? selfCommand(host) : '';
   const hipClangLauncherSet = Boolean(host.env[HIP_CLANG_LAUNCHER_VAR]);

@@ -28,14 +28,15 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
   const planAgain = () => planLaunch({ ...lookAgain(), uncached: true }, host);
   if (!host.isExecutableFile(plan.steps[plan.steps.length - 1]!.file)) plan = planAgain();
 
-  // performance.now() counts from process start: this is the launcher's own time.
-  let started = performance.now();
-  // A call the split rule marked runs as parts; what cannot be split runs whole (run-parts.ts).
-  let split: PartsOutcome | undefined;
   if (prefixHost) plan = planUnderPrefix(plan, host);
   const onMiss = plan.route === 'cache' && plan.rules?.split && !prefixHost ? planSplitOnMiss(plan, host) : undefined;
   if (onMiss) plan = onMiss;
-  else if (plan.route === 'cache' && plan.rules?.split) {
+  // performance.now() counts from process start: up to here is the launcher's
+  // own time (the log's launcherMs), from here the call's, its parts included.
+  const started = performance.now();
+  // A call the split rule marked runs as parts; what cannot be split runs whole (run-parts.ts).
+  let split: PartsOutcome | undefined;
+  if (!onMiss && plan.route === 'cache' && plan.rules?.split) {
     split = await runParts(plan, request, host);
     plan = planAfterSplit(plan, split, host, Boolean(prefixHost));
   }
@@ -43,7 +44,6 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
   // With a log, wait for the compiler so the line can hold its exit code and duration.
   if (canExecve() && !logFile && !split?.ok) execveFirstStartable(plan.steps, plan.env, host.isExecutableFile);
 
-  if (!split) started = performance.now();
   const outcome: ChildOutcome = split?.ok
     ? { exitCode: 0, signal: null, step: plan.steps[0]! }
     : await spawnFirstStartable(plan.steps, plan.env).catch(() => {

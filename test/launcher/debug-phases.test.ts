@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ccacheEnv, ccacheStats } from '../helpers/caches.js';
@@ -64,5 +64,27 @@ describe('HIP_CLANG_LAUNCHER_DEBUG: the launcher\'s time by phase', () => {
     const text = `hip-clang-launcher cuid 2\0real:${realpathSync(hipSource)}\0${args.filter((a) => !a.startsWith('--offload-arch=')).map((a) => `${a}\0`).join('')}`;
     const expected = createHash('md5').update(text).digest('hex').slice(0, 16);
     expect(JSON.parse(readFileSync(log, 'utf8').trim()).cuid).toBe(expected);
+  });
+
+  // Under a base dir the input counts by its bytes' MD5 too (cuid-input.ts):
+  // md5.ts in chunks up to 1 MiB, node:crypto above; either way the id is the
+  // one node:crypto's MD5 of the same bytes gives.
+  it('counts a source under the base dir by node:crypto\'s MD5 of its bytes, small or above 1 MiB', () => {
+    mkdirSync(join(dir, 'checkout'));
+    const checkout = realpathSync(join(dir, 'checkout'));
+    const small = join(checkout, 'small.hip');
+    const large = join(checkout, 'large.hip');
+    copyFileSync(hipSource, small);
+    // Past 1 MiB, and not a multiple of any chunk: the last read is partial.
+    writeFileSync(large, `${readFileSync(hipSource, 'utf8')}\n// ${'x'.repeat((1 << 20) + 4097)}\n`);
+    for (const [source, name] of [[small, 'small.hip'], [large, 'large.hip']] as const) {
+      const log = join(dir, `base-${name}.jsonl`);
+      const args = ['-x', 'hip', '--offload-arch=gfx90a', '--rocm-path=/usr', `--rocm-device-lib-path=${tools.deviceLibPath}`, '-O2', '-c', name, '-o', `${name}.o`];
+      const r = runLauncher([tools.clangxx, ...args], { cwd: checkout, env: { ...env, HIP_CLANG_LAUNCHER_BASEDIR: checkout, HIP_CLANG_LAUNCHER_LOG: log } });
+      expect(r.status, r.stderr).toBe(0);
+      const bytes = createHash('md5').update(readFileSync(source)).digest('hex');
+      const text = `hip-clang-launcher cuid 2\0base:${name}:${bytes}\0${args.filter((a) => !a.startsWith('--offload-arch=')).map((a) => `${a}\0`).join('')}`;
+      expect(JSON.parse(readFileSync(log, 'utf8').trim()).cuid, name).toBe(createHash('md5').update(text).digest('hex').slice(0, 16));
+    }
   });
 });

@@ -1,6 +1,5 @@
 import { pathsMustStay, relativiseForCache } from '../base-dir.js';
 import { CCACHE_BASEDIR, SCCACHE_BASEDIRS } from '../env-vars.js';
-import { cuid } from './cuid.js';
 import { userChoice, type Decision, type Rule } from './rule.js';
 
 // HIP_CLANG_LAUNCHER_BASEDIR, so two checkouts at different absolute paths
@@ -32,7 +31,7 @@ export const baseDir: Rule = {
       return { rule: this.name, env: { [CCACHE_BASEDIR]: dirs[0]! }, reason: `${CCACHE_BASEDIR}=${dirs[0]}${ignored}` };
     }
     if (kind === 'sccache') {
-      const idGiven = call.explicitCuid !== undefined ? !call.explicitCuid.startsWith('-fuse-cuid=') || call.explicitCuid === '-fuse-cuid=none' : Boolean(cuid.decide(call, world)?.cuid);
+      const idGiven = call.explicitCuid !== undefined ? !call.explicitCuid.startsWith('-fuse-cuid=') || call.explicitCuid === '-fuse-cuid=none' : world.idAdded;
       const stay = pathsMustStay(call, dirs, world.platform, idGiven);
       if (stay) return { rule: this.name, reason: `paths kept as written, so another checkout misses this call: ${stay}` };
       const { args, changed } = relativiseForCache(call, dirs, world.cwd, world.platform);

@@ -87,9 +87,7 @@ export const cuid: Rule = {
   name: 'cuid',
   summary: 'a deterministic per-object -cuid for HIP compiles that have none (from the input and the command line, archs left out), so a hit never carries another object\'s __hip_cuid_',
   decide(call, world) {
-    if (!wantsCuid(call, world.settings)) return undefined;
-    // Only for the cache: a direct compile keeps clang's own id.
-    if (!world.cache) return undefined;
+    if (!world.idAdded) return undefined;
     const id = cuidFor(call.args, world, world.cuidInput);
     return { rule: this.name, addArgs: [`-cuid=${id}`], cuid: id, reason: `added -cuid=${id} (from the input and the command line, output included)` };
   },

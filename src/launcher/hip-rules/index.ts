@@ -1,13 +1,13 @@
 import type { ParsedCall } from '../parse-call.js';
 import { baseDir } from './base-dir.js';
-import { cuid } from './cuid.js';
+import { cuid, wantsCuid } from './cuid.js';
 import { dependMode } from './depend-mode.js';
 import { hipCapableCache } from './hip-capable-cache.js';
 import { hipccRoute } from './hipcc-route.js';
 import { mishandledShapes } from './mishandled-shapes.js';
 import { split } from './split.js';
 import { toolchainIdentity } from './toolchain-identity.js';
-import type { Decision, Rule, RouteChange, SplitKind, World } from './rule.js';
+import type { Decision, Rule, RouteChange, RuleContext, SplitKind, World } from './rule.js';
 
 // Every HIP rule the launcher has, in the order they apply (ccache's option
 // table is the model: reading this list tells what the launcher does to a
@@ -30,8 +30,10 @@ export interface RulesOutcome {
 
 export function applyRules(call: ParsedCall, world: World, rules: readonly Rule[] = HIP_RULES): RulesOutcome {
   const outcome: RulesOutcome = { decisions: [], route: undefined, addArgs: [], args: undefined, env: {}, warnings: [], cuid: undefined, split: undefined };
+  // Only for the cache: a direct compile keeps clang's own id.
+  const context: RuleContext = { ...world, idAdded: wantsCuid(call, world.settings) && world.cache !== undefined };
   for (const rule of rules) {
-    const decision = rule.decide(call, world);
+    const decision = rule.decide(call, context);
     if (!decision) continue;
     outcome.decisions.push(decision);
     if (decision.warning) outcome.warnings.push(decision.warning);

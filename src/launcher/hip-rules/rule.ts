@@ -66,11 +66,18 @@ export interface Decision {
 // compile-link: a single-step compile-and-link as one compile per source, then the link.
 export type SplitKind = 'per-arch' | 'compile-link';
 
+// What the rules see: the world, and facts about the call that more than one
+// rule needs, derived once (applyRules) so no rule asks another for them.
+export interface RuleContext extends World {
+  // The cuid rule adds a -cuid to this call (cuid.ts wantsCuid, with a cache in play).
+  idAdded: boolean;
+}
+
 export interface Rule {
   name: string;
   // What the rule is for, in a line (shown by `doctor` and the README table).
   summary: string;
-  decide(call: ParsedCall, world: World): Decision | undefined;
+  decide(call: ParsedCall, world: RuleContext): Decision | undefined;
 }
 
 // Why the launcher leaves a cache setting alone, when the user chose it: in
