@@ -70,9 +70,10 @@ export const cmakeObjects = (checkout: string) =>
 // `units` distinct HIP files and a Makefile compiling each through the
 // launcher (make LAUNCHER=... OUT=...), with a -cuid of its own so that
 // cached and uncached objects can be compared byte for byte. With
-// GATE=<file> (make's command line or environment), the second half of the units starts compiling only once that
-// file exists: a test makes an outage between the two halves by an event,
-// not by how fast the machine compiles (see gatedBuildMiddle).
+// GATE=<file> (make's command line or environment), the second half of the
+// units starts compiling only once that file exists: a test makes an outage
+// between the two halves by an event, not by how fast the machine compiles
+// (see gatedBuildMiddle).
 export function writeParallelProject(dir: string, units: number, compiler = tools.clangxx, flags = hipDeviceFlags): void {
   mkdirSync(join(dir, 'src'), { recursive: true });
   for (let i = 0; i < units; i++) {
