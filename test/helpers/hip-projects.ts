@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { built, repoRoot, tools } from './tools.js';
 
@@ -69,22 +69,47 @@ export const cmakeObjects = (checkout: string) =>
 
 // `units` distinct HIP files and a Makefile compiling each through the
 // launcher (make LAUNCHER=... OUT=...), with a -cuid of its own so that
-// cached and uncached objects can be compared byte for byte.
+// cached and uncached objects can be compared byte for byte. With
+// GATE=<file> (make's command line or environment), the second half of the
+// units starts compiling only once that file exists: a test makes an outage
+// between the two halves by an event, not by how fast the machine compiles
+// (see gatedBuildMiddle).
 export function writeParallelProject(dir: string, units: number, compiler = tools.clangxx, flags = hipDeviceFlags): void {
   mkdirSync(join(dir, 'src'), { recursive: true });
   for (let i = 0; i < units; i++) {
     writeFileSync(join(dir, 'src', `unit${i}.hip`), `#include <hip/hip_runtime.h>\n__global__ void scale_${i}(float* x, int n) {\n  int j = blockIdx.x * blockDim.x + threadIdx.x;\n  if (j < n) x[j] *= ${i + 2}.0f;\n}\n`);
   }
+  const gated = Array.from({ length: units }, (_, i) => i).filter((i) => i >= units / 2).map((i) => `unit${i}`);
   writeFileSync(
     join(dir, 'Makefile'),
     [
       'SRCS := $(wildcard src/*.hip)',
       'OBJS := $(SRCS:src/%.hip=$(OUT)/%.o)',
+      `GATED := ${gated.join(' ')}`,
       'all: $(OBJS)',
       '$(OUT)/%.o: src/%.hip',
       '\t@mkdir -p $(OUT)',
+      '\t@if [ -n "$(GATE)" ] && [ -n "$(filter $*,$(GATED))" ]; then while [ ! -e "$(GATE)" ]; do sleep 0.05; done; fi',
       `\t$(LAUNCHER) ${compiler} -x hip --offload-arch=gfx90a ${flags.join(' ')} -O2 -cuid=$* -c $< -o $@`,
       '',
     ].join('\n'),
   );
+}
+
+// The middle of a gated build (writeParallelProject, make GATE=<gate>): once
+// the first object of the ungated half exists, with the gated half not yet
+// started, `middle` runs (an outage), then the gate opens. Resolves to the
+// number of objects that existed when `middle` ran. Waits on events only: an
+// object, or the build ending (then it fails); no bound on elapsed time (the
+// test's own timeout is the backstop against a hang).
+export async function gatedBuildMiddle(out: string, gate: string, build: Promise<unknown>, middle: () => void): Promise<number> {
+  let ended = false;
+  void build.then(() => (ended = true), () => (ended = true));
+  const objects = () => (existsSync(out) ? readdirSync(out).filter((f) => f.endsWith('.o')).length : 0);
+  while (objects() === 0 && !ended) await new Promise((r) => setTimeout(r, 20));
+  if (ended && objects() === 0) throw new Error(`the build ended before writing any object to ${out}`);
+  const done = objects();
+  middle();
+  writeFileSync(gate, '');
+  return done;
 }

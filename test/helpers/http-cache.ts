@@ -84,7 +84,10 @@ export async function startHttpCache(dir: string): Promise<HttpCache> {
       child.kill('SIGKILL');
     }
   });
-  for (let i = 0; i < 100 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 100));
+  // Until it answers or has exited: no bound on elapsed time, which a busy machine could exceed.
+  let gone = false;
+  child.once('exit', () => (gone = true));
+  while (!gone && !(await answers(port))) await new Promise((r) => setTimeout(r, 100));
   if (!(await answers(port))) throw new Error(`nginx did not answer on 127.0.0.1:${port} (see ${join(root, 'error.log')})`);
   return {
     port,

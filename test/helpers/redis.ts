@@ -61,7 +61,10 @@ export async function startRedis(dir: string): Promise<Redis> {
     clearInterval(poll);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  for (let i = 0; i < 100 && !ping(port); i++) await new Promise((r) => setTimeout(r, 100));
+  // Until it answers or has exited: no bound on elapsed time, which a busy machine could exceed.
+  let gone = false;
+  child.once('exit', () => (gone = true));
+  while (!gone && !ping(port)) await new Promise((r) => setTimeout(r, 100));
   if (!ping(port)) throw new Error(`redis-server did not answer on 127.0.0.1:${port}`);
   return {
     port,

@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ccacheStats } from '../helpers/caches.js';
-import { cmakeHipBuild, debianRocmRoot, SHARED_MACHINE_CCACHE, writeHipProject, writeParallelProject } from '../helpers/hip-projects.js';
+import { cmakeHipBuild, debianRocmRoot, gatedBuildMiddle, SHARED_MACHINE_CCACHE, writeHipProject, writeParallelProject } from '../helpers/hip-projects.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedis, startSlowProxy, type Redis } from '../helpers/redis.js';
 import { cleanEnv } from '../helpers/run-built.js';
@@ -60,22 +60,16 @@ describe('a Redis outage never fails a build', () => {
   let dir: string;
   let reference: Map<string, Buffer>;
   const objects = (out: string) => new Map(readdirSync(out).filter((f) => f.endsWith('.o')).map((f) => [f, readFileSync(join(out, f))]));
-  const make = (out: string, env: NodeJS.ProcessEnv) =>
+  const make = (out: string, env: NodeJS.ProcessEnv, gate?: string) =>
     new Promise<number | null>((resolve) => {
-      const child = spawn('make', ['-s', `-j${UNITS}`, `LAUNCHER=${built.linux}`, `OUT=${out}`], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      const args = ['-s', `-j${UNITS}`, `LAUNCHER=${built.linux}`, `OUT=${out}`, ...(gate ? [`GATE=${gate}`] : [])];
+      const child = spawn('make', args, { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
       child.on('exit', (code) => resolve(code));
     });
   const expectSameObjects = (out: string) => {
     const got = objects(out);
     expect([...got.keys()].sort()).toEqual([...reference.keys()].sort());
     for (const [name, bytes] of reference) expect(got.get(name)!.equals(bytes), name).toBe(true);
-  };
-  // Kills Redis once the first objects exist, with most of the build still to come.
-  const killWhenStarted = async (out: string, redis: Redis) => {
-    for (let i = 0; i < 3000 && !(existsSync(out) && readdirSync(out).some((f) => f.endsWith('.o'))); i++) await new Promise((r) => setTimeout(r, 20));
-    const done = readdirSync(out).filter((f) => f.endsWith('.o')).length;
-    redis.stop();
-    return done;
   };
 
   beforeAll(async () => {
@@ -98,8 +92,10 @@ describe('a Redis outage never fails a build', () => {
   it('ccache, Redis killed in the middle of a -j8 build', async () => {
     const redis = await startRedis(dir);
     const out = join(dir, 'cc-killed');
-    const build = make(out, ccache('cc-killed', redis.url));
-    expect(await killWhenStarted(out, redis)).toBeLessThan(UNITS);
+    // Killed once the first objects exist, with half the build held until then (by a gate, not a timer).
+    const gate = join(dir, 'cc-killed.gate');
+    const build = make(out, ccache('cc-killed', redis.url), gate);
+    expect(await gatedBuildMiddle(out, gate, build, () => redis.stop())).toBeLessThan(UNITS);
     expect(await build).toBe(0);
     expectSameObjects(out);
   });

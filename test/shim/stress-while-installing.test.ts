@@ -7,7 +7,7 @@ import { labRoot, requireLab, runInLabAsync } from '../helpers/lab.js';
 import { cleanEnv } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot, tools } from '../helpers/tools.js';
-import { LLVM15, listingDiff, makeTree, treeListing, type Tree } from './trees.js';
+import { listingDiff, makeTree, ownCopy, treeListing, type Tree } from './trees.js';
 
 // A shared ROCm tree while builds run: compiles of C, C++ and real HIP
 // (gfx90a) run in parallel through clang, clang++ and the versioned name a
@@ -68,6 +68,9 @@ interface Setup {
 
 function hostSetup(dir: string): Setup {
   const tree = makeTree(dir, 'symlink-chain');
+  // The real compiler as the tree has it (its own file: see ownCopy), to put back after an upgrade.
+  const original = join(dir, 'clang-15.original');
+  fs.linkSync(join(tree.bin, 'clang-15'), original);
   fs.writeFileSync(join(dir, 'add.c'), 'int add(int a, int b) { return a + b; }\n');
   const hip = ['-x', 'hip', '--offload-arch=gfx90a', '--rocm-path=/usr', `--rocm-device-lib-path=${tools.deviceLibPath}`, '-O2', '-c', join(repoRoot, 'test/fixtures/hip/saxpy.hip')];
   return {
@@ -80,7 +83,7 @@ function hostSetup(dir: string): Setup {
     ],
     run: (file, args, env = {}) => runAsync(file, args, cleanEnv(env), dir),
     realName: 'clang-15',
-    original: join(LLVM15, 'bin/clang'),
+    original,
     upgradeDrift: 'real-changed',
     repairedLine: 'repaired: the real compiler',
   };
@@ -94,6 +97,9 @@ function labSetup(dir: string): Setup {
   fs.mkdirSync(root);
   execFileSync('cp', ['-al', llvm21, join(root, 'llvm')]);
   const tree = { root, bin: join(root, 'llvm/bin') };
+  ownCopy(join(tree.bin, 'clang'));
+  const original = join(dir, 'clang.original');
+  fs.linkSync(join(tree.bin, 'clang'), original);
   fs.writeFileSync(join(dir, 'add.c'), 'int add(int a, int b) { return a + b; }\n');
   fs.copyFileSync(join(repoRoot, 'test/fixtures/hip/saxpy.hip'), join(dir, 'saxpy.hip'));
   fs.copyFileSync(join(repoRoot, 'test/fixtures/plain.cpp'), join(dir, 'plain.cpp'));
@@ -114,7 +120,7 @@ function labSetup(dir: string): Setup {
       return { status: r.status, signal: r.signal, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
     },
     realName: 'clang',
-    original: join(llvm21, 'bin/clang'),
+    original,
     // clang is both the real binary and a wrapped name: a package upgrade writes it over the shim.
     upgradeDrift: 'shim-replaced',
     repairedLine: 'repaired',

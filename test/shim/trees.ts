@@ -40,14 +40,31 @@ export function makeTree(dir: string, style: TreeStyle, binOnly = false): Tree {
   if (style === 'symlink-chain') {
     fs.unlinkSync(at('clang-15'));
     fs.renameSync(at('clang'), at('clang-15'));
+    ownCopy(at('clang-15'));
     fs.symlinkSync('clang-15', at('clang'));
     fs.symlinkSync('clang++', at('clang++-15'));
   } else {
+    ownCopy(at('clang'));
     fs.unlinkSync(at('clang++'));
     fs.linkSync(at('clang'), at('clang++'));
     fs.linkSync(at('clang'), at('clang++-15'));
   }
   return { root, bin };
+}
+
+// Makes `file` (a hard link `cp -al` made) a file of its own, with the same
+// bytes, mode and times. A tree's real compiler must be its own, as in a real
+// ROCm tree: uninstall waits for every process running the file a wrapped
+// name leads to (src/shim/in-flight.ts), and as a hard link of the system's
+// clang that was every clang compile on the machine, other test files'
+// included, so each uninstall waited for unrelated compiles to end.
+export function ownCopy(file: string): void {
+  const st = fs.statSync(file);
+  const tmp = `${file}.own-copy`;
+  fs.copyFileSync(file, tmp);
+  fs.chmodSync(tmp, st.mode & 0o7777);
+  fs.utimesSync(tmp, st.atime, st.mtime);
+  fs.renameSync(tmp, file);
 }
 
 // Debian's own llvm layout (and the lab's llvm-21): clang is the one real
