@@ -5,7 +5,7 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, renameSync, 
 import { pathModuleFor, type Host } from '../host.js';
 import { keyOf, memoiseKey, shortHash } from './memo.js';
 import { BUNDLE_SLOT, bundlerTemplate, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, type BundlerJob, type Part } from './plan-parts.js';
-import { CCACHE_DISABLE, CCACHE_PREFIX, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
+import { CCACHE_DISABLE, CCACHE_PREFIX, LOG_VAR, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
 import { planLaunch, selfCommand, type LaunchPlan, type LaunchRequest } from './plan-launch.js';
 import { spawnFirstStartable } from './replace-process.js';
 import { cuidFor } from './hip-rules/cuid.js';
@@ -13,6 +13,7 @@ import { learnCuidInput } from './cuid-input.js';
 import { parseCall } from './parse-call.js';
 import { readSettings } from './settings.js';
 import { childEnv } from './recursion.js';
+import { watchCacheCall, type CacheResult } from './part-result.js';
 
 // Runs a call the split rule (hip-rules/split.ts) marked as parts. Each
 // compile part is an ordinary compiler call planned by planLaunch, so it meets
@@ -32,6 +33,8 @@ export interface PartRecord {
   // The -cuid a compile part of a compile-and-link was given (its source's own).
   cuid?: string;
   route: string;
+  // With a call log: whether the cache hit this part (part-result.ts).
+  cacheResult?: CacheResult;
   exitCode: number | null;
   durationMs: number;
 }
@@ -125,12 +128,16 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       const partArgs = part.args.map((a) => (a === BUNDLE_SLOT ? bundle ?? a : a));
       let route = 'tool';
       let outcome;
+      let cacheResult: CacheResult | undefined;
       try {
         if (part.kind === 'compile') {
           const partPlan = planLaunch({ compiler: request.compiler, args: partArgs, resolvedCompiler: plan.compiler }, partHost);
           route = partPlan.route;
-          outcome = await spawnFirstStartable(partPlan.steps, partPlan.env, true);
+          // Only for the log: a build without one pays nothing for it.
+          const watch = host.env[LOG_VAR] && route === 'cache' && partPlan.cache?.file ? watchCacheCall(partPlan.cache.kind, partPlan.cache.file, partPlan.env, p.join(tempDir, `part-${records.length}.stats`)) : undefined;
+          outcome = await spawnFirstStartable(partPlan.steps, watch ? { ...partPlan.env, ...watch.env } : partPlan.env, true);
           if (outcome.step !== partPlan.steps[0]) route = outcome.cacheFailed ? 'cache-failed' : 'cache-unavailable';
+          else cacheResult = watch?.finish();
         } else {
           outcome = await spawnFirstStartable([{ file: part.file, argv: [part.file, ...partArgs] }], partHost.env, true);
         }
@@ -138,7 +145,7 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
         return { ok: false, reason: `part ${part.name} could not be started: ${(error as Error).message}`, parts: records };
       }
       const cuid = part.kind === 'compile' && plan.rules?.split === 'compile-link' ? partArgs.find((a) => a.startsWith('-cuid='))?.slice('-cuid='.length) : undefined;
-      records.push({ name: part.name, ...(cuid ? { cuid } : {}), route, exitCode: outcome.exitCode, durationMs: Math.round((performance.now() - started) * 1000) / 1000 });
+      records.push({ name: part.name, ...(cuid ? { cuid } : {}), route, ...(cacheResult ? { cacheResult } : {}), exitCode: outcome.exitCode, durationMs: Math.round((performance.now() - started) * 1000) / 1000 });
       if (outcome.stdout) out.push(outcome.stdout);
       if (outcome.stderr) err.push(outcome.stderr);
       if (outcome.exitCode !== 0 || outcome.signal) {
