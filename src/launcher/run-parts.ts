@@ -41,33 +41,65 @@ export interface PartRecord {
 
 export type PartsOutcome = { ok: true; parts: PartRecord[] } | { ok: false; reason: string; parts: PartRecord[] };
 
-type Learned = { bundler: BundlerJob } | { why: string };
+// hostCuid (-fgpu-rdc only): whether the driver passes -cuid on to the host
+// job of an --offload-host-only compile. clang-15 drops it (clang-21 does
+// not), and an RDC host object names its externalized statics after the id
+// (`kernel.intern.<hash of the -cuid>`, else of the file's inode): without it
+// the host part's names match neither the device parts nor the one-step object.
+type Learned = { bundler: BundlerJob; hostCuid?: boolean } | { why: string };
 
 // A memo someone else could have written: only the shape a learned job list has counts.
 function isLearned(value: unknown): value is Learned {
   if (typeof value !== 'object' || value === null) return false;
-  const v = value as { why?: unknown; bundler?: { file?: unknown; args?: unknown } };
+  const v = value as { why?: unknown; hostCuid?: unknown; bundler?: { file?: unknown; args?: unknown } };
   if (typeof v.why === 'string') return true;
+  if (v.hostCuid !== undefined && typeof v.hostCuid !== 'boolean') return false;
   const b = v.bundler;
   return typeof b === 'object' && b !== null && typeof b.file === 'string' && Array.isArray(b.args) && b.args.every((a) => typeof a === 'string');
 }
 
 // The driver's bundling step for this compiler and call shape, or why the job list does not qualify.
-function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], host: Host, tempDir: string): BundlerJob | string {
+function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], host: Host, tempDir: string): { bundler: BundlerJob; hostCuid: boolean } | string {
   const key = keyOf(plan.compiler);
   if (!key) return `cannot stat the compiler ${plan.compiler}`;
   const shape = `${plan.call.rdc}\u0001${jobShape(plan.call)}`;
-  const learned = memoiseKey<Learned>(host, `driver-jobs-${shortHash(shape)}`, key, () => {
+  // v2: the memo holds hostCuid too (a v1 entry, without it, is not read).
+  const learned = memoiseKey<Learned>(host, `driver-jobs-v2-${shortHash(shape)}`, key, () => {
     const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof ChildProcessModule;
     // clang makes its temporary directories even for -###: in ours, which is removed.
     const env = { ...host.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir };
-    const r = spawnSync(plan.compiler, [...args, '-###'], { argv0: request.compiler, cwd: host.cwd, env, encoding: 'utf8', timeout: 30_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (r.status !== 0 || typeof r.stderr !== 'string') return undefined;
-    const template = bundlerTemplate(parseDriverJobs(r.stderr), plan.call);
-    return typeof template === 'string' ? { why: template } : { bundler: template };
+    const jobs = (extra: string[]) => {
+      const r = spawnSync(plan.compiler, [...args, ...extra, '-###'], { argv0: request.compiler, cwd: host.cwd, env, encoding: 'utf8', timeout: 30_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      return r.status === 0 && typeof r.stderr === 'string' ? parseDriverJobs(r.stderr) : undefined;
+    };
+    const whole = jobs([]);
+    if (!whole) return undefined;
+    const template = bundlerTemplate(whole, plan.call);
+    if (typeof template === 'string') return { why: template };
+    if (!plan.call.rdc) return { bundler: template };
+    const hostOnly = jobs(['--offload-host-only', '-cuid=hcl-probe']);
+    if (!hostOnly) return undefined;
+    return { bundler: template, hostCuid: hostOnly.some((job) => job[1] === '-cc1' && job.includes('-cuid=hcl-probe')) };
   }, isLearned);
   if (!learned) return 'the driver\'s job list (-###) could not be read';
-  return 'why' in learned ? learned.why : learned.bundler;
+  return 'why' in learned ? learned.why : { bundler: learned.bundler, hostCuid: learned.hostCuid !== false };
+}
+
+// The RDC host part of a driver that drops its -cuid (clang-15) gets the id
+// straight to its compile job, as the one-step compile's host job has it
+// (then byte for byte the one-step object, checked with clang-15). sccache
+// passes such a -Xclang argument through uncached (0.10 and 0.17), so there
+// the call stays whole: a host part compiled at every build costs more than
+// it saves.
+function giveHostPartItsCuid(parts: Part[], args: readonly string[], plan: LaunchPlan): string | undefined {
+  const cuid = [...args].reverse().find((a) => a.startsWith('-cuid='));
+  if (!cuid) return undefined;
+  if (plan.cache?.kind === 'sccache') return 'this clang drops -cuid from a host-only compile, and sccache does not cache the -Xclang that gives it back';
+  for (const part of parts) {
+    const at = part.kind === 'compile' && part.name === 'host' ? part.args.indexOf('--offload-host-only') : -1;
+    if (at >= 0) part.args.splice(at + 1, 0, '-Xclang', cuid);
+  }
+  return undefined;
 }
 
 // Moves the fat binary to a name made of its hash beside the call's output:
@@ -113,9 +145,11 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       const cuidOf = (compileArgs: string[]) => cuidFor(compileArgs, world, learnCuidInput(parseCall(plan.compiler, compileArgs), world.settings, host));
       parts = planCompileLinkParts(plan.call, tempDir, cuidOf, p.sep);
     } else {
-      const bundler = learnBundler(plan, request, args, host, tempDir);
-      if (typeof bundler === 'string') return { ok: false, reason: bundler, parts: records };
-      parts = planPerArchParts(plan.call, args, bundler, tempDir, p.sep);
+      const learned = learnBundler(plan, request, args, host, tempDir);
+      if (typeof learned === 'string') return { ok: false, reason: learned, parts: records };
+      parts = planPerArchParts(plan.call, args, learned.bundler, tempDir, p.sep);
+      const whyWhole = learned.hostCuid ? undefined : giveHostPartItsCuid(parts, args, plan);
+      if (whyWhole) return { ok: false, reason: whyWhole, parts: records };
     }
     // clang leaves empty directories in TMPDIR (a one-step multi-arch compile
     // too): under ccache the parts' clang makes them in ours, which goes. Not
