@@ -137,7 +137,7 @@ function splitLines(out: string[], split: SplitSummary): void {
     out.push(`  ${shown(name).padEnd(width)} ${String(c.runs).padStart(7)} ${cell(c.hits)} ${cell(c.misses)} ${cell(c.unknown)}${notes.length ? `  ${notes.join(', ')}` : ''}`);
     unknown ||= c.unknown > 0;
   }
-  if (unknown) out.push('  unknown: sccache tells no caller whether its call hit; its counters decide, and another compile in between (a parallel build) leaves it unknown');
+  if (unknown) out.push('  unknown: through the cache, answer not known (sccache tells no caller whether its call hit: its counters decide, and another compile in between, a parallel build, leaves it unknown; or a log written without it)');
 }
 
 // Where a build's time is not being saved: the calls that bypassed the cache, most time first, each group with a few of its calls.
