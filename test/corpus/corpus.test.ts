@@ -92,8 +92,9 @@ function splitServesEveryCase(name: string) {
     const id = 'launcher+ccache+split';
     const kinds = (caseId: string) => calls(id, caseId).map((c) => `${c.build} ${c.split?.kind}`);
     for (const caseId of ['several-archs', 'rdc-several-archs', 'mode-full-depfile', 'rdc-two-sources']) {
-      expect(kinds(caseId), caseId).toEqual(expect.arrayContaining(['cold split', 'warm whole-call hit']));
-      expect(kinds(caseId).filter((k) => k.startsWith('changed')).every((k) => k === 'changed split'), caseId).toBe(true);
+      expect(kinds(caseId), caseId).toEqual(expect.arrayContaining(['cold split', 'warm whole-call hit', 'changed split']));
+      // After the change a source that does not see it (rdc-two-sources' main.hip) is the whole-call entry.
+      expect(kinds(caseId).filter((k) => k.startsWith('changed')).every((k) => k === 'changed split' || k === 'changed whole-call hit'), caseId).toBe(true);
     }
     // An arch added: the old archs' device parts hit, the new arch's misses.
     const added = calls(id, 'several-archs').find((c) => c.build === 'changed')!.split!.parts!;
@@ -103,12 +104,18 @@ function splitServesEveryCase(name: string) {
     expect(calls(id, 'plain-cxx')[0]!.split!.kind).toBe('not HIP');
   });
 
-  it('with the split, through sccache: -fgpu-rdc compiles split at every build (warm: every part a hit), others whole with the reason', () => {
+  // clang-21 passes -cuid on to a host-only compile, so sccache's -fgpu-rdc calls split; clang-15 drops it (run-parts.ts), so they stay whole.
+  const rdcSplits = name === 'lab';
+  it(`with the split, through sccache: -fgpu-rdc compiles ${rdcSplits ? 'split at every build (warm: every part a hit)' : 'whole (clang-15 drops a host-only -cuid)'}, others whole with the reason`, () => {
     const id = 'launcher+sccache+split';
     for (const caseId of ['rdc-several-archs', 'rdc-two-sources']) {
       const warm = calls(id, caseId).filter((c) => c.build === 'warm');
       expect(warm.length, caseId).toBeGreaterThan(0);
       for (const c of warm) {
+        if (!rdcSplits) {
+          expect(c.split).toEqual({ kind: 'whole', reason: 'not split: this clang drops -cuid from a host-only compile, and sccache does not cache the -Xclang that gives it back' });
+          continue;
+        }
         expect(c.split!.kind).toBe('split');
         expect(c.split!.parts!.filter((p) => p.route === 'cache').every((p) => p.result === 'hit'), `${caseId} ${c.step}`).toBe(true);
       }

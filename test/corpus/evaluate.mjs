@@ -109,7 +109,8 @@ function sameOutputs(a, b) {
 // How a split route handled one call, from its log records:
 // - split: run as parts (each part's name, route and the cache's answer);
 // - whole-call hit: ccache's whole-call entry answered, so nothing was split;
-// - whole: kept whole, with the reason the split rule logged;
+// - whole: kept whole, with the reason the split rule logged, or sent direct
+//   by a rule that spoke first, with its reason;
 // - not HIP: no HIP rule's business (plain C++);
 // - split failed / unexplained: a defect, listed by launcherViolations.
 export function splitHandling(records) {
@@ -118,6 +119,9 @@ export function splitHandling(records) {
   const failed = records.find((r) => typeof r.reason === 'string' && r.reason.includes('split failed ('));
   if (failed) return { kind: 'split failed', reason: failed.reason };
   if (records.some((r) => r.cacheResult === 'hit')) return { kind: 'whole-call hit' };
+  // A rule that sent the call straight to the compiler (a shape the cache mishandles) spoke before the split could.
+  const direct = records.find((r) => r.route === 'direct' && typeof r.reason === 'string');
+  if (direct) return { kind: 'whole', reason: `direct: ${direct.reason}` };
   const reasons = records.flatMap((r) => [r.reason, ...(r.rules ?? []).filter((x) => x.rule === 'split').map((x) => x.reason)]).filter((x) => typeof x === 'string');
   const why = reasons.find((x) => /not split/.test(x));
   if (why) return { kind: 'whole', reason: why.slice(why.indexOf('not split')) };

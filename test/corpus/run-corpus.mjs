@@ -317,8 +317,15 @@ async function runRoute(route, skipCases) {
     // Progress, a line per case: the whole corpus takes minutes, and its caller would be silent.
     process.stderr.write(`corpus: ${config.toolchain} ${route.id}: ${c.id} built (${k + 1}/${cases.length})\n`);
   }
+  // The references (fresh and one-step compiles) take minutes too: a line at least every 30 s.
   const refsByCase = {};
-  for (const c of cases) refsByCase[c.id] = await referencesFor(route, c, perCase[c.id]);
+  let said = Date.now();
+  for (const [k, c] of cases.entries()) {
+    refsByCase[c.id] = await referencesFor(route, c, perCase[c.id]);
+    if (Date.now() - said < 30_000 && k + 1 < cases.length) continue;
+    process.stderr.write(`corpus: ${config.toolchain} ${route.id}: references compiled for ${k + 1}/${cases.length} cases\n`);
+    said = Date.now();
+  }
   return { perCase, refsByCase };
 }
 
