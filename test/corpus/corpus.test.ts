@@ -99,8 +99,9 @@ function splitServesEveryCase(name: string) {
     // An arch added: the old archs' device parts hit, the new arch's misses.
     const added = calls(id, 'several-archs').find((c) => c.build === 'changed')!.split!.parts!;
     expect(added.filter((p) => p.name.startsWith('device')).map((p) => `${p.name} ${p.result}`)).toEqual(['device gfx90a hit', 'device gfx1030 hit', 'device gfx908 hit', 'device gfx906 miss']);
-    const whole = calls(id, 'mode-device-only-depfile')[0]!.split!;
-    expect(whole).toEqual({ kind: 'whole', reason: 'not split: already a device-only compile' });
+    expect(calls(id, 'mode-device-only')[0]!.split).toEqual({ kind: 'whole', reason: 'not split: already a device-only compile' });
+    // With a depfile, clang-21 under ccache 4.14 is sent direct by a rule that speaks first: whole too, with its reason.
+    expect(calls(id, 'mode-device-only-depfile')[0]!.split!.kind).toBe('whole');
     expect(calls(id, 'plain-cxx')[0]!.split!.kind).toBe('not HIP');
   });
 
