@@ -2,7 +2,7 @@
 // BENCHMARKS.md sections: the correctness table per route and the offload-mode
 // matrix per cache version and compile shape.
 
-const ROUTES = ['ccache', 'sccache', 'launcher+ccache', 'launcher+sccache'];
+const ROUTES = ['ccache', 'sccache', 'launcher+ccache', 'launcher+sccache', 'launcher+ccache+split', 'launcher+sccache+split'];
 
 const LEGEND = [
   '- **cached**: every legitimate rebuild was a hit, and every result was right. **not cached**: the cache passed the call to the compiler itself (right, but no hit).',
@@ -17,7 +17,7 @@ export function renderCorpus(corpus) {
   const chains = corpus.toolchains;
   const label = (t) => `${t.toolchain} (${short(t.versions.clang)})`;
   const cacheVersion = (t, route) => short(route.includes('sccache') ? t.versions.sccache : t.versions.ccache);
-  const routeTitle = (t, id) => `${id.startsWith('launcher') ? 'launcher + ' : ''}${id.includes('sccache') ? 'sccache' : 'ccache'} ${cacheVersion(t, id)}`;
+  const routeTitle = (t, id) => `${id.startsWith('launcher') ? 'launcher + ' : ''}${id.includes('sccache') ? 'sccache' : 'ccache'} ${cacheVersion(t, id)}${id.endsWith('+split') ? ', split' : ''}`;
   const lines = [
     '## HIP cache correctness (the corpus)',
     '',

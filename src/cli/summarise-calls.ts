@@ -63,6 +63,33 @@ export interface UncachedGroup {
 // Examples kept per group: enough to find the Makefile rule or the target.
 export const MAX_EXAMPLES = 3;
 
+// One kind of split part over the log: how often it ran, and what the cache
+// said where it went through one (part-result.ts). `unknown`: through the
+// cache, but its answer is not known (sccache, when another compile
+// overlapped the part; a log from a version that did not record it).
+export interface PartCount {
+  runs: number;
+  hits: number;
+  misses: number;
+  notCached: number;
+  unknown: number;
+  // Not through the cache: a tool step (the driver's bundler), a link, a direct compile.
+  uncached: number;
+  failed: number;
+}
+
+export interface SplitSummary {
+  // Calls run as parts (route `split`).
+  calls: number;
+  // By part: `device <arch>`, `host`, `bundle`, `link`, and the sources of a compile-and-link as one row.
+  parts: Record<string, PartCount>;
+  // ccache's whole-call entry for a call it would split on a miss.
+  wholeCall: { hits: number; misses: number; other: number };
+}
+
+// The sources of compile-and-link calls differ per call: one row for them all.
+export const SOURCE_PART = 'compile (a source of a compile-and-link)';
+
 export interface CallSummary {
   calls: number;
   malformedLines: number;
@@ -87,6 +114,7 @@ export interface CallSummary {
   durationMs: (Spread & { total: number }) | null;
   // Every call not handed to a cache, grouped by route and reason, most time first.
   uncached: UncachedGroup[];
+  split: SplitSummary;
 }
 
 export interface CallSummariser {
@@ -111,6 +139,7 @@ export function createCallSummariser(): CallSummariser {
     launcherMs: null,
     durationMs: null,
     uncached: [],
+    split: { calls: 0, parts: table(), wholeCall: { hits: 0, misses: 0, other: 0 } },
   };
   const uncached = new Map<string, UncachedGroup>();
   const launcherMs: number[] = [];
@@ -151,7 +180,9 @@ export function createCallSummariser(): CallSummariser {
         else count(s.failures.byExitCode, String(exitCode));
         count(s.failures.byRoute, route);
       }
-      if (route !== 'cache') noteUncached(uncached, record);
+      // A split call's parts went through the cache (their own rows in split.parts).
+      if (route !== 'cache' && route !== 'split') noteUncached(uncached, record);
+      noteSplit(s.split, record);
       if (isDuration(record.launcherMs)) launcherMs.push(record.launcherMs);
       if (isDuration(record.durationMs)) durationMs.push(record.durationMs);
       if (typeof record.time === 'string') {
@@ -172,6 +203,34 @@ export function createCallSummariser(): CallSummariser {
       };
     },
   };
+}
+
+function noteSplit(split: SplitSummary, record: RawRecord): void {
+  const result = record.cacheResult;
+  if (result === 'hit') split.wholeCall.hits++;
+  else if (result === 'miss') split.wholeCall.misses++;
+  else if (typeof result === 'string') split.wholeCall.other++;
+  if (record.route !== 'split' || !Array.isArray(record.parts)) return;
+  split.calls++;
+  for (const part of record.parts) {
+    if (!isObject(part) || typeof part.name !== 'string') continue;
+    const name = part.name.startsWith('compile ') ? SOURCE_PART : part.name;
+    const key = boundedKey(split.parts, name);
+    const c = (split.parts[key] ??= { runs: 0, hits: 0, misses: 0, notCached: 0, unknown: 0, uncached: 0, failed: 0 });
+    c.runs++;
+    if (part.exitCode !== 0) c.failed++;
+    if (part.route !== 'cache') c.uncached++;
+    else if (part.cacheResult === 'hit') c.hits++;
+    else if (part.cacheResult === 'miss') c.misses++;
+    else if (part.cacheResult === 'not-cached') c.notCached++;
+    else c.unknown++;
+  }
+}
+
+// The parts in the order a reader looks for them: device parts by arch, then the host, the rest.
+export function partRows(split: SplitSummary): [string, PartCount][] {
+  const rank = (name: string) => (name.startsWith('device ') ? 0 : name === 'host' ? 1 : name === 'bundle' ? 2 : 3);
+  return Object.entries(split.parts).sort((a, b) => rank(a[0]) - rank(b[0]) || a[0].localeCompare(b[0], 'en', { numeric: true }));
 }
 
 // Groups are bounded like the tables: past MAX_DISTINCT, the rest go under OTHER.

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { writeStderr } from '../errors.js';
+import type { CacheResult } from './part-result.js';
 
 // The opt-in call log: one JSON line per call. One write() per line on a file
 // opened O_APPEND, so parallel compiles never interleave within a line.
@@ -25,8 +26,11 @@ export interface CallRecord {
   fallback?: string;
   // The launcher's own time: process start to handing the call over.
   launcherMs: number;
-  // A split call (route `split`): each part, its route and exit code.
-  parts?: { name: string; cuid?: string; route: string; exitCode: number | null; durationMs: number }[];
+  // A split call (route `split`): each part, its route and exit code, and
+  // whether the cache hit it where that is known (part-result.ts).
+  parts?: { name: string; cuid?: string; route: string; cacheResult?: CacheResult; exitCode: number | null; durationMs: number }[];
+  // A call ccache runs with the split as its prefix: whether its whole-call entry hit.
+  cacheResult?: CacheResult;
   // Which call this was, so `stats` can name the ones that went uncached:
   // the working directory, the output (-o, as written; null without one) and
   // the compiler's arguments as the caller gave them (boundedArgs).

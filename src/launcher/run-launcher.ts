@@ -5,6 +5,7 @@ import { appendCallRecord, boundedArgs } from './call-log.js';
 import { LOG_VAR, PROBE_VAR } from './env-vars.js';
 import { planLaunch, type LaunchRequest } from './plan-launch.js';
 import { canExecve, execveFirstStartable, exitLikeChild, spawnFirstStartable, type ChildOutcome } from './replace-process.js';
+import { watchWholeCall } from './part-result.js';
 import { hostUnderPrefix, planAfterSplit, planSplitOnMiss, planUnderPrefix, runParts, type PartsOutcome } from './run-parts.js';
 
 // Launcher mode: `hip-clang-launcher <compiler> <args...>`, and the shim's
@@ -30,7 +31,9 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
 
   if (prefixHost) plan = planUnderPrefix(plan, host);
   const onMiss = plan.route === 'cache' && plan.rules?.split && !prefixHost ? planSplitOnMiss(plan, host) : undefined;
-  if (onMiss) plan = onMiss;
+  // With a log, whether ccache's whole-call entry hit (part-result.ts).
+  const whole = onMiss && logFile ? watchWholeCall(plan.cache?.kind, plan.cache?.file, onMiss.env) : undefined;
+  if (onMiss) plan = whole ? { ...onMiss, env: { ...onMiss.env, ...whole.env } } : onMiss;
   // performance.now() counts from process start: up to here is the launcher's
   // own time (the log's launcherMs), from here the call's, its parts included.
   const started = performance.now();
@@ -51,6 +54,7 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
         return spawnFirstStartable(plan.steps, plan.env);
       });
   if (logFile) {
+    const cacheResult = outcome.step === plan.steps[0] ? whole?.finish() : undefined;
     appendCallRecord(logFile, {
       time: new Date().toISOString(),
       pid: process.pid,
@@ -70,6 +74,7 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
       output: plan.call.output ?? null,
       ...boundedArgs(plan.call.args),
       ...(split ? { parts: split.parts } : {}),
+      ...(cacheResult ? { cacheResult } : {}),
     });
   }
   exitLikeChild(outcome);

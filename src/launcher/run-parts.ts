@@ -5,7 +5,7 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, renameSync, 
 import { pathModuleFor, type Host } from '../host.js';
 import { keyOf, memoiseKey, shortHash } from './memo.js';
 import { BUNDLE_SLOT, bundlerTemplate, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, type BundlerJob, type Part } from './plan-parts.js';
-import { CCACHE_DISABLE, CCACHE_PREFIX, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
+import { CCACHE_DISABLE, CCACHE_PREFIX, LOG_VAR, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
 import { planLaunch, selfCommand, type LaunchPlan, type LaunchRequest } from './plan-launch.js';
 import { spawnFirstStartable } from './replace-process.js';
 import { cuidFor } from './hip-rules/cuid.js';
@@ -13,6 +13,7 @@ import { learnCuidInput } from './cuid-input.js';
 import { parseCall } from './parse-call.js';
 import { readSettings } from './settings.js';
 import { childEnv } from './recursion.js';
+import { watchCacheCall, type CacheResult } from './part-result.js';
 
 // Runs a call the split rule (hip-rules/split.ts) marked as parts. Each
 // compile part is an ordinary compiler call planned by planLaunch, so it meets
@@ -32,39 +33,73 @@ export interface PartRecord {
   // The -cuid a compile part of a compile-and-link was given (its source's own).
   cuid?: string;
   route: string;
+  // With a call log: whether the cache hit this part (part-result.ts).
+  cacheResult?: CacheResult;
   exitCode: number | null;
   durationMs: number;
 }
 
 export type PartsOutcome = { ok: true; parts: PartRecord[] } | { ok: false; reason: string; parts: PartRecord[] };
 
-type Learned = { bundler: BundlerJob } | { why: string };
+// hostCuid (-fgpu-rdc only): whether the driver passes -cuid on to the host
+// job of an --offload-host-only compile. clang-15 drops it (clang-21 does
+// not), and an RDC host object names its externalized statics after the id
+// (`kernel.intern.<hash of the -cuid>`, else of the file's inode): without it
+// the host part's names match neither the device parts nor the one-step object.
+type Learned = { bundler: BundlerJob; hostCuid?: boolean } | { why: string };
 
 // A memo someone else could have written: only the shape a learned job list has counts.
 function isLearned(value: unknown): value is Learned {
   if (typeof value !== 'object' || value === null) return false;
-  const v = value as { why?: unknown; bundler?: { file?: unknown; args?: unknown } };
+  const v = value as { why?: unknown; hostCuid?: unknown; bundler?: { file?: unknown; args?: unknown } };
   if (typeof v.why === 'string') return true;
+  if (v.hostCuid !== undefined && typeof v.hostCuid !== 'boolean') return false;
   const b = v.bundler;
   return typeof b === 'object' && b !== null && typeof b.file === 'string' && Array.isArray(b.args) && b.args.every((a) => typeof a === 'string');
 }
 
 // The driver's bundling step for this compiler and call shape, or why the job list does not qualify.
-function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], host: Host, tempDir: string): BundlerJob | string {
+function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], host: Host, tempDir: string): { bundler: BundlerJob; hostCuid: boolean } | string {
   const key = keyOf(plan.compiler);
   if (!key) return `cannot stat the compiler ${plan.compiler}`;
   const shape = `${plan.call.rdc}\u0001${jobShape(plan.call)}`;
-  const learned = memoiseKey<Learned>(host, `driver-jobs-${shortHash(shape)}`, key, () => {
+  // v2: the memo holds hostCuid too (a v1 entry, without it, is not read).
+  const learned = memoiseKey<Learned>(host, `driver-jobs-v2-${shortHash(shape)}`, key, () => {
     const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof ChildProcessModule;
     // clang makes its temporary directories even for -###: in ours, which is removed.
     const env = { ...host.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir };
-    const r = spawnSync(plan.compiler, [...args, '-###'], { argv0: request.compiler, cwd: host.cwd, env, encoding: 'utf8', timeout: 30_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (r.status !== 0 || typeof r.stderr !== 'string') return undefined;
-    const template = bundlerTemplate(parseDriverJobs(r.stderr), plan.call);
-    return typeof template === 'string' ? { why: template } : { bundler: template };
+    const jobs = (extra: string[]) => {
+      const r = spawnSync(plan.compiler, [...args, ...extra, '-###'], { argv0: request.compiler, cwd: host.cwd, env, encoding: 'utf8', timeout: 30_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      return r.status === 0 && typeof r.stderr === 'string' ? parseDriverJobs(r.stderr) : undefined;
+    };
+    const whole = jobs([]);
+    if (!whole) return undefined;
+    const template = bundlerTemplate(whole, plan.call);
+    if (typeof template === 'string') return { why: template };
+    if (!plan.call.rdc) return { bundler: template };
+    const hostOnly = jobs(['--offload-host-only', '-cuid=hcl-probe']);
+    if (!hostOnly) return undefined;
+    return { bundler: template, hostCuid: hostOnly.some((job) => job[1] === '-cc1' && job.includes('-cuid=hcl-probe')) };
   }, isLearned);
   if (!learned) return 'the driver\'s job list (-###) could not be read';
-  return 'why' in learned ? learned.why : learned.bundler;
+  return 'why' in learned ? learned.why : { bundler: learned.bundler, hostCuid: learned.hostCuid !== false };
+}
+
+// The RDC host part of a driver that drops its -cuid (clang-15) gets the id
+// straight to its compile job, as the one-step compile's host job has it
+// (then byte for byte the one-step object, checked with clang-15). sccache
+// passes such a -Xclang argument through uncached (0.10 and 0.17), so there
+// the call stays whole: a host part compiled at every build costs more than
+// it saves.
+function giveHostPartItsCuid(parts: Part[], args: readonly string[], plan: LaunchPlan): string | undefined {
+  const cuid = [...args].reverse().find((a) => a.startsWith('-cuid='));
+  if (!cuid) return undefined;
+  if (plan.cache?.kind === 'sccache') return 'this clang drops -cuid from a host-only compile, and sccache does not cache the -Xclang that gives it back';
+  for (const part of parts) {
+    const at = part.kind === 'compile' && part.name === 'host' ? part.args.indexOf('--offload-host-only') : -1;
+    if (at >= 0) part.args.splice(at + 1, 0, '-Xclang', cuid);
+  }
+  return undefined;
 }
 
 // Moves the fat binary to a name made of its hash beside the call's output:
@@ -110,9 +145,11 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       const cuidOf = (compileArgs: string[]) => cuidFor(compileArgs, world, learnCuidInput(parseCall(plan.compiler, compileArgs), world.settings, host));
       parts = planCompileLinkParts(plan.call, tempDir, cuidOf, p.sep);
     } else {
-      const bundler = learnBundler(plan, request, args, host, tempDir);
-      if (typeof bundler === 'string') return { ok: false, reason: bundler, parts: records };
-      parts = planPerArchParts(plan.call, args, bundler, tempDir, p.sep);
+      const learned = learnBundler(plan, request, args, host, tempDir);
+      if (typeof learned === 'string') return { ok: false, reason: learned, parts: records };
+      parts = planPerArchParts(plan.call, args, learned.bundler, tempDir, p.sep);
+      const whyWhole = learned.hostCuid ? undefined : giveHostPartItsCuid(parts, args, plan);
+      if (whyWhole) return { ok: false, reason: whyWhole, parts: records };
     }
     // clang leaves empty directories in TMPDIR (a one-step multi-arch compile
     // too): under ccache the parts' clang makes them in ours, which goes. Not
@@ -125,12 +162,16 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       const partArgs = part.args.map((a) => (a === BUNDLE_SLOT ? bundle ?? a : a));
       let route = 'tool';
       let outcome;
+      let cacheResult: CacheResult | undefined;
       try {
         if (part.kind === 'compile') {
           const partPlan = planLaunch({ compiler: request.compiler, args: partArgs, resolvedCompiler: plan.compiler }, partHost);
           route = partPlan.route;
-          outcome = await spawnFirstStartable(partPlan.steps, partPlan.env, true);
+          // Only for the log: a build without one pays nothing for it.
+          const watch = host.env[LOG_VAR] && route === 'cache' && partPlan.cache?.file ? watchCacheCall(partPlan.cache.kind, partPlan.cache.file, partPlan.env, p.join(tempDir, `part-${records.length}.stats`)) : undefined;
+          outcome = await spawnFirstStartable(partPlan.steps, watch ? { ...partPlan.env, ...watch.env } : partPlan.env, true);
           if (outcome.step !== partPlan.steps[0]) route = outcome.cacheFailed ? 'cache-failed' : 'cache-unavailable';
+          else cacheResult = watch?.finish();
         } else {
           outcome = await spawnFirstStartable([{ file: part.file, argv: [part.file, ...partArgs] }], partHost.env, true);
         }
@@ -138,7 +179,7 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
         return { ok: false, reason: `part ${part.name} could not be started: ${(error as Error).message}`, parts: records };
       }
       const cuid = part.kind === 'compile' && plan.rules?.split === 'compile-link' ? partArgs.find((a) => a.startsWith('-cuid='))?.slice('-cuid='.length) : undefined;
-      records.push({ name: part.name, ...(cuid ? { cuid } : {}), route, exitCode: outcome.exitCode, durationMs: Math.round((performance.now() - started) * 1000) / 1000 });
+      records.push({ name: part.name, ...(cuid ? { cuid } : {}), route, ...(cacheResult ? { cacheResult } : {}), exitCode: outcome.exitCode, durationMs: Math.round((performance.now() - started) * 1000) / 1000 });
       if (outcome.stdout) out.push(outcome.stdout);
       if (outcome.stderr) err.push(outcome.stderr);
       if (outcome.exitCode !== 0 || outcome.signal) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCallSummariser, MAX_DISTINCT, MAX_EXAMPLES, OTHER, ROUTES } from '../../src/cli/summarise-calls.js';
+import { createCallSummariser, MAX_DISTINCT, MAX_EXAMPLES, OTHER, partRows, ROUTES, SOURCE_PART } from '../../src/cli/summarise-calls.js';
 import { MAX_ARGS_CHARS } from '../../src/launcher/call-log.js';
 
 const record = (fields: Record<string, unknown>) =>
@@ -32,6 +32,34 @@ describe('summarising the call log', () => {
     expect(s.launcherMs).toEqual({ calls: 5, median: 20, p90: 30, max: 30, mean: 20 });
     expect(s.durationMs).toMatchObject({ calls: 5, max: 1000, total: 1040 });
     expect([s.firstTime, s.lastTime]).toEqual(['2026-12-02T09:00:00.000Z', '2026-12-02T10:00:00.000Z']);
+  });
+
+  it('counts the split\'s parts by name and cache answer, ignores parts of the wrong shape, and leaves split calls out of the uncached groups', () => {
+    const part = (name: unknown, route: string, cacheResult?: unknown, exitCode: unknown = 0) => ({ name, route, cacheResult, exitCode, durationMs: 1 });
+    const s = summarise([
+      record({ route: 'split', parts: [part('device gfx1030', 'cache', 'miss'), part('device gfx90a', 'cache', 'hit'), part('bundle', 'tool'), part('host', 'cache', 'miss')] }),
+      record({ route: 'split', parts: [part('device gfx90a', 'cache', 'unknown'), part('host', 'cache'), part(42, 'cache', 'hit'), 'not a part', null, part('__proto__', 'cache', 'hit', 1)] }),
+      record({ route: 'split', parts: [part('compile a.cpp', 'cache', 'not-cached'), part('compile b.hip', 'cache', 'hit'), part('link', 'not-cacheable')] }),
+      record({ cacheResult: 'hit' }),
+      record({ cacheResult: 'miss' }),
+      record({ cacheResult: 'bogus' }),
+      record({ route: 'split', parts: 'not a list' }),
+    ]);
+    expect(s.split.calls).toBe(3);
+    expect(s.split.wholeCall).toEqual({ hits: 1, misses: 1, other: 1 });
+    const row = (runs: number, hits: number, misses: number, unknown = 0, rest: Partial<Record<'notCached' | 'uncached' | 'failed', number>> = {}) => ({ runs, hits, misses, unknown, notCached: 0, uncached: 0, failed: 0, ...rest });
+    expect(Object.fromEntries(partRows(s.split))).toEqual({
+      'device gfx90a': row(2, 1, 0, 1),
+      'device gfx1030': row(1, 0, 1),
+      host: row(2, 0, 1, 1),
+      bundle: row(1, 0, 0, 0, { uncached: 1 }),
+      [SOURCE_PART]: row(2, 1, 0, 0, { notCached: 1 }),
+      link: row(1, 0, 0, 0, { uncached: 1 }),
+      ['__proto__']: row(1, 1, 0, 0, { failed: 1 }),
+    });
+    // Device parts first, by arch as a person counts (gfx90a before gfx1030), then the host, the bundler, the rest.
+    expect(partRows(s.split).map(([name]) => name).slice(0, 4)).toEqual(['device gfx90a', 'device gfx1030', 'host', 'bundle']);
+    expect(s.uncached.filter((g) => g.route === 'split')).toEqual([]);
   });
 
   it('summarises the HIP rules, languages, added cuids and route reasons when the records carry them', () => {

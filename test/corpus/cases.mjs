@@ -82,6 +82,25 @@ export const CASES = [
     compiles: [{ lang: 'hip', args: ['-c', 'kern.hip', '-o', 'kern.o'], out: 'kern.o' }],
     change: { replaceArg: ['--offload-arch=gfx90a', '--offload-arch=gfx1030'] },
   },
+  // Several archs, as the split (HIP_CLANG_LAUNCHER_SPLIT=on) sees them: an
+  // arch added between builds hits the others' device parts; each object and
+  // depfile must still be clang's one-step result.
+  {
+    id: 'several-archs',
+    shape: 'several --offload-arch + depfile',
+    title: 'three archs with a depfile; then a fourth arch added',
+    files: ['mini_hip.h', 'config.h', 'kern.hip'],
+    compiles: [{ lang: 'hip', args: ['--offload-arch=gfx1030', '--offload-arch=gfx908', '-c', 'kern.hip', '-o', 'kern.o', ...depfile('kern.o')], out: 'kern.o' }],
+    change: { replaceArg: ['--offload-arch=gfx908', ['--offload-arch=gfx908', '--offload-arch=gfx906']] },
+  },
+  {
+    id: 'rdc-several-archs',
+    shape: '-fgpu-rdc, several --offload-arch + depfile',
+    title: 'RDC for two archs with a depfile; a header changed between builds',
+    files: ['mini_hip.h', 'config.h', 'kern.hip'],
+    compiles: [{ lang: 'hip', args: ['-fgpu-rdc', '--offload-arch=gfx1030', '-c', 'kern.hip', '-o', 'kern.o', ...depfile('kern.o')], out: 'kern.o' }],
+    change: { edit: { 'config.h': HEADER_V2 } },
+  },
   {
     id: 'define-change',
     shape: 'a -D change',

@@ -29,12 +29,16 @@ export function classifyFailure(call) {
   return 'fail';
 }
 
+// Calls whose outputs the split made: run as parts, or ccache's whole-call entry that a split stored.
+const SPLIT_MADE = new Set(['split', 'whole-call hit']);
+
 const key = (call) => `${call.build}\0${call.step}`;
 // Calls are matched to the uncached route's by input state: it builds each state once.
 const stateKey = (call) => `${call.state}\0${call.step}`;
 
 // calls: this route's calls for one case; uncached: the uncached route's calls for it;
-// refs: state\0step -> sha of the route's own real compile; cuidRefs: key -> sha.
+// refs: state\0step -> shas of the route's own real compile; cuidRefs: key -> shas
+// of an uncached compile given the -cuid the launcher logged.
 export function judgeCase(c, routeCalls, uncachedCalls, refs, cuidRefs) {
   const base = new Map(uncachedCalls.map((u) => [stateKey(u), u]));
   const failures = [];
@@ -59,8 +63,13 @@ export function judgeCase(c, routeCalls, uncachedCalls, refs, cuidRefs) {
       continue;
     }
     const cuidRef = cuidRefs[key(call)];
-    if (cuidRef && cuidRef !== call.outputs.primary) {
+    if (cuidRef && cuidRef.primary !== call.outputs.primary) {
       wrong.push({ kind: 'differs-from-uncached-with-same-cuid', build: call.build, step: call.step });
+      continue;
+    }
+    // A depfile from a split call (or ccache's entry a split stored) lists what the one-step compile's lists.
+    if (cuidRef && SPLIT_MADE.has(call.split?.kind) && cuidRef.depfile !== call.outputs.depfile) {
+      wrong.push({ kind: 'depfile-differs-from-one-step', build: call.build, step: call.step });
       continue;
     }
     if (call.outcome === 'hit') {
@@ -75,7 +84,7 @@ export function judgeCase(c, routeCalls, uncachedCalls, refs, cuidRefs) {
     compiles: warm.length,
     hits: warm.filter((x) => x.outcome === 'hit').length,
     // Calls the launcher sent straight to the compiler, with its reason.
-    direct: warm.filter((x) => x.launcher && x.launcher.route !== 'cache').map((x) => ({ step: x.step, route: x.launcher.route, reason: x.launcher.reason ?? null })),
+    direct: warm.filter((x) => x.launcher && x.launcher.route !== 'cache' && x.launcher.route !== 'split').map((x) => ({ step: x.step, route: x.launcher.route, reason: x.launcher.reason ?? null })),
     notCachedReasons: [...new Set(warm.filter((x) => x.outcome !== 'hit').map((x) => x.outcome))],
   };
   return { failures, wrong, rebuild, cell: cellOf(failures, wrong, rebuild) };
@@ -95,6 +104,29 @@ function cellOf(failures, wrong, rebuild) {
 
 function sameOutputs(a, b) {
   return a.primary === b.primary && a.depfile === b.depfile;
+}
+
+// How a split route handled one call, from its log records:
+// - split: run as parts (each part's name, route and the cache's answer);
+// - whole-call hit: ccache's whole-call entry answered, so nothing was split;
+// - whole: kept whole, with the reason the split rule logged, or sent direct
+//   by a rule that spoke first, with its reason;
+// - not HIP: no HIP rule's business (plain C++);
+// - split failed / unexplained: a defect, listed by launcherViolations.
+export function splitHandling(records) {
+  const split = records.find((r) => r.route === 'split');
+  if (split) return { kind: 'split', parts: (split.parts ?? []).map((p) => ({ name: p.name, route: p.route, ...(p.cacheResult ? { result: p.cacheResult } : {}) })) };
+  const failed = records.find((r) => typeof r.reason === 'string' && r.reason.includes('split failed ('));
+  if (failed) return { kind: 'split failed', reason: failed.reason };
+  if (records.some((r) => r.cacheResult === 'hit')) return { kind: 'whole-call hit' };
+  // A rule that sent the call straight to the compiler (a shape the cache mishandles) spoke before the split could.
+  const direct = records.find((r) => r.route === 'direct' && typeof r.reason === 'string');
+  if (direct) return { kind: 'whole', reason: `direct: ${direct.reason}` };
+  const reasons = records.flatMap((r) => [r.reason, ...(r.rules ?? []).filter((x) => x.rule === 'split').map((x) => x.reason)]).filter((x) => typeof x === 'string');
+  const why = reasons.find((x) => /not split/.test(x));
+  if (why) return { kind: 'whole', reason: why.slice(why.indexOf('not split')) };
+  if (records.length && records.every((r) => r.language !== 'hip')) return { kind: 'not HIP' };
+  return { kind: 'unexplained', reason: records.map((r) => `${r.route}: ${r.reason}`).join(' / ') || 'no log record' };
 }
 
 export function firstError(stderr) {
@@ -133,6 +165,12 @@ export function launcherViolations(launcherRoute, bareRoute) {
   for (const [id, j] of Object.entries(launcherRoute.cases)) {
     const bare = bareRoute.cases[id];
     for (const f of j.failures) out.push(`${id}: cache-made ${f.kind} (${f.build} ${f.step}): ${f.detail}`);
+    // The split: each call split, or kept whole with the reason logged; a part never fails a call that compiles.
+    for (const call of launcherRoute.split ? j.calls : []) {
+      if (call.skipped || !call.split || call.exitCode !== 0) continue;
+      if (call.split.kind === 'split failed') out.push(`${id}: the split failed (${call.build} ${call.step}): ${call.split.reason}`);
+      if (call.split.kind === 'unexplained') out.push(`${id}: ${call.build} ${call.step} neither split nor kept whole with a logged reason: ${call.split.reason}`);
+    }
     for (const w of j.wrong) out.push(`${id}: ${w.kind} (${w.build} ${w.step})${w.detail ? `: ${w.detail}` : ''}`);
     const bareCorrect = bare && bare.failures.length === 0 && bare.wrong.length === 0;
     for (const call of j.calls.filter((x) => x.build === 'warm' && x.kind === 'compile' && !x.skipped)) {

@@ -17,11 +17,11 @@
 // hit, a miss, or passed through uncached (and why).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASES } from './cases.mjs';
-import { firstError, judgeCase, summarizeRoute } from './evaluate.mjs';
+import { firstError, judgeCase, splitHandling, summarizeRoute } from './evaluate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sources = join(here, 'sources');
@@ -103,16 +103,21 @@ function outcomeOf(kind, before, after) {
 // --- routes -------------------------------------------------------------------
 
 function makeRoutes(root) {
-  const launcherEnv = (cache) => ({ HIP_CLANG_LAUNCHER_CACHE: cache });
+  // The split set either way on every launcher route, whatever the launcher's default.
+  const launcherEnv = (cache, split) => ({ HIP_CLANG_LAUNCHER_CACHE: cache, HIP_CLANG_LAUNCHER_SPLIT: split ? 'on' : 'off' });
+  const launcherRoute = (cache, split) => ({ id: `launcher+${cache}${split ? '+split' : ''}`, cache, wrap: [config.launcher], env: launcherEnv(config.launcherCaches[cache], split), launcher: true, split });
   const defs = [
     { id: 'uncached', cache: null, wrap: [] },
     { id: 'ccache', cache: 'ccache', wrap: [config.ccache] },
     { id: 'sccache', cache: 'sccache', wrap: [config.sccache] },
-    { id: 'launcher+ccache', cache: 'ccache', wrap: [config.launcher], env: launcherEnv(config.launcherCaches.ccache), launcher: true },
-    { id: 'launcher+sccache', cache: 'sccache', wrap: [config.launcher], env: launcherEnv(config.launcherCaches.sccache), launcher: true },
+    launcherRoute('ccache', false),
+    launcherRoute('sccache', false),
+    // The per-arch split (HIP_CLANG_LAUNCHER_SPLIT=on): every case again, each object checked against clang's one-step compile.
+    launcherRoute('ccache', true),
+    launcherRoute('sccache', true),
   ];
   return defs.map((d, i) => {
-    const dir = join(root, d.id.replace('+', '-'));
+    const dir = join(root, d.id.replaceAll('+', '-'));
     // The launcher's own log says which route each call took and why (with a log it waits for the compiler instead of execve: the same decisions).
     const log = d.launcher ? join(dir, 'launcher.jsonl') : undefined;
     return { ...d, dir, port: config.basePort + i, env: { ...d.env, ...(log ? { HIP_CLANG_LAUNCHER_LOG: log } : {}) }, log };
@@ -138,7 +143,8 @@ async function stopCache(route) {
 
 function argsFor(c, step, state) {
   let args = step.lang === 'hip' ? [...HIP_BASE, ...config.hipFlags, ...step.args] : [...step.args];
-  if (state === 1 && c.change?.replaceArg) args = args.map((a) => (a === c.change.replaceArg[0] ? c.change.replaceArg[1] : a));
+  // A replacement may be several arguments (an arch added beside one).
+  if (state === 1 && c.change?.replaceArg) args = args.flatMap((a) => (a === c.change.replaceArg[0] ? c.change.replaceArg[1] : [a]));
   return args;
 }
 
@@ -154,26 +160,37 @@ function clean(dir, c) {
   for (const entry of readdirSync(dir)) if (!c.files.includes(entry)) rmSync(join(dir, entry), { recursive: true, force: true });
 }
 
-function lastLogRecord(file) {
-  if (!file || !existsSync(file)) return undefined;
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  try {
-    return JSON.parse(lines[lines.length - 1]);
-  } catch {
-    return undefined;
+const logSize = (file) => (file && existsSync(file) ? statSync(file).size : 0);
+
+// The records one call wrote (from `from` bytes on): under ccache a split call
+// writes two, the launcher run as ccache's prefix first, the call's own last.
+function logRecordsFrom(file, from) {
+  if (!file || !existsSync(file)) return [];
+  const records = [];
+  for (const line of readFileSync(file).subarray(from).toString('utf8').split('\n')) {
+    try {
+      if (line.trim()) records.push(JSON.parse(line));
+    } catch {
+      // Not a record: nothing is assumed from it.
+    }
   }
+  return records;
 }
 
 async function runCall(route, dir, argv, kind) {
   const before = route.cache ? await statsReaders[route.cache](route) : undefined;
+  const logFrom = logSize(route.log);
   const r = await run([...route.wrap, ...argv], { cwd: dir, env: route.env });
   const after = route.cache ? await statsReaders[route.cache](route) : undefined;
   const call = { kind, exitCode: r.exitCode, signal: r.signal, ms: r.ms, stderr: r.exitCode === 0 ? '' : r.stderr.slice(0, 4000) };
   call.outcome = route.cache ? outcomeOf(route.cache, before, after) : 'uncached';
   if (route.log) {
-    const rec = lastLogRecord(route.log);
+    const records = logRecordsFrom(route.log, logFrom);
+    const rec = records[records.length - 1];
     // `cuid` and `reason` are what the launcher's HIP rules log; absent, nothing is assumed.
-    if (rec) call.launcher = { route: rec.route, cache: rec.cache ?? null, reason: rec.reason ?? null, cuid: typeof rec.cuid === 'string' ? rec.cuid : null };
+    const cuid = records.map((x) => x.cuid).find((x) => typeof x === 'string' && x !== '') ?? null;
+    if (rec) call.launcher = { route: rec.route, cache: rec.cache ?? null, reason: rec.reason ?? null, cuid };
+    if (rec && route.split) call.split = splitHandling(records);
   }
   return call;
 }
@@ -248,8 +265,10 @@ function uncachedWithCuid(route, c, state, step, cuid) {
       (async () => {
         const dir = join(route.dir, '.refs', `${c.id}-cuid-${refCounter++}`);
         prepare(dir, c, state);
-        await run([config.cxx, ...argsFor(c, step, state), `-cuid=${cuid}`], { cwd: dir, env: {} });
-        return sha(join(dir, step.out));
+        const args = argsFor(c, step, state);
+        await run([config.cxx, ...args, `-cuid=${cuid}`], { cwd: dir, env: {} });
+        const depfile = args.includes('-MF') ? args[args.indexOf('-MF') + 1] : null;
+        return { primary: sha(join(dir, step.out)), depfile: depfile ? sha(join(dir, depfile)) : null };
       })(),
     );
   }
@@ -263,16 +282,19 @@ async function referencesFor(route, c, calls) {
     const k = `${call.state}\0${call.step}`;
     if (call.outcome !== 'hit' && !refs[k]) refs[k] = call.outputs;
   }
+  // On a split route every call with a logged -cuid, hit or not, is held to
+  // the one-step compile given that id (below): no fresh compile needed.
+  const oneStepChecked = (call) => route.split && call.launcher?.cuid;
   for (const call of calls) {
     const k = `${call.state}\0${call.step}`;
-    if (call.kind !== 'compile' || call.outcome !== 'hit' || refs[k]) continue;
+    if (call.kind !== 'compile' || call.outcome !== 'hit' || refs[k] || oneStepChecked(call)) continue;
     const step = c.compiles.find((s) => s.out === call.step);
     refs[k] = await freshCompile(route, c, call.state, step, refCounter++, call.launcher?.cuid ?? undefined);
   }
   // Where the launcher logged the -cuid it added: an uncached compile given that -cuid must match.
   for (const call of calls) {
     const cuid = call.launcher?.cuid;
-    if (!cuid || call.outcome === 'hit' || call.exitCode !== 0) continue;
+    if (call.kind !== 'compile' || !cuid || (call.outcome === 'hit' && !oneStepChecked(call)) || call.exitCode !== 0) continue;
     const step = c.compiles.find((s) => s.out === call.step);
     cuidRefs[`${call.build}\0${call.step}`] = await uncachedWithCuid(route, c, call.state, step, cuid);
   }
@@ -295,8 +317,15 @@ async function runRoute(route, skipCases) {
     // Progress, a line per case: the whole corpus takes minutes, and its caller would be silent.
     process.stderr.write(`corpus: ${config.toolchain} ${route.id}: ${c.id} built (${k + 1}/${cases.length})\n`);
   }
+  // The references (fresh and one-step compiles) take minutes too: a line at least every 30 s.
   const refsByCase = {};
-  for (const c of cases) refsByCase[c.id] = await referencesFor(route, c, perCase[c.id]);
+  let said = Date.now();
+  for (const [k, c] of cases.entries()) {
+    refsByCase[c.id] = await referencesFor(route, c, perCase[c.id]);
+    if (Date.now() - said < 30_000 && k + 1 < cases.length) continue;
+    process.stderr.write(`corpus: ${config.toolchain} ${route.id}: references compiled for ${k + 1}/${cases.length} cases\n`);
+    said = Date.now();
+  }
   return { perCase, refsByCase };
 }
 
@@ -357,7 +386,7 @@ for (const [route, runResult] of [[uncached, uncachedRun], ...cached.map((r, i) 
     const { refs, cuidRefs } = runResult.refsByCase[c.id];
     judged[c.id] = { ...judgeCase(c, runResult.perCase[c.id], uncachedRun.perCase[c.id], refs, cuidRefs), calls: runResult.perCase[c.id] };
   }
-  result.routes.push({ id: route.id, cache: route.cache, launcher: !!route.launcher, summary: summarizeRoute(Object.values(judged)), cases: judged });
+  result.routes.push({ id: route.id, cache: route.cache, launcher: !!route.launcher, split: !!route.split, summary: summarizeRoute(Object.values(judged)), cases: judged });
 }
 result.durationMs = Date.now() - started;
 process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);

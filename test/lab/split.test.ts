@@ -87,7 +87,9 @@ describe.each<LabCache>(['ccache', 'sccache'])('per-arch split in the lab, clang
           ];
     mkdirSync(join(dir, 'tmp'));
     writeFileSync(join(dir, 'main.hip'), '#include <hip/hip_runtime.h>\n__global__ void k(int* p) { *p = 1; }\nint main() { int* d = nullptr; if (hipMalloc(&d, 4) != hipSuccess) return 0; hipLaunchKernelGGL(k, dim3(1), dim3(1), 0, 0, d); return hipFree(d) == hipSuccess ? 0 : 1; }\n');
-    runLabBuild(dir, cache, [STEP, LNK, 'stats start', ...steps, 'stats prelink', 'lnk link1', 'rm -f prog', 'lnk link2', 'ls "$TMPDIR" > tmp.list'].join('\n'), { TMPDIR: join(dir, 'tmp') });
+    // `stats` on the one-arch RDC call's own log, as the lab's launcher prints it (cache counters included).
+    const summary = '"$LAUNCHER" stats --log rdc1.calls --json > rdc1.summary';
+    runLabBuild(dir, cache, [STEP, LNK, 'stats start', ...steps, summary, 'stats prelink', 'lnk link1', 'rm -f prog', 'lnk link2', 'ls "$TMPDIR" > tmp.list'].join('\n'), { TMPDIR: join(dir, 'tmp') });
 
     const names = steps.map((s) => s.split(' ')[1]!);
     for (const name of names) expectSameAsOneStep(dir, name);
@@ -103,6 +105,12 @@ describe.each<LabCache>(['ccache', 'sccache'])('per-arch split in the lab, clang
     expect(delta(dir, cache, 'prelink', 'link1')).toEqual({ hits: 0, misses: 1 });
     expect(delta(dir, cache, 'link1', 'link2')).toEqual({ hits: 1, misses: 0 });
     expect(readFileSync(join(dir, 'tmp.list'), 'utf8')).not.toContain('hcl-split-');
+    // After the two-arch RDC build, the one-arch one: its device part and the host part hit, by the log
+    // (ccache: its stats log per part; sccache: its counters around each part, one call at a time here).
+    const parts = (JSON.parse(readFileSync(join(dir, 'rdc1.summary'), 'utf8')) as { calls: { split: { calls: number; parts: Record<string, { hits: number; misses: number; unknown: number }> } } }).calls.split;
+    expect(parts.calls).toBe(1);
+    expect(parts.parts['device gfx942']).toEqual(expect.objectContaining({ hits: 1, misses: 0, unknown: 0 }));
+    expect(parts.parts.host).toEqual(expect.objectContaining({ hits: 1, misses: 0, unknown: 0 }));
 
     if (cache === 'ccache') {
       // A miss of the whole call runs the launcher as ccache's prefix_command, which splits.

@@ -9,6 +9,7 @@ import { blocksCaching, finding, formatFinding, type Finding } from '../doctor/f
 import { checkSampleCompile, SAMPLE_COMPILES } from '../doctor/hip-rules.js';
 import { checkHipcc, resolveTargets } from '../doctor/hipcc.js';
 import { readShimStatus, shimFinding } from '../doctor/shim.js';
+import { checkSplit } from '../doctor/split.js';
 import { printableJson, printableValue } from '../printable.js';
 
 interface Args {
@@ -44,6 +45,7 @@ export async function runDoctor(given: readonly string[]): Promise<Finding[]> {
   findings.push(checkRelativePathCaches(host, chosen.caches[0]?.file));
   findings.push(checkBaseDir(host, chosen.caches));
   findings.push(checkNodeOptions(host));
+  findings.push(checkSplit(host));
 
   const seen = new Set<string>();
   for (const tree of trees) {

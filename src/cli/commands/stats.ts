@@ -1,12 +1,12 @@
 import type { CommandModule } from 'yargs';
 import { formatError, HclError } from '../../errors.js';
 import { createHost } from '../../host.js';
-import { CACHE_VAR, LOG_VAR } from '../../launcher/env-vars.js';
+import { CACHE_VAR, LOG_VAR, SPLIT_VAR } from '../../launcher/env-vars.js';
 import { cacheKindOf, chooseCache } from '../../launcher/find-cache.js';
 import { readCacheStatistics, type CacheStatistics } from '../cache-stats.js';
 import { printableJson, printableText, printableValue as shown } from '../printable.js';
 import { readCallLog } from '../read-call-log.js';
-import { OTHER_ROUTES, ROUTES, type CallExample, type CallSummary, type Spread } from '../summarise-calls.js';
+import { OTHER_ROUTES, partRows, ROUTES, type CallExample, type CallSummary, type SplitSummary, type Spread } from '../summarise-calls.js';
 
 interface Args {
   json: boolean;
@@ -107,6 +107,7 @@ export function renderStats(report: StatsReport): string {
     const f = calls.failures;
     const how = [...sorted(f.byExitCode).map(([code, n]) => `exit ${code}: ${n}`), ...sorted(f.bySignal).map(([signal, n]) => `${signal}: ${n}`)];
     out.push(`failures: ${f.calls}${how.length ? ` (${how.join(', ')}; by route: ${sorted(f.byRoute).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`);
+    splitLines(out, calls.split);
     uncachedLines(out, calls);
     out.push(`launcher time per call: ${spreadText(calls.launcherMs, 'ms')}`);
     out.push(`whole call, compiler included: ${calls.durationMs ? `${spreadText(calls.durationMs, 'ms')}; total ${(calls.durationMs.total / 1000).toFixed(1)} s` : '-'}`);
@@ -114,6 +115,29 @@ export function renderStats(report: StatsReport): string {
   if (report.caches.length === 0) out.push(`cache: none (compiles run directly; see \`hip-clang-launcher which-cache\`)`);
   for (const cache of report.caches) out.push(...cacheLines(cache));
   return printableText(`${out.join('\n')}\n`);
+}
+
+// The split's parts by arch: what the cache answered each (part-result.ts).
+function splitLines(out: string[], split: SplitSummary): void {
+  const whole = split.wholeCall;
+  if (split.calls === 0 && whole.hits + whole.misses + whole.other === 0) return;
+  out.push(`split calls (${SPLIT_VAR}): ${split.calls} run as parts`);
+  if (whole.hits + whole.misses + whole.other > 0) {
+    out.push(`  ccache's whole-call entry first: ${whole.hits} hit(s), ${whole.misses} missed and split${whole.other ? `, ${whole.other} not known or not cached` : ''}`);
+  }
+  const rows = partRows(split);
+  if (rows.length === 0) return;
+  const width = Math.max(4, ...rows.map(([name]) => shown(name).length));
+  out.push(`  ${'part'.padEnd(width)}    runs    hits  misses unknown`);
+  let unknown = false;
+  for (const [name, c] of rows) {
+    const cached = c.runs - c.uncached;
+    const notes = [c.uncached ? `${c.uncached} not through a cache${name === 'bundle' ? ' (the driver\'s bundler)' : ''}` : '', c.notCached ? `${c.notCached} not cached by the cache` : '', c.failed ? `${c.failed} failed` : ''].filter(Boolean);
+    const cell = (n: number) => String(cached ? n : '-').padStart(7);
+    out.push(`  ${shown(name).padEnd(width)} ${String(c.runs).padStart(7)} ${cell(c.hits)} ${cell(c.misses)} ${cell(c.unknown)}${notes.length ? `  ${notes.join(', ')}` : ''}`);
+    unknown ||= c.unknown > 0;
+  }
+  if (unknown) out.push('  unknown: through the cache, answer not known (sccache tells no caller whether its call hit: its counters decide, and another compile in between, a parallel build, leaves it unknown; or a log written without it)');
 }
 
 // Where a build's time is not being saved: the calls that bypassed the cache, most time first, each group with a few of its calls.

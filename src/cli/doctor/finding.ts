@@ -7,7 +7,7 @@ import { HclError } from '../../errors.js';
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
 export interface Finding {
-  // Which check: hipcc, cache, cache-start, shim, hip-platform, sccache-env, node-options, path, base-dir, rules, cache-config.
+  // Which check: hipcc, cache, cache-start, shim, hip-platform, sccache-env, node-options, path, base-dir, split, rules, cache-config.
   check: string;
   status: FindingStatus;
   found: string;
