@@ -14,12 +14,22 @@ export interface CcacheStats {
 }
 
 export function ccacheStats(env: Record<string, string>): CcacheStats {
-  return parseCcacheStats(execFileSync(tools.ccache, ['--print-stats'], { env: { ...process.env, ...env }, encoding: 'utf8' }));
+  return parseCcacheStats(ccachePrintStats(env));
 }
 
-// `ccache --print-stats` output (any ccache 4), wherever it was run (the lab's included).
+export function ccachePrintStats(env: Record<string, string>): string {
+  return execFileSync(tools.ccache, ['--print-stats'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+}
+
+// One counter of `ccache --print-stats` output (any ccache 4), wherever it was
+// run (the lab's included). preprocessed_cache_miss counts misses on which
+// ccache ran the preprocessor (never in depend mode).
+export function ccacheCounter(out: string, key: string): number {
+  return Number(new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(out)?.[1] ?? 0);
+}
+
 export function parseCcacheStats(out: string): CcacheStats {
-  const get = (key: string) => Number(new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(out)?.[1] ?? 0);
+  const get = (key: string) => ccacheCounter(out, key);
   return {
     hits: get('direct_cache_hit') + get('preprocessed_cache_hit'),
     misses: get('cache_miss'),
