@@ -206,8 +206,14 @@ function directPlan(plan: LaunchPlan, reason: string, host: Host): LaunchPlan {
 // runs the parts (each its own ccache entry) and ccache stores their object
 // as the whole call's entry. A prefix the user set is theirs: the split then
 // runs at once, without the whole-call entry.
+// With ccache disabled (CCACHE_DISABLE, as a build's uncached reference sets
+// it) nothing is kept, so the call is not split either: it runs whole, as
+// clang's one step.
 export function planSplitOnMiss(plan: LaunchPlan, host: Host): LaunchPlan | undefined {
-  if (plan.rules?.split !== 'per-arch' || plan.cache?.kind !== 'ccache' || host.env[CCACHE_PREFIX] || host.env[CCACHE_DISABLE]) return undefined;
+  if (plan.rules?.split && plan.cache?.kind === 'ccache' && host.env[CCACHE_DISABLE]) {
+    return { ...plan, rules: { ...plan.rules, split: undefined }, reason: `${plan.reason}; not split: ${CCACHE_DISABLE} is set (ccache keeps nothing)` };
+  }
+  if (plan.rules?.split !== 'per-arch' || plan.cache?.kind !== 'ccache' || host.env[CCACHE_PREFIX]) return undefined;
   const env = { ...plan.env, [CCACHE_PREFIX]: selfCommand(host), [SPLIT_PREFIX_VAR]: '1' };
   return { ...plan, env, reason: `${plan.reason}; split per arch only if the whole call misses (ccache prefix_command)` };
 }

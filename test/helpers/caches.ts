@@ -28,6 +28,11 @@ export function ccacheCounter(out: string, key: string): number {
   return Number(new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(out)?.[1] ?? 0);
 }
 
+// What a cache's statistics gained between two readings.
+export function statsSince(before: CcacheStats, after: CcacheStats): CcacheStats {
+  return { hits: after.hits - before.hits, misses: after.misses - before.misses };
+}
+
 export function parseCcacheStats(out: string): CcacheStats {
   const get = (key: string) => ccacheCounter(out, key);
   return {
