@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tools } from './tools.js';
 
@@ -91,3 +92,10 @@ export const hostSccaches = [
   ['0.10 (HIP-capable)', () => tools.sccacheHip],
   ['0.4 (Debian 12)', () => tools.sccacheDebian],
 ] as const;
+
+// Each compile's own -cuid from a call log (HIP_CLANG_LAUNCHER_LOG), in order.
+// A miss split per arch (the default with ccache) also logs ccache's run of
+// the launcher as its prefix_command, with no id of its own: left out.
+export function loggedCuids(log: string): string[] {
+  return readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { cuid: string | null }).cuid).filter((id): id is string => id !== null);
+}

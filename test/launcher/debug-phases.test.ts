@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ccacheEnv, ccacheStats } from '../helpers/caches.js';
+import { ccacheEnv, ccacheStats, loggedCuids } from '../helpers/caches.js';
 import { cleanEnv, runLauncher } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { repoRoot, tools } from '../helpers/tools.js';
@@ -63,8 +63,6 @@ describe('HIP_CLANG_LAUNCHER_DEBUG: the launcher\'s time by phase', () => {
     // The text hip-rules/cuid.ts hashes: its version, the input by its real path, then every argument but the archs.
     const text = `hip-clang-launcher cuid 2\0real:${realpathSync(hipSource)}\0${args.filter((a) => !a.startsWith('--offload-arch=')).map((a) => `${a}\0`).join('')}`;
     const expected = createHash('md5').update(text).digest('hex').slice(0, 16);
-    // A split call (the default) logs ccache's run of the launcher as its prefix too, with no id of its own.
-    const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { cuid: string | null });
-    expect(records.find((x) => x.cuid)?.cuid).toBe(expected);
+    expect(loggedCuids(log)).toEqual([expected]);
   });
 });
