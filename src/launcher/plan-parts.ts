@@ -215,12 +215,13 @@ function depfileFor(call: ParsedCall): string[] {
 // headers it read instead of running the preprocessor once more per arch
 // (about 0.4 s of a 3 s rocPRIM device compile, clang-21). Never the call's
 // depfile: that is the host part's. ccache hashes the -MF flag but not its
-// path (checked: ccache 4.7 and 4.14 hit across two -MF paths), and the fixed
-// target keeps the -o's temporary name out of the key.
+// path (checked: ccache 4.7 hit across two -MF paths), and the fixed target
+// keeps the -o's temporary name out of the key.
 // - 'driver': clang 15's driver passes -MF on to the device -cc1, so the
 //   depfile lives in the private temporary directory;
 // - 'cc1': clang 21's driver does not (it warns -MF unused), so the -cc1 is
-//   told the file itself. ccache hashes that -Xclang value, so the name must
+//   told the file itself. ccache hashes that -Xclang value (4.14: two paths,
+//   two misses), so the name must
 //   not change from call to call: beside the call's output, named for the
 //   arch (not its index: {B} alone must find the entry {A,B} left).
 export type DeviceDepfiles = 'driver' | 'cc1';
