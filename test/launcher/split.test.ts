@@ -175,6 +175,26 @@ describe('per-arch split, clang-15 + ccache 4.7', () => {
     expectNothingLeft(dir, tmp);
   });
 
+  it('on by default (HIP_CLANG_LAUNCHER_SPLIT unset); off keeps the call whole; with CCACHE_DISABLE it is never split', () => {
+    const { HIP_CLANG_LAUNCHER_SPLIT: _on, ...unset } = env;
+    const here = join(dir, 'default');
+    mkdirSync(here);
+    // An output of its own: its -cuid, and so its key, is new (the tests above built k.o).
+    let { records } = compile(here, unset, archs('gfx90a', 'gfx1030'), 'd.o');
+    expect(records.map((r) => r.route).sort()).toEqual(['cache', 'split']);
+    expectSameAsOneStep(here, archs('gfx90a', 'gfx1030'), records, 'd.o');
+    ({ records } = compile(here, { ...unset, HIP_CLANG_LAUNCHER_SPLIT: 'off' }, archs('gfx90a', 'gfx942')));
+    expect(records.map((r) => r.route)).toEqual(['cache']);
+    expect(JSON.stringify(records[0])).not.toContain('split per arch');
+    // ccache disabled keeps nothing: the call runs as clang's one step.
+    const before = stats();
+    ({ records } = compile(here, { ...unset, CCACHE_DISABLE: '1' }, archs('gfx90a', 'gfx908')));
+    expect(records.map((r) => r.route)).toEqual(['cache']);
+    expect(records[0]!.reason).toContain('not split: CCACHE_DISABLE is set');
+    expect(stats()).toEqual(before);
+    expectSameAsOneStep(here, archs('gfx90a', 'gfx908'), records);
+  });
+
   it('shapes whose split is not proven run whole, cached as today, with the reason in the log', () => {
     const cases: [string[], string][] = [
       [[...archs('gfx90a'), '-save-temps=obj'], 'not split: -save-temps'],
@@ -233,6 +253,13 @@ describe('per-arch split, clang-15 + sccache 0.10', () => {
     expect(stats()).toEqual({ hits: 2, misses: 3 });
     expectSameAsOneStep(dir, rdc('gfx90a'), records);
     expectNothingLeft(dir, tmp);
+  });
+
+  it('by default (HIP_CLANG_LAUNCHER_SPLIT unset) not split: sccache would look up every part at every rebuild', () => {
+    const { HIP_CLANG_LAUNCHER_SPLIT: _on, ...unset } = env;
+    const { records } = compile(dir, unset, ['-fgpu-rdc', ...archs('gfx90a', 'gfx942')]);
+    expect(records.map((r) => r.route)).toEqual(['cache']);
+    expect(JSON.stringify(records[0])).toContain('no prefix_command');
   });
 
   it('without -fgpu-rdc the call stays whole: sccache passes the host part\'s -Xclang through uncached', () => {
