@@ -19,7 +19,7 @@ export const ROUTES: Record<string, string> = {
 
 // Routes shown only when the log has them, with what they mean.
 export const OTHER_ROUTES: Record<string, string> = {
-  split: 'split into per-arch parts, each through the cache (HIP_CLANG_LAUNCHER_SPLIT=on)',
+  split: 'split into parts (per-arch device parts, or the compiles of a compile-and-link call), each through the cache',
   direct: 'compiled directly, uncached, by a HIP rule (a shape a cache mishandles, a hipcc, a split part that failed)',
   'cache-failed': 'the cache started but failed with its own error (its server died); compiled directly',
 };

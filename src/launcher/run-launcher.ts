@@ -21,7 +21,8 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
   const prefixHost = hostUnderPrefix(callerHost);
   const host = prefixHost ?? callerHost;
   const probeFile = host.env[PROBE_VAR];
-  if (probeFile && request.resolvedCompiler === undefined) recordProbe(probeFile, request);
+  // Nor ccache running it as the split's prefix_command: that is not hipcc calling it.
+  if (probeFile && request.resolvedCompiler === undefined && !prefixHost) recordProbe(probeFile, request);
 
   let plan = planLaunch(request, host);
   for (const warning of plan.rules?.warnings ?? []) writeStderr(`hip-clang-launcher: warning: ${warning}\n`);

@@ -4,8 +4,10 @@ import type * as OsModule from 'node:os';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { pathModuleFor, type Host } from '../host.js';
 import { keyOf, memoiseKey, shortHash } from './memo.js';
-import { BUNDLE_SLOT, bundlerTemplate, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, type BundlerJob, type Part } from './plan-parts.js';
-import { CCACHE_DISABLE, CCACHE_PREFIX, LOG_VAR, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
+import { BUNDLE_SLOT, bundlerTemplate, deviceDepfileBeside, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, type BundlerJob, type DeviceDepfiles, type Part } from './plan-parts.js';
+import { CCACHE_DEPEND, CCACHE_DISABLE, CCACHE_NODEPEND, CCACHE_PREFIX, LOG_VAR, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
+import { learnClangMajor } from './compiler-facts.js';
+import { LAST_CLANG_WITH_DEVICE_DEPFILE } from './hip-rules/mishandled-shapes.js';
 import { planLaunch, selfCommand, type LaunchPlan, type LaunchRequest } from './plan-launch.js';
 import { spawnFirstStartable } from './replace-process.js';
 import { cuidFor } from './hip-rules/cuid.js';
@@ -123,6 +125,14 @@ function nameByBytes(file: string, output: string, host: Host): string {
   return named;
 }
 
+// Device parts get depfiles where the whole call is in ccache's depend mode
+// (plan-parts.ts, DeviceDepfiles): then no part runs the preprocessor.
+function deviceDepfilesFor(plan: LaunchPlan, host: Host): DeviceDepfiles | undefined {
+  if (plan.cache?.kind !== 'ccache' || !plan.call.depfile || !plan.env[CCACHE_DEPEND] || plan.env[CCACHE_NODEPEND]) return undefined;
+  const major = learnClangMajor(plan.compiler, host);
+  return major !== undefined && major <= LAST_CLANG_WITH_DEVICE_DEPFILE ? 'driver' : 'cc1';
+}
+
 export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: Host): Promise<PartsOutcome> {
   const records: PartRecord[] = [];
   const args = [...request.args, ...(plan.rules?.addArgs ?? [])];
@@ -147,9 +157,18 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
     } else {
       const learned = learnBundler(plan, request, args, host, tempDir);
       if (typeof learned === 'string') return { ok: false, reason: learned, parts: records };
-      parts = planPerArchParts(plan.call, args, learned.bundler, tempDir, p.sep);
+      const depfiles = deviceDepfilesFor(plan, host);
+      parts = planPerArchParts(plan.call, args, learned.bundler, tempDir, p.sep, depfiles);
       const whyWhole = learned.hostCuid ? undefined : giveHostPartItsCuid(parts, args, plan);
       if (whyWhole) return { ok: false, reason: whyWhole, parts: records };
+      if (depfiles === 'cc1') {
+        // clang writes these itself, following a link: whatever has the name goes first.
+        for (const arch of plan.call.offloadArchs) {
+          const file = p.resolve(host.cwd, deviceDepfileBeside(plan.call.output!, arch));
+          rmSync(file, { force: true });
+          made.push(file);
+        }
+      }
     }
     // clang leaves empty directories in TMPDIR (a one-step multi-arch compile
     // too): under ccache the parts' clang makes them in ours, which goes. Not
@@ -228,8 +247,14 @@ function directPlan(plan: LaunchPlan, reason: string, host: Host): LaunchPlan {
 // runs the parts (each its own ccache entry) and ccache stores their object
 // as the whole call's entry. A prefix the user set is theirs: the split then
 // runs at once, without the whole-call entry.
+// With ccache disabled (CCACHE_DISABLE, as a build's uncached reference sets
+// it) nothing is kept, so the call is not split either: it runs whole, as
+// clang's one step.
 export function planSplitOnMiss(plan: LaunchPlan, host: Host): LaunchPlan | undefined {
-  if (plan.rules?.split !== 'per-arch' || plan.cache?.kind !== 'ccache' || host.env[CCACHE_PREFIX] || host.env[CCACHE_DISABLE]) return undefined;
+  if (plan.rules?.split && plan.cache?.kind === 'ccache' && host.env[CCACHE_DISABLE]) {
+    return { ...plan, rules: { ...plan.rules, split: undefined }, reason: `${plan.reason}; not split: ${CCACHE_DISABLE} is set (ccache keeps nothing)` };
+  }
+  if (plan.rules?.split !== 'per-arch' || plan.cache?.kind !== 'ccache' || host.env[CCACHE_PREFIX]) return undefined;
   const env = { ...plan.env, [CCACHE_PREFIX]: selfCommand(host), [SPLIT_PREFIX_VAR]: '1' };
   return { ...plan, env, reason: `${plan.reason}; split per arch only if the whole call misses (ccache prefix_command)` };
 }

@@ -84,7 +84,8 @@ describe('hip-clang-launcher doctor', () => {
     expect(the(r, 'cache', /^HIP/).found).toMatch(/^HIP compiles: \/usr\/bin\/ccache \(ccache [\d.]+, caches HIP\)/);
     expect(the(r, 'cache-start', /^ccache/).found).toContain(`its cache_dir ${env.CCACHE_DIR} is writable`);
     expect(the(r, 'cache-start', /^sccache/).found).toContain(`its server starts on port ${env.SCCACHE_SERVER_PORT}, storage Local disk: "${env.SCCACHE_DIR}"`);
-    expect(the(r, 'rules', /-fgpu-rdc/).found).toMatch(/: to \/usr\/bin\/ccache, adding -cuid=[0-9a-f]{16}; rules: cuid$/);
+    // The split is on by default: its rule decides too (this call is split per arch on a miss).
+    expect(the(r, 'rules', /-fgpu-rdc/).found).toMatch(/: to \/usr\/bin\/ccache, adding -cuid=[0-9a-f]{16}; rules: cuid, split$/);
     expect(the(r, 'rules', /--offload-compress/).found).toContain('compiled directly, uncached but correct');
 
     const text = run(built.linux, ['doctor', hipcc], { env: cleanEnv({ ...env, PATH: emptyBin }) });
@@ -326,7 +327,8 @@ describe('hip-clang-launcher doctor', () => {
       expect(f.found).toBe(`hipcc /usr/bin/hipcc ignores HIP_CLANG_LAUNCHER (route: shim), and its clang dir ${bin} has no shim: its compiles are not cached`);
       expect(f.fix).toMatch(new RegExp(`^hip-clang-launcher install ${bin.replace(/[+.]/g, '\\$&')} `));
       // Unlike Debian 12's ccache 4.7.5, 4.14 keys --offload-compress right: no rule routes it around the cache.
-      expect(the(broken, 'rules', /--offload-compress/).found).toMatch(/: to \/usr\/bin\/ccache, adding -cuid=[0-9a-f]{16}; rules: cuid$/);
+      // The split rule decides too (on by default): not split, --offload-compress.
+      expect(the(broken, 'rules', /--offload-compress/).found).toMatch(/: to \/usr\/bin\/ccache, adding -cuid=[0-9a-f]{16}; rules: cuid, split$/);
 
       const install = inLab([built.linux, 'install', bin], env);
       expect(install.status, install.stderr).toBe(0);

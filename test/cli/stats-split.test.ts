@@ -115,6 +115,10 @@ describe('stats and doctor show the split by arch, clang-15 + ccache 4.7', () =>
     const offSplit = (JSON.parse(off.stdout.toString()) as { findings: { check: string; status: string; found: string }[] }).findings.find((f) => f.check === 'split')!;
     expect(offSplit.status).toBe('ok');
     expect(offSplit.found).toMatch(/^HIP_CLANG_LAUNCHER_SPLIT=off: the split is off .*per-arch hits: set HIP_CLANG_LAUNCHER_LOG=<file>/);
+    // Unset is the default: on, with sccache splitting only what costs nothing there.
+    const unset = run(built.linux, ['doctor', '--json'], { env: { ...ws.env, HIP_CLANG_LAUNCHER_SPLIT: undefined, HIP_CLANG_LAUNCHER_LOG: undefined, PATH: join(ws.dir, 'no-bin') }, cwd: ws.dir });
+    const unsetSplit = (JSON.parse(unset.stdout.toString()) as { findings: { check: string; status: string; found: string }[] }).findings.find((f) => f.check === 'split')!;
+    expect(unsetSplit.found).toMatch(/^HIP_CLANG_LAUNCHER_SPLIT unset: the split is on .*with sccache, compile-and-link calls only \(HIP_CLANG_LAUNCHER_SPLIT=on adds -fgpu-rdc compiles\)/);
     const bad = run(built.linux, ['doctor', '--json'], { env: { ...ws.env, HIP_CLANG_LAUNCHER_SPLIT: 'maybe', PATH: join(ws.dir, 'no-bin') }, cwd: ws.dir });
     const badSplit = (JSON.parse(bad.stdout.toString()) as { findings: { check: string; status: string; found: string; fix: string }[] }).findings.find((f) => f.check === 'split')!;
     expect(badSplit).toMatchObject({ status: 'fail', found: 'HIP_CLANG_LAUNCHER_SPLIT=maybe is not understood', fix: 'use on or off' });

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tools } from './tools.js';
 
@@ -14,12 +15,27 @@ export interface CcacheStats {
 }
 
 export function ccacheStats(env: Record<string, string>): CcacheStats {
-  return parseCcacheStats(execFileSync(tools.ccache, ['--print-stats'], { env: { ...process.env, ...env }, encoding: 'utf8' }));
+  return parseCcacheStats(ccachePrintStats(env));
 }
 
-// `ccache --print-stats` output (any ccache 4), wherever it was run (the lab's included).
+export function ccachePrintStats(env: Record<string, string>): string {
+  return execFileSync(tools.ccache, ['--print-stats'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+}
+
+// One counter of `ccache --print-stats` output (any ccache 4), wherever it was
+// run (the lab's included). preprocessed_cache_miss counts misses on which
+// ccache ran the preprocessor (never in depend mode).
+export function ccacheCounter(out: string, key: string): number {
+  return Number(new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(out)?.[1] ?? 0);
+}
+
+// What a cache's statistics gained between two readings.
+export function statsSince(before: CcacheStats, after: CcacheStats): CcacheStats {
+  return { hits: after.hits - before.hits, misses: after.misses - before.misses };
+}
+
 export function parseCcacheStats(out: string): CcacheStats {
-  const get = (key: string) => Number(new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(out)?.[1] ?? 0);
+  const get = (key: string) => ccacheCounter(out, key);
   return {
     hits: get('direct_cache_hit') + get('preprocessed_cache_hit'),
     misses: get('cache_miss'),
@@ -76,3 +92,10 @@ export const hostSccaches = [
   ['0.10 (HIP-capable)', () => tools.sccacheHip],
   ['0.4 (Debian 12)', () => tools.sccacheDebian],
 ] as const;
+
+// Each compile's own -cuid from a call log (HIP_CLANG_LAUNCHER_LOG), in order.
+// A miss split per arch (the default with ccache) also logs ccache's run of
+// the launcher as its prefix_command, with no id of its own: left out.
+export function loggedCuids(log: string): string[] {
+  return readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { cuid: string | null }).cuid).filter((id): id is string => id !== null);
+}

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { objectsUnder } from '../helpers/hip-objects.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { CACHED, DIRECT, LAB_BUILD_TIMEOUT, runLabBuild, statsOf, writeCmakeHipProject, type LabCache } from './lab-builds.js';
+import { CACHED, DIRECT, LAB_BUILD_TIMEOUT, type LabCache, runLabBuild, statsOf, WHOLE_CALLS, writeCmakeHipProject } from './lab-builds.js';
+
 
 const root = makeTempDir('hcl-lab-checkouts-');
 
@@ -60,7 +61,7 @@ describe.each<LabCache>(['ccache', 'sccache'])('another checkout under HIP_CLANG
     }
     // The reference: the first checkout of `one` again, in a build dir of the same depth, no cache.
     lines.push(`(export HIP_CLANG_LAUNCHER_CACHE="$W/passthrough" HIP_CLANG_LAUNCHER_BASEDIR="$W/one"; ${CMAKE} -S one/a -B one/a/ref >/dev/null; cmake --build one/a/ref >/dev/null)`);
-    runLabBuild(dir, cache, lines.join('\n'));
+    runLabBuild(dir, cache, lines.join('\n'), WHOLE_CALLS);
 
     const reference = objectsUnder(join(dir, 'one/a/ref'));
     expect(reference.size).toBe(CACHED + DIRECT.length);
@@ -114,7 +115,7 @@ it('__FILE__ under the base dir: relative through both caches, one object in bot
   const objects: Buffer[] = [];
   for (const cache of ['ccache', 'sccache'] as const) {
     const compile = `for c in a b; do (cd "$W/$c/build" && "$LAUNCHER" clang++-21 -O2 -MD -MF f-${cache}.d -c "$W/$c/src/f.cpp" -o f-${cache}.o); stats ${cache}-$c; done`;
-    runLabBuild(dir, cache, compile, { HIP_CLANG_LAUNCHER_BASEDIR: dir });
+    runLabBuild(dir, cache, compile, { HIP_CLANG_LAUNCHER_BASEDIR: dir, ...WHOLE_CALLS });
     expect(statsOf(dir, cache, `${cache}-b`), cache).toEqual({ hits: 1, misses: 1 });
     for (const checkout of ['a', 'b']) {
       objects.push(readFileSync(join(dir, checkout, 'build', `f-${cache}.o`)));

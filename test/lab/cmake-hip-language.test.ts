@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { objectsUnder } from '../helpers/hip-objects.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { CACHED, cleanRebuildStats, cleanRebuildSteps, cuidsOf, DIRECT, LAB_BUILD_TIMEOUT, runLabBuild, symbolsOf, takeCallLog, writeCmakeHipProject, type LabCache } from './lab-builds.js';
+import { CACHED, cleanRebuildStats, cleanRebuildSteps, cuidsOf, DIRECT, LAB_BUILD_TIMEOUT, type LabCache, runLabBuild, symbolsOf, takeCallLog, WHOLE_CALLS, writeCmakeHipProject } from './lab-builds.js';
+
 
 // One directory for the file, removed when it ends (its hook registered here, at the top level).
 const root = makeTempDir('hcl-lab-cmake-hip-');
@@ -29,6 +30,7 @@ describe.each<LabCache>(['ccache', 'sccache'])('CMake HIP language, clang-21, CM
         ': > calls.jsonl',
         ...cleanRebuildSteps('cached', 'cp calls.jsonl cold-calls.jsonl && : > calls.jsonl'),
       ].join('\n'),
+      WHOLE_CALLS,
     );
     const { configured, cold, warm } = cleanRebuildStats(dir, cache);
     expect(cold.misses - configured.misses).toBe(CACHED);

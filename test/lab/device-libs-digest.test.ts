@@ -6,6 +6,8 @@ import { labRoot, runInLab } from '../helpers/lab.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot } from '../helpers/tools.js';
 import { replaceKeepingMtime } from '../helpers/upgrade-file.js';
+import { WHOLE_CALLS } from './lab-builds.js';
+
 
 // Debian sid's clang-21 finds rocm-device-libs-21 in its resource directory
 // (lib/clang/21/amdgcn/bitcode), not in any ROCm-style place: the digest must
@@ -31,7 +33,7 @@ describe('device libraries in clang-21\'s resource directory (sid lab, ccache 4.
     const r = runInLab(['sh', '-c', script], {
       binds: [{ host: dist, readOnly: true }, dir, { host: join(dir, 'bitcode'), inside: BITCODE }],
       cwd: dir,
-      env: { HIP_CLANG_LAUNCHER_CACHE: 'ccache', CCACHE_DIR: join(dir, 'ccache'), HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state') },
+      env: { HIP_CLANG_LAUNCHER_CACHE: 'ccache', CCACHE_DIR: join(dir, 'ccache'), HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), ...WHOLE_CALLS },
     });
     expect(r.status, r.stderr).toBe(0);
     const { hits, misses } = parseCcacheStats(readFileSync(join(dir, 'stats.txt'), 'utf8'));

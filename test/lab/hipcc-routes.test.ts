@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { objectsUnder, valOf, writeHipccCmakeProject } from '../helpers/hip-objects.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { repoRoot } from '../helpers/tools.js';
-import { cleanRebuildStats, cleanRebuildSteps, LAB_BUILD_TIMEOUT, runLabBuild, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, type LabCache } from './lab-builds.js';
+import { cleanRebuildStats, cleanRebuildSteps, LAB_BUILD_TIMEOUT, type LabCache, runLabBuild, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, WHOLE_CALLS } from './lab-builds.js';
+
 
 // One directory for the file, removed when it ends (its hook registered here, at the top level).
 const root = makeTempDir('hcl-lab-hipcc-routes-');
@@ -27,7 +28,7 @@ describe.each<LabCache>(['ccache', 'sccache'])('Debian hipcc 7.0.2 behind the la
   it('HIPCC_COMPILE_FLAGS_APPEND=-DVAL=1 then =2: never the other setting\'s object; uncached without the shim, repeats hit with it', () => {
     const compile = (tag: string, vals: string[], env = '') =>
       vals.map((v, i) => `HIPCC_COMPILE_FLAGS_APPEND=-DVAL=${v} ${env} "$LAUNCHER" hipcc --offload-arch=gfx90a -c val.hip -o val.o && cp val.o ${tag}-${i}.o`).join('\n');
-    runLabBuild(dir, cache, [compile('plain', ['1', '2']), 'stats plain', compile('shim', SEQUENCE, `HIP_CLANG_PATH=${shimBin}`), 'stats shim'].join('\n'));
+    runLabBuild(dir, cache, [compile('plain', ['1', '2']), 'stats plain', compile('shim', SEQUENCE, `HIP_CLANG_PATH=${shimBin}`), 'stats shim'].join('\n'), WHOLE_CALLS);
 
     const vals = (tag: string, n: number) => Array.from({ length: n }, (_, i) => valOf(join(dir, `${tag}-${i}.o`)));
     expect(vals('plain', 2)).toEqual(['1', '2']);
@@ -61,6 +62,7 @@ describe.each<LabCache>(['ccache', 'sccache'])('Debian hipcc 7.0.2 behind the la
         configure('cached', '-DCMAKE_CXX_COMPILER_LAUNCHER="$LAUNCHER"'),
         ...cleanRebuildSteps('cached'),
       ].join('\n'),
+      WHOLE_CALLS,
     );
     const { configured, cold, warm } = cleanRebuildStats(dir, cache);
     expect(cold.misses - configured.misses).toBe(3);

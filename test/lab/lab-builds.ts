@@ -37,6 +37,11 @@ function cacheEnv(cache: LabCache, dir: string): Record<string, string> {
 }
 
 // Runs `body` (sh) in the lab with the cache's server up around it; fails the test on a non-zero exit.
+// Whole calls (HIP_CLANG_LAUNCHER_SPLIT=off), for tests that count one cache
+// lookup per compile: the split (on by default, test/lab/split.test.ts) adds
+// one per part.
+export const WHOLE_CALLS = { HIP_CLANG_LAUNCHER_SPLIT: 'off' };
+
 export function runLabBuild(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}): string {
   const script = join(dir, `build-${Date.now()}.sh`);
   writeFileSync(script, ['set -e', cacheFunctions(cache), 'cd "$W"', 'start_cache', 'trap stop_cache EXIT', body, ''].join('\n'));

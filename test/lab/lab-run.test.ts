@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { labArgv, labRoot, labVersions, runInLab, runInLabAsync } from '../helpers/lab.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot, tools, toolsDir } from '../helpers/tools.js';
+import { WHOLE_CALLS } from './lab-builds.js';
+
 
 // scripts/lab-run.sh, through its TS wrapper: the sid toolchain inside, host
 // paths shared only where bound, nothing of a run left behind, exit status and
@@ -138,7 +140,7 @@ describe('the built launcher inside the lab', () => {
     const dir = freshDir('launcher-');
     copyFileSync(join(repoRoot, 'test/fixtures/hip/saxpy.hip'), join(dir, 'saxpy.hip'));
     mkdirSync(join(dir, 'ccache'));
-    const env = { HIP_CLANG_LAUNCHER_CACHE: 'ccache', CCACHE_DIR: join(dir, 'ccache') };
+    const env = { HIP_CLANG_LAUNCHER_CACHE: 'ccache', CCACHE_DIR: join(dir, 'ccache'), ...WHOLE_CALLS };
     const options = { binds: [{ host: dist, readOnly: true }, dir], cwd: dir, env };
     // The same object built twice (its -cuid comes from its output path, so another path is another key).
     for (const n of [1, 2]) {

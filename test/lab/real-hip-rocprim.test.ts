@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { statsSince } from '../helpers/caches.js';
 import { runInLab, type LabOptions } from '../helpers/lab.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot, tools } from '../helpers/tools.js';
@@ -58,14 +59,17 @@ describe('rocPRIM (Debian sid source) through the launcher in the lab', () => {
     const cached = join(work, 'cached');
     expectOk(configure(cached, built.linux));
     expectOk(build(cached));
-    expect(stats()).toEqual({ hits: 0, misses: OBJECTS.length });
+    // Every object missed (split per arch by default: its parts too).
+    const coldStats = stats();
+    expect(coldStats.hits).toBe(0);
+    expect(coldStats.misses).toBeGreaterThanOrEqual(OBJECTS.length);
     const cold = OBJECTS.map((o) => readFileSync(join(cached, o)));
     for (const exe of EXES) expect(existsSync(join(cached, exe))).toBe(true);
 
     expectOk(runInLab(['ninja', '-C', cached, '-t', 'clean'], options));
     expect(existsSync(join(cached, OBJECTS[0]!))).toBe(false);
     expectOk(build(cached));
-    expect(stats()).toEqual({ hits: OBJECTS.length, misses: OBJECTS.length });
+    expect(statsSince(coldStats, stats())).toEqual({ hits: OBJECTS.length, misses: 0 });
     OBJECTS.forEach((o, i) => expect(readFileSync(join(cached, o)).equals(cold[i]!)).toBe(true));
     for (const exe of EXES) expect(existsSync(join(cached, exe))).toBe(true);
   }, 1_500_000);

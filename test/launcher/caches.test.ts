@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ccacheEnv, ccacheStats, sccacheEnv, sccacheStats, stopSccache } from '../helpers/caches.js';
+import { ccacheEnv, ccacheStats, loggedCuids, sccacheEnv, sccacheStats, stopSccache } from '../helpers/caches.js';
 import { cleanEnv, runLauncher } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { repoRoot, tools } from '../helpers/tools.js';
@@ -27,7 +27,7 @@ function compileTwiceMatching(dir: string, env: NodeJS.ProcessEnv, argsFor: (out
     expect(r.stderr).toBe(stderr);
     expect(r.status).toBe(0);
   }
-  const cuids = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line).cuid as string | null);
+  const cuids = loggedCuids(log);
   expect(cuids[0]).toBe(cuids[1]);
   const reference = compileUncached(dir, [...argsFor(join(dir, `${tag}-ref.o`)), ...(cuids[0] ? [`-cuid=${cuids[0]}`] : [])]);
   expect(readFileSync(out).equals(reference)).toBe(true);
@@ -53,7 +53,8 @@ describe('ccache (Debian 4.7) through the built launcher', () => {
       const before = ccacheStats(env as Record<string, string>);
       compileTwiceMatching(dir, env, argsFor, lang);
       const after = ccacheStats(env as Record<string, string>);
-      expect(after.misses - before.misses).toBe(1);
+      // The first compile missed (a HIP one split per arch by default: its parts missed too), the rebuild hit once.
+      expect(after.misses - before.misses).toBe(lang === 'HIP' ? 3 : 1);
       expect(after.hits - before.hits).toBe(1);
     });
   }

@@ -39,8 +39,8 @@ describe('HIP rules', () => {
     expect(applyRules(parseCall('/usr/bin/clang++', ['-x', 'hip', '--offload-arch=gfx90a', '-c', 'k.hip', '-o', 'k2.o']), world('ccache 4.14.2')).cuid).not.toBe(a);
   });
 
-  it('splits a HIP compile only when asked (HIP_CLANG_LAUNCHER_SPLIT) and only in the shapes whose split is proven, saying why not', () => {
-    const on = (cache = 'ccache 4.14.2') => world(cache, { settings: { cuid: true, baseDirs: [], split: true } });
+  it('splits a HIP compile unless turned off (HIP_CLANG_LAUNCHER_SPLIT) and only in the shapes whose split is proven, saying why not', () => {
+    const on = (cache = 'ccache 4.14.2', asked = true) => world(cache, { settings: { cuid: true, baseDirs: [], split: true, splitAsked: asked } });
     const decide = (args: string[], w = on()) => applyRules(parseCall('/usr/bin/clang++', ['-x', 'hip', '-c', 'k.hip', '-o', 'k.o', ...args]), w);
     expect(decide(['--offload-arch=gfx90a', '--offload-arch=gfx942']).split).toBe('per-arch');
     expect(decide(['--offload-arch=gfx90a', '-fgpu-rdc', '-MD']).split).toBe('per-arch');
@@ -68,6 +68,12 @@ describe('HIP rules', () => {
     // sccache passes the non-RDC host part (-Xclang) through uncached: only RDC is split for it.
     expect(decide(['--offload-arch=gfx90a'], on('sccache 0.17.0')).split).toBeUndefined();
     expect(decide(['--offload-arch=gfx90a', '-fgpu-rdc'], on('sccache 0.17.0')).split).toBe('per-arch');
+    // By default (the variable unset) only ccache splits: its prefix_command keeps a warm call one
+    // lookup, while sccache would look up every part at every rebuild.
+    expect(decide(['--offload-arch=gfx90a'], on('ccache 4.14.2', false)).split).toBe('per-arch');
+    const unasked = decide(['--offload-arch=gfx90a', '-fgpu-rdc'], on('sccache 0.17.0', false));
+    expect(unasked.split).toBeUndefined();
+    expect(unasked.decisions.find((d) => d.rule === 'split')?.reason).toContain('no prefix_command');
     // A shape a cache mishandles goes direct before the split is considered.
     expect(decide(['--offload-arch=gfx90a', '--offload-compress'], on('ccache 4.7.5')).route).toBe('direct');
   });

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ccacheEnv, ccacheStats, freePort, sccacheEnv, sccacheStats, stopSccache, type CcacheStats } from '../helpers/caches.js';
+import { ccacheCounter, ccacheEnv, ccachePrintStats, ccacheStats, freePort, sccacheEnv, sccacheStats, stopSccache, type CcacheStats } from '../helpers/caches.js';
 import { cleanEnv, run, runLauncher } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { repoRoot, tools } from '../helpers/tools.js';
@@ -54,12 +54,12 @@ function expectSameAsOneStep(dir: string, args: string[], records: CallRecord[],
 }
 
 // No temporary of the split left: none in the private TMPDIR, no fat binary
-// beside the output. (clang itself leaves empty directories in TMPDIR, one
+// or device depfile beside the output. (clang itself leaves empty directories in TMPDIR, one
 // per arch for a one-step compile; the split's parts under ccache make theirs
 // in its own temporary directory.)
 function expectNothingLeft(dir: string, tmp: string): void {
   expect(readdirSync(tmp).filter((f) => f.startsWith('hcl-split-'))).toEqual([]);
-  expect(readdirSync(dir).filter((f) => f.endsWith('.hipfb') || f.endsWith('.tmp'))).toEqual([]);
+  expect(readdirSync(dir).filter((f) => f.endsWith('.hipfb') || f.endsWith('.tmp') || f.endsWith('.hcl.d'))).toEqual([]);
 }
 
 function delta(before: CcacheStats, after: CcacheStats): CcacheStats {
@@ -169,18 +169,56 @@ describe('per-arch split, clang-15 + ccache 4.7', () => {
     expectNothingLeft(dir, tmp);
   });
 
+  // Misses on which ccache ran the preprocessor (depend mode never does).
+  const preprocessorRuns = () => ccacheCounter(ccachePrintStats(cacheEnv), 'preprocessed_cache_miss');
+
   for (const rdc of [false, true]) {
-    it(`a depfile (-MD, ${rdc ? '-fgpu-rdc' : 'no RDC'}) is the one-step depfile, byte for byte`, () => {
+    it(`a depfile (-MD, ${rdc ? '-fgpu-rdc' : 'no RDC'}) is the one-step depfile, byte for byte; no part runs the preprocessor`, () => {
       const args = [...(rdc ? ['-fgpu-rdc'] : []), ...archs('gfx90a', 'gfx1030'), '-MD'];
       rmSync(join(dir, 'k.d'), { force: true });
+      const before = preprocessorRuns();
       const { records } = compile(dir, env, args);
       expect(records.some((r) => r.route === 'split')).toBe(true);
+      // Each device part writes a depfile of its own, so ccache's depend mode keys it too.
+      expect(preprocessorRuns() - before).toBe(0);
       const depfile = readFileSync(join(dir, 'k.d'));
       expectSameAsOneStep(dir, [...args, '-MF', 'ref.d', '-MT', 'k.o'], records);
       expect(depfile.toString()).toBe(readFileSync(join(dir, 'ref.d'), 'utf8'));
       expectNothingLeft(dir, tmp);
     });
   }
+
+  it('with a depfile, an arch added still hits the old archs\' device parts (their depfiles\' private paths are not in the key)', () => {
+    const args = [...archs('gfx90a', 'gfx1030', 'gfx908'), '-MD'];
+    const before = stats();
+    const runs = preprocessorRuns();
+    const { records } = compile(dir, env, args);
+    // Misses: the whole call, gfx908's device part, the host part.
+    expect(delta(before, stats())).toEqual({ hits: 2, misses: 3 });
+    expect(preprocessorRuns() - runs).toBe(0);
+    expectSameAsOneStep(dir, [...args, '-MF', 'ref.d', '-MT', 'k.o'], records);
+    expectNothingLeft(dir, tmp);
+  });
+
+  it('on by default (HIP_CLANG_LAUNCHER_SPLIT unset); off keeps the call whole; with CCACHE_DISABLE it is never split', () => {
+    const { HIP_CLANG_LAUNCHER_SPLIT: _on, ...unset } = env;
+    const here = join(dir, 'default');
+    mkdirSync(here);
+    // An output of its own: its -cuid, and so its key, is new (the tests above built k.o).
+    let { records } = compile(here, unset, archs('gfx90a', 'gfx1030'), 'd.o');
+    expect(records.map((r) => r.route).sort()).toEqual(['cache', 'split']);
+    expectSameAsOneStep(here, archs('gfx90a', 'gfx1030'), records, 'd.o');
+    ({ records } = compile(here, { ...unset, HIP_CLANG_LAUNCHER_SPLIT: 'off' }, archs('gfx90a', 'gfx942')));
+    expect(records.map((r) => r.route)).toEqual(['cache']);
+    expect(JSON.stringify(records[0])).not.toContain('split per arch');
+    // ccache disabled keeps nothing: the call runs as clang's one step.
+    const before = stats();
+    ({ records } = compile(here, { ...unset, CCACHE_DISABLE: '1' }, archs('gfx90a', 'gfx908')));
+    expect(records.map((r) => r.route)).toEqual(['cache']);
+    expect(records[0]!.reason).toContain('not split: CCACHE_DISABLE is set');
+    expect(stats()).toEqual(before);
+    expectSameAsOneStep(here, archs('gfx90a', 'gfx908'), records);
+  });
 
   it('shapes whose split is not proven run whole, cached as today, with the reason in the log', () => {
     const cases: [string[], string][] = [
@@ -241,6 +279,13 @@ describe('per-arch split, clang-15 + sccache 0.10', () => {
     expect(stats()).toEqual({ hits: 0, misses: 1 });
     expectSameAsOneStep(dir, rdc('gfx90a', 'gfx1030'), records);
     expectNothingLeft(dir, tmp);
+  });
+
+  it('by default (HIP_CLANG_LAUNCHER_SPLIT unset) not split: sccache would look up every part at every rebuild', () => {
+    const { HIP_CLANG_LAUNCHER_SPLIT: _on, ...unset } = env;
+    const { records } = compile(dir, unset, ['-fgpu-rdc', ...archs('gfx90a', 'gfx942')]);
+    expect(records.map((r) => r.route)).toEqual(['cache']);
+    expect(JSON.stringify(records[0])).toContain('no prefix_command');
   });
 
   it('without -fgpu-rdc the call stays whole: sccache passes the host part\'s -Xclang through uncached', () => {

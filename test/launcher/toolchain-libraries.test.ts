@@ -34,7 +34,9 @@ describe('the toolchain digest (built executable, ccache)', () => {
     mkdirSync(work);
     const cache = { CCACHE_DIR: join(work, 'ccache'), ...SHARED_MACHINE_CCACHE };
     const log = join(work, 'log.jsonl');
-    const env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_STATE_DIR: join(work, 'state'), HIP_CLANG_LAUNCHER_LOG: log, ...cache, ...extra });
+    // Whole calls: the counts below are one lookup per compile under the toolchain's key
+    // (the split, on by default, looks up each part under the same key).
+    const env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_SPLIT: 'off', HIP_CLANG_LAUNCHER_STATE_DIR: join(work, 'state'), HIP_CLANG_LAUNCHER_LOG: log, ...cache, ...extra });
     let n = 0;
     const compile = (args: string[]) => {
       const r = runLauncher([tools.clangxx, '-x', 'hip', '--offload-arch=gfx90a', '--rocm-path=/usr', ...args, '-O2', '-c', source, '-o', join(work, `k${++n}.o`), '-cuid=0123456789abcdef'], { env, cwd: work });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ccacheEnv, ccacheStats } from '../helpers/caches.js';
+import { ccacheEnv, ccacheStats, statsSince } from '../helpers/caches.js';
 import { copyProject, objectsUnder, writeHipccCmakeProject } from '../helpers/hip-objects.js';
 import { run } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -52,7 +52,8 @@ describe('hipcc (patched 7.0.2) behind the launcher in real build systems, ccach
     const before = ccacheStats(cache);
     cmake(['--build', build]);
     const cold = ccacheStats(cache);
-    expect(cold.misses - before.misses).toBe(3);
+    // Three compiles missed (split per arch by default: their parts too).
+    expect(cold.misses - before.misses).toBeGreaterThanOrEqual(3);
     expect(differing(reference, objectsUnder(build))).toEqual([]);
     cmake(['--build', build, '--target', 'clean']);
     cmake(['--build', build]);
@@ -102,11 +103,13 @@ describe('hipcc (patched 7.0.2) behind the launcher in real build systems, ccach
     const withLauncher = `HIPCXX=${built.linux} hipcc`;
     make(withLauncher);
     const cold = ccacheStats(cache);
-    expect(cold).toEqual({ hits: 0, misses: 5 });
+    // Five compiles missed (split per arch by default: their parts too); the rebuild is five hits.
+    expect(cold.hits).toBe(0);
+    expect(cold.misses).toBeGreaterThanOrEqual(5);
     expect(differing(reference, objectsUnder(dir))).toEqual([]);
     make('clean');
     make(withLauncher);
-    expect(ccacheStats(cache)).toEqual({ hits: 5, misses: 5 });
+    expect(statsSince(cold, ccacheStats(cache))).toEqual({ hits: 5, misses: 0 });
     expect(differing(reference, objectsUnder(dir))).toEqual([]);
     expect(app()).toBe('hip-project ran: all kernels present\n');
   });
@@ -168,11 +171,12 @@ describe('hipcc (patched 7.0.2) behind the launcher in real build systems, ccach
     writeNinja(`${built.linux} ${hipcc}`);
     ninja();
     const cold = ccacheStats(cache);
-    expect(cold).toEqual({ hits: 0, misses: 2 });
+    expect(cold.hits).toBe(0);
+    expect(cold.misses).toBeGreaterThanOrEqual(2);
     expect(differing(reference, objectsUnder(join(dir, 'build')))).toEqual([]);
     ninja('-t', 'clean');
     ninja();
-    expect(ccacheStats(cache)).toEqual({ hits: 2, misses: 2 });
+    expect(statsSince(cold, ccacheStats(cache))).toEqual({ hits: 2, misses: 0 });
     expect(differing(reference, objectsUnder(join(dir, 'build')))).toEqual([]);
     expect(execFileSync('nm', ['-D', '--defined-only', join(dir, 'hcl_ext.so')], { encoding: 'utf8' })).toContain(' hcl_scale_present\n');
   });

@@ -36,6 +36,9 @@ function compileSequence(dir: string, hipcc: string, env: (val: string) => NodeJ
   return { vals, wrong: vals.filter((v, i) => v !== sequence[i]).length };
 }
 
+// Every call whole (HIP_CLANG_LAUNCHER_SPLIT=off): these tests count one log
+// record and one ccache lookup per compile, as hipcc's environment changes the
+// call; the split (on by default) adds a record and lookups per part.
 describe('hipcc behind the launcher, changing hipcc\'s environment (built executable, real hipcc and clang-15)', () => {
   let patched: string;
   beforeAll(() => {
@@ -48,7 +51,7 @@ describe('hipcc behind the launcher, changing hipcc\'s environment (built execut
     const cache = ccacheEnv(dir);
     const log = join(dir, 'calls.jsonl');
     const env = (val: string) =>
-      hipccEnv({ HIPCC_COMPILE_FLAGS_APPEND: `-DVAL=${val}`, HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), HIP_CLANG_LAUNCHER_LOG: log, ...cache });
+      hipccEnv({ HIPCC_COMPILE_FLAGS_APPEND: `-DVAL=${val}`, HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_SPLIT: 'off', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), HIP_CLANG_LAUNCHER_LOG: log, ...cache });
     const out = compileSequence(dir, patched, env);
     expect(out.vals).toEqual(SEQUENCE);
     expect(out.wrong).toBe(0);
@@ -69,7 +72,7 @@ describe('hipcc behind the launcher, changing hipcc\'s environment (built execut
     symlinkSync('/usr/lib/llvm-15/bin/clang', join(alt, 'clang'));
     const cache = ccacheEnv(dir);
     const env = (val: string) =>
-      hipccEnv({ ...(val === '3' ? { HIP_CLANG_PATH: alt } : {}), HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), ...cache });
+      hipccEnv({ ...(val === '3' ? { HIP_CLANG_PATH: alt } : {}), HIP_CLANG_LAUNCHER_CACHE: 'ccache', HIP_CLANG_LAUNCHER_SPLIT: 'off', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), ...cache });
     const out = compileSequence(dir, patched, env, ['0', '3', '0', '3']);
     expect(out.vals).toEqual(['0', '3', '0', '3']);
     expect(out.wrong).toBe(0);
@@ -82,7 +85,7 @@ describe('hipcc behind the launcher, changing hipcc\'s environment (built execut
     const tree = makeTree(dir, 'symlink-chain');
     const cache = ccacheEnv(dir);
     const log = join(dir, 'calls.jsonl');
-    const base = { HIP_CLANG_PATH: tree.bin, HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), HIP_CLANG_LAUNCHER_LOG: log, ...cache };
+    const base = { HIP_CLANG_PATH: tree.bin, HIP_CLANG_LAUNCHER_SPLIT: 'off', HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'), HIP_CLANG_LAUNCHER_LOG: log, ...cache };
     const env = (val: string) => hipccEnv({ ...base, HIPCC_COMPILE_FLAGS_APPEND: `-DVAL=${val}` });
 
     // No shim yet: uncached and right, the reason in the log.

@@ -37,19 +37,20 @@ function script(dir, src) {
     `cd ${dir}`,
     // A fresh configure each time (rocPRIM keeps its first target list in the CMake cache), the same directory.
     `conf() { rm -f ${b}/CMakeCache.txt; HIP_CLANG_LAUNCHER_CACHE=none cmake -G Ninja -S ${src} -B ${b} -DCMAKE_BUILD_TYPE=Release -DBUILD_EXAMPLE=ON "-DGPU_TARGETS=$1" -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_CXX_COMPILER_LAUNCHER=${launcher} >/dev/null; echo "$1: $(grep -o -- '--offload-arch=[a-z0-9]*' ${b}/build.ninja | sort -u | tr '\\n' ' ')" >> archs; }`,
+    // bash's `time`: wall, and the CPU (user + system) of ninja and all it waited for.
+    "TIMEFORMAT='%R %U %S'",
     'build() {',
     '  name=$1; shift',
     `  ninja -C ${b} -t clean >/dev/null`,
-    '  s=$(date +%s.%N)',
-    `  env "$@" ninja -C ${b} ${TARGETS.join(' ')} >/dev/null`,
-    '  e=$(date +%s.%N)',
-    '  echo "$name $(awk "BEGIN { print $e - $s }")" >> times',
+    `  t=$( { time env "$@" ninja -C ${b} ${TARGETS.join(' ')} >/dev/null; } 2>&1 )`,
+    '  echo "$name $t" >> times',
     '  mkdir -p objs/$name',
     ...OBJECTS.map((o) => `  cp ${b}/${o} objs/$name/`),
     `  CCACHE_DIR=${dir}/split-cache ccache --print-stats > $name.stats`,
     '}',
-    `REF="HIP_CLANG_LAUNCHER_CACHE=ccache CCACHE_DISABLE=1"`,
-    `WHOLE="HIP_CLANG_LAUNCHER_CACHE=ccache CCACHE_DIR=${dir}/whole-cache"`,
+    // The split is on by default: the reference and today's whole calls turn it off.
+    `REF="HIP_CLANG_LAUNCHER_CACHE=ccache HIP_CLANG_LAUNCHER_SPLIT=off CCACHE_DISABLE=1"`,
+    `WHOLE="HIP_CLANG_LAUNCHER_CACHE=ccache HIP_CLANG_LAUNCHER_SPLIT=off CCACHE_DIR=${dir}/whole-cache"`,
     `SPLIT="HIP_CLANG_LAUNCHER_CACHE=ccache HIP_CLANG_LAUNCHER_SPLIT=on CCACHE_DIR=${dir}/split-cache HIP_CLANG_LAUNCHER_LOG=${dir}/split-calls.jsonl"`,
     `conf "${ARCHS.join(';')}"`,
     'build uncached-4 $REF',
@@ -79,6 +80,20 @@ const CASES = [
   ['split-one', `{${ONE}}: **split**, on the same cache`],
 ];
 
+// The issue's targets, each split build against its comparison in the same round.
+const PAIRS = {
+  'split-cold-4': ['whole-cold-4', 'vs', '<= 1.05x'],
+  'split-warm-4': ['whole-warm-4', 'vs', '<= 1.25x'],
+  'split-add-5': ['uncached-5', 'of', '<= 0.40x'],
+  'split-one': ['uncached-1', 'of', 'every device part a hit'],
+};
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 // Each split build's objects against the uncached build of the same archs.
 const SAME_AS = { 'whole-cold-4': 'uncached-4', 'split-cold-4': 'uncached-4', 'whole-warm-4': 'uncached-4', 'split-warm-4': 'uncached-4', 'split-add-5': 'uncached-5', 'split-one': 'uncached-1' };
 
@@ -87,7 +102,7 @@ export const splitGroup = {
   title: `The per-arch split on rocPRIM's examples (sid lab, clang-21, ccache 4.14, ${TARGETS.length} translation units, ninja)`,
   unit: 's',
   reference: 'uncached-4',
-  runs: { full: 1, quick: 1 },
+  runs: { full: 3, quick: 1 },
   warmup: { full: 0, quick: 0 },
   prepare(ctx) {
     const src = join(toolsDir(), 'lab-src/rocPRIM-rocm-6.4.3');
@@ -97,8 +112,8 @@ export const splitGroup = {
       notes: [
         `rocPRIM 6.4.3 (Debian sid's source), its ${TARGETS.length} examples (${TARGETS.join(', ')}), configured by its own CMake with GPU_TARGETS and built by Ninja (-j2) in the sid lab, every build in one build directory after a clean; A-D = ${ARCHS.join(', ')}, E = ${FIFTH}, the one-arch build ${ONE}.`,
         'uncached: the launcher in front of a disabled ccache (CCACHE_DISABLE=1), so clang compiles one step with the same -cuid the cached builds get: these objects are the reference every cached build is compared with, byte for byte (all of them).',
-        'whole: the launcher with ccache as today; split: HIP_CLANG_LAUNCHER_SPLIT=on with its own cache, filled by the split builds in order (cold, warm, +E, {B}).',
-        'One round: the sequence is stateful (each split build starts from the cache the one before left). Wall times on a 2-core machine shared with other work; compare within the run.',
+        'whole: the launcher with ccache and HIP_CLANG_LAUNCHER_SPLIT=off (every call whole, as before the split); split: HIP_CLANG_LAUNCHER_SPLIT=on with its own cache, filled by the split builds in order (cold, warm, +E, {B}).',
+        'Each round runs the whole sequence (it is stateful: each split build starts from the cache the one before left), with fresh caches. Wall times and CPU times (user + system of ninja and everything it waited for, from bash\'s `time`): on a machine shared with other work the wall times swing with its load, the CPU times much less. The targets are judged on the paired column: each split build against its comparison minutes apart in the same round, the median over the rounds.',
       ],
       cases: CASES.map(([id, label]) => ({ id, label, command: () => ({}) })),
       async run() {
@@ -109,7 +124,7 @@ export const splitGroup = {
         writeFileSync(join(dir, 'round.sh'), script(dir, src));
         const r = spawnSync(
           'bash',
-          [join(repoRoot, 'scripts/lab-run.sh'), '--ro-bind', src, '--ro-bind', join(repoRoot, 'dist/linux-x64'), '--bind', dir, '--cwd', dir, '--', 'sh', join(dir, 'round.sh')],
+          [join(repoRoot, 'scripts/lab-run.sh'), '--ro-bind', src, '--ro-bind', join(repoRoot, 'dist/linux-x64'), '--bind', dir, '--cwd', dir, '--', 'bash', join(dir, 'round.sh')],
           { env: { PATH: process.env.PATH, HCL_TOOLS: toolsDir() }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
         );
         if (r.status !== 0) throw new Error(`the lab round failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
@@ -120,6 +135,10 @@ export const splitGroup = {
   },
   async measure(cases, plan, prepared) {
     const samples = new Map(cases.map((c) => [c.id, []]));
+    const cpu = new Map(cases.map((c) => [c.id, []]));
+    // Each split build against its own comparison in the same round (minutes
+    // apart, not rounds apart): wall and CPU ratios, medians over rounds.
+    const ratios = new Map(Object.keys(PAIRS).map((id) => [id, { wall: [], cpu: [] }]));
     const checks = new Map();
     for (let round = 0; round < plan.runs; round++) {
       const dir = await prepared.run();
@@ -129,9 +148,16 @@ export const splitGroup = {
         const want = wanted.split(';').map((a) => `--offload-arch=${a}`).sort().join(' ');
         if ((got ?? '').trim() !== want) throw new Error(`GPU_TARGETS=${wanted} built with ${(got ?? '').trim() || 'no --offload-arch'}`);
       }
+      const round = new Map();
       for (const line of readFileSync(join(dir, 'times'), 'utf8').trim().split('\n')) {
-        const [id, seconds] = line.split(' ');
-        samples.get(id)?.push(Number(seconds));
+        const [id, wall, user, sys] = line.split(' ').map((v, i) => (i === 0 ? v : Number(v)));
+        samples.get(id)?.push(wall);
+        cpu.get(id)?.push(user + sys);
+        round.set(id, { wall, cpu: user + sys });
+      }
+      for (const [id, [ref]] of Object.entries(PAIRS)) {
+        ratios.get(id).wall.push(round.get(id).wall / round.get(ref).wall);
+        ratios.get(id).cpu.push(round.get(id).cpu / round.get(ref).cpu);
       }
       for (const [id, ref] of Object.entries(SAME_AS)) {
         const differ = OBJECTS.map((o) => o.split('/').pop()).filter((o) => !readFileSync(join(dir, 'objs', id, o)).equals(readFileSync(join(dir, 'objs', ref, o))));
@@ -159,10 +185,16 @@ export const splitGroup = {
       cases.map((c) => {
         const problem = checks.get(c.id);
         if (typeof problem === 'string') return [c.id, { error: problem }];
-        const extra = counts[c.id] ? { ccache: `${counts[c.id].hits} hits, ${counts[c.id].misses} misses` } : undefined;
-        return [c.id, { stats: summarize(samples.get(c.id)), ...(extra ? { extra } : {}) }];
+        const extra = { cpu: median(cpu.get(c.id)) };
+        if (counts[c.id]) extra.ccache = `${counts[c.id].hits} hits, ${counts[c.id].misses} misses`;
+        if (PAIRS[c.id]) {
+          const [ref, what, target] = PAIRS[c.id];
+          const r = ratios.get(c.id);
+          extra.paired = `${what} ${ref}: wall ${median(r.wall).toFixed(2)}x, CPU ${median(r.cpu).toFixed(2)}x (target ${target})`;
+        }
+        return [c.id, { stats: summarize(samples.get(c.id)), extra }];
       }),
     );
   },
-  columns: { ccache: 'split cache: hits, misses' },
+  columns: { cpu: 'CPU s (median)', ccache: 'split cache: hits, misses', paired: 'paired with (same round), median of rounds' },
 };

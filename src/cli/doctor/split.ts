@@ -9,16 +9,18 @@ import { errorFinding, finding, type Finding } from './finding.js';
 // one is set, what the cache answered each part (the table is `stats`).
 export function checkSplit(host: Host): Finding {
   let on: boolean;
+  let asked: boolean;
   try {
-    on = readSettings(host).split;
+    ({ split: on, splitAsked: asked } = readSettings(host));
   } catch (error) {
     return errorFinding('split', error, `set ${SPLIT_VAR} to on or off`);
   }
   const raw = host.env[SPLIT_VAR];
   const setting = raw === undefined || raw.trim() === '' ? `${SPLIT_VAR} unset` : `${SPLIT_VAR}=${raw}`;
+  const sccache = asked ? 'with sccache, -fgpu-rdc compiles and compile-and-link calls' : `with sccache, compile-and-link calls only (${SPLIT_VAR}=on adds -fgpu-rdc compiles)`;
   const what = on
-    ? `${setting}: the split is on (a HIP compile runs as per-arch device parts, the driver's bundling and the host part, each cached; through ccache only when the whole call misses, through sccache only -fgpu-rdc compiles)`
-    : `${setting}: the split is off (each HIP compile is cached whole; ${SPLIT_VAR}=on splits it per arch)`;
+    ? `${setting}: the split is on (with ccache, a HIP compile whose whole-call entry misses runs as per-arch device parts, the driver's bundling and the host part, and a compile-and-link call as its compiles and the link, each cached; ${sccache})`
+    : `${setting}: the split is off (each call is cached whole; unset ${SPLIT_VAR} for the default, on)`;
   const log = host.env[LOG_VAR];
   if (!log) return finding('split', 'ok', `${what}; per-arch hits: set ${LOG_VAR}=<file> for a build, then \`hip-clang-launcher stats\``);
   let summary;

@@ -16,12 +16,22 @@ export interface MishandledShape {
   why: string;
 }
 
-// A device-only compile asked for a depfile: clang 21 writes none (measured),
-// clang 15 does and both caches then store it. An unknown version counts as new.
+// A device-only compile asked for a depfile: clang 21's driver passes the
+// device -cc1 no -dependency-file (measured), clang 15's does and both caches
+// then store it. An unknown version counts as new. Told to the -cc1 itself
+// (`-Xclang -dependency-file -Xclang <file>`, as the split's device parts
+// are), clang 21 writes it too (measured).
 export const LAST_CLANG_WITH_DEVICE_DEPFILE = 15;
 export const DEVICE_DEPFILE_SHAPE = (call: ParsedCall): boolean => call.offload && call.offloadMode === 'device-only' && call.depfile;
+export function cc1ToldDepfile(args: readonly string[]): boolean {
+  return args.some((a, i) => a === '-dependency-file' && args[i - 1] === '-Xclang');
+}
+// Whether a device-only compile's depfile gets written.
+export function deviceDepfileWritten(call: ParsedCall, world: World): boolean {
+  return (world.clangMajor !== undefined && world.clangMajor <= LAST_CLANG_WITH_DEVICE_DEPFILE) || cc1ToldDepfile(call.args);
+}
 function deviceOnlyWithoutDepfile(call: ParsedCall, world: World): boolean {
-  return DEVICE_DEPFILE_SHAPE(call) && !(world.clangMajor !== undefined && world.clangMajor <= LAST_CLANG_WITH_DEVICE_DEPFILE);
+  return DEVICE_DEPFILE_SHAPE(call) && !deviceDepfileWritten(call, world);
 }
 
 export const MISHANDLED_SHAPES: readonly MishandledShape[] = [

@@ -19,6 +19,7 @@ export interface World {
     cuid: boolean;
     baseDirs: string[];
     split?: boolean;
+    splitAsked?: boolean;
   };
   // The cache settings (env-vars.ts CACHE_SETTING_VARS) the user set in the environment: theirs win.
   userCacheVars: ReadonlySet<string>;
