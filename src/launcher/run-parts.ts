@@ -7,7 +7,7 @@ import { keyOf, memoiseKey, shortHash } from './memo.js';
 import { BUNDLE_SLOT, bundlerTemplate, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, type BundlerJob, type Part } from './plan-parts.js';
 import { CCACHE_DISABLE, CCACHE_PREFIX, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
 import { planLaunch, selfCommand, type LaunchPlan, type LaunchRequest } from './plan-launch.js';
-import { spawnFirstStartable } from './replace-process.js';
+import { interruption, spawnFirstStartable } from './replace-process.js';
 import { cuidFor } from './hip-rules/cuid.js';
 import { learnCuidInput } from './cuid-input.js';
 import { parseCall } from './parse-call.js';
@@ -36,7 +36,8 @@ export interface PartRecord {
   durationMs: number;
 }
 
-export type PartsOutcome = { ok: true; parts: PartRecord[] } | { ok: false; reason: string; parts: PartRecord[] };
+// `interrupted`: the launcher itself was sent that signal while a part ran (passed on to it).
+export type PartsOutcome = { ok: true; parts: PartRecord[] } | { ok: false; reason: string; parts: PartRecord[]; interrupted?: NodeJS.Signals };
 
 type Learned = { bundler: BundlerJob } | { why: string };
 
@@ -141,6 +142,8 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       records.push({ name: part.name, ...(cuid ? { cuid } : {}), route, exitCode: outcome.exitCode, durationMs: Math.round((performance.now() - started) * 1000) / 1000 });
       if (outcome.stdout) out.push(outcome.stdout);
       if (outcome.stderr) err.push(outcome.stderr);
+      const interrupted = interruption();
+      if (interrupted) return { ok: false, reason: `interrupted by ${interrupted}`, parts: records, interrupted };
       if (outcome.exitCode !== 0 || outcome.signal) {
         const status = outcome.signal ? `was killed by ${outcome.signal}` : `exited ${outcome.exitCode}`;
         return { ok: false, reason: `part ${part.name} ${status}`, parts: records };

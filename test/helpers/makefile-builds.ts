@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { runLabBuild, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, type LabCache } from '../lab/lab-builds.js';
@@ -135,6 +135,24 @@ interface Call {
   parts?: Part[];
 }
 
+// The host program's code and data: the same bytes whatever -cuid the sources had.
+const HOST_SECTIONS = ['.text', '.rodata', '.data'];
+
+function sectionOf(file: string, section: string): Buffer {
+  const out = `${file}${section}.bin`;
+  execFileSync('objcopy', ['-O', 'binary', `--only-section=${section}`, file, out]);
+  try {
+    return readFileSync(out);
+  } finally {
+    rmSync(out, { force: true });
+  }
+}
+
+// nm's listing with the ids masked, in a fixed order (two masked ids sort by their old hex).
+function sortedSymbols(file: string): string {
+  return symbolsOf(file).split('\n').sort().join('\n');
+}
+
 export interface MakefileBuild {
   toolchain: Toolchain;
   dir: string;
@@ -214,11 +232,16 @@ export function checkRoute(build: MakefileBuild, route: Route, calls: Call[]): v
   expect(readFileSync(join(dir, SINGLE)).equals(refBytes), `${route}: warm ${SINGLE} = one-step with -cuid`).toBe(true);
   expect(readFileSync(join(dir, `${tag}-cold`, SINGLE)).equals(refBytes), `${route}: cold ${SINGLE} = one-step with -cuid`).toBe(true);
 
-  // Both programs: the uncached build's symbols (clang's per-source id masked), and warm equal
-  // to cold byte for byte (the same ids from the same paths).
+  // Both programs against the uncached build: the same symbols at the same addresses (clang's
+  // per-source id masked), the host code and data byte for byte, and an embedded device bundle
+  // of the same size (its bytes hold the ids). Warm equals cold byte for byte (the same ids
+  // from the same paths).
   for (const program of [SINGLE, MULTI]) {
-    expect(symbolsOf(join(dir, program)), `${route}: ${program} symbols`).toBe(symbolsOf(join(dir, 'uncached', program)));
-    expect(readFileSync(join(dir, program)).equals(readFileSync(join(dir, `${tag}-cold`, program))), `${route}: ${program} warm = cold`).toBe(true);
+    const [got, want] = [join(dir, program), join(dir, 'uncached', program)];
+    expect(sortedSymbols(got), `${route}: ${program} symbols`).toBe(sortedSymbols(want));
+    for (const section of HOST_SECTIONS) expect(sectionOf(got, section).equals(sectionOf(want, section)), `${route}: ${program} ${section}`).toBe(true);
+    expect(sectionOf(got, '.hip_fatbin').length, `${route}: ${program} .hip_fatbin size`).toBe(sectionOf(want, '.hip_fatbin').length);
+    expect(readFileSync(got).equals(readFileSync(join(dir, `${tag}-cold`, program))), `${route}: ${program} warm = cold`).toBe(true);
   }
   progress(toolchain, `${cache}, ${route}: warm ${warm.hits - cold.hits} hits, 0 misses; ${SINGLE} = one-step -cuid=${cuid}; ${MULTI} symbols = uncached`);
 }
