@@ -109,7 +109,7 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       const world = { platform: host.platform, cwd: host.cwd, settings: readSettings(host) };
       // Each source's id counts its real path too (cuid.ts), as a compile of it alone would.
       const cuidOf = (compileArgs: string[]) => cuidFor(compileArgs, world, learnCuidInput(parseCall(plan.compiler, compileArgs), world.settings, host));
-      parts = planCompileLinkParts(plan.call, tempDir, cuidOf, p.sep);
+      parts = planCompileLinkParts(plan.call, tempDir, cuidOf, p.sep, plan.cache?.kind === 'ccache');
     } else {
       const bundler = learnBundler(plan, request, args, host, tempDir);
       if (typeof bundler === 'string') return { ok: false, reason: bundler, parts: records };
