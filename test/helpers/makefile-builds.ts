@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runLabBuild, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, type LabCache } from '../lab/lab-builds.js';
 import { hcl, HIPCC_NAMES, makeTree } from '../shim/trees.js';
 import { parseCcacheStats, parseSccacheStats } from './caches.js';
+import { makeTempDir } from './temp-dir.js';
 import { built, hipEnv, repoRoot, tools, toolsDir } from './tools.js';
 
 // rocThrust's example programs (Debian sid's source, provisioned into the lab's
@@ -246,3 +247,18 @@ export function checkRoute(build: MakefileBuild, route: Route, calls: Call[]): v
   progress(toolchain, `${cache}, ${route}: warm ${warm.hits - cold.hits} hits, 0 misses; ${SINGLE} = one-step -cuid=${cuid}; ${MULTI} symbols = uncached`);
 }
 
+
+// One test file's suite: the uncached build, then each route made, cleaned and made again, checked.
+export function describeMakefileRoutes(toolchain: Toolchain, cache: Cache, timeout: number): void {
+  const root = makeTempDir(`hcl-${toolchain.label}-makefile-${cache}-`);
+  describe(`rocThrust examples by plain make (${toolchain.label}), ${cache}, HIP_CLANG_LAUNCHER_SPLIT=on`, () => {
+    let build: MakefileBuild;
+    beforeAll(() => {
+      build = prepareMakefileBuild(toolchain, root, cache);
+    }, timeout);
+
+    it.each(Object.keys(ROUTES) as Route[])('%s: warm make is all hits, programs as uncached', (route) => {
+      checkRoute(build, route, buildRoute(build, route));
+    }, timeout);
+  });
+}

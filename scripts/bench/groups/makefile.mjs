@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLabRound, toolsDir } from '../lab-round.mjs';
 import { MissingPrerequisite, repoRoot } from '../prerequisites.mjs';
@@ -64,9 +64,17 @@ function script(dir, src) {
   ].join('\n');
 }
 
-// A program's symbols with clang's per-source id masked (it follows the command line).
-function symbols(file) {
-  return execFileSync('nm', ['--format=posix', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).replace(/(__hip_cuid_|__hip_gpubin_handle_|__hip_fatbin_)[0-9a-f]+/g, '$1');
+// A program's symbols with clang's per-source id masked (it follows the command line), sorted
+// (two masked ids sort by their old hex), and its host code and data, which no id touches.
+function hostView(file) {
+  const nm = execFileSync('nm', ['--format=posix', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).replace(/(__hip_cuid_|__hip_gpubin_handle_|__hip_fatbin_)[0-9a-f]+/g, '$1');
+  const sections = ['.text', '.rodata', '.data'].map((section) => {
+    execFileSync('objcopy', ['-O', 'binary', `--only-section=${section}`, file, `${file}.section`]);
+    const bytes = readFileSync(`${file}.section`).toString('base64');
+    rmSync(`${file}.section`);
+    return bytes;
+  });
+  return [nm.split('\n').sort().join('\n'), ...sections].join('\n');
 }
 
 function counters(dir, id) {
@@ -95,7 +103,7 @@ export const makefileGroup = {
       notes: [
         `rocThrust 6.4.4's example programs (Debian sid's source): ${PROGRAMS.join(', ')} (cpp_integration links host.cpp with device.cu), built by test/fixtures/rocthrust-examples/Makefile, one \`clang++ -x hip --offload-arch=gfx90a -O2 -o prog prog.cu -lamdhip64\` per program, with \`make -s -j2\` after \`make clean\`.`,
         `Through the launcher with HIP_CLANG_LAUNCHER_SPLIT=on: each program's call compiled per source through the cache, then linked (${COMPILES} compiles and ${PROGRAMS.length} links a build). Each cache starts empty; warm is the next build after a clean.`,
-        'Checked: warm builds have as many hits as compiles and no miss in the cache\'s own counters; every program of every cached build has the uncached build\'s symbols (clang\'s per-source id masked: clang\'s one step gets an id from its whole command line, the parts one per source), and warm programs equal cold ones byte for byte.',
+        'Checked: warm builds have as many hits as compiles and no miss in the cache\'s own counters; every program of every cached build has the uncached build\'s symbols at the same addresses (clang\'s per-source id masked: clang\'s one step gets an id from its whole command line, the parts one per source) and its host code and data (.text, .rodata, .data) byte for byte, and warm programs equal cold ones byte for byte.',
         'One round, wall times, on a 2-core machine shared with other work (five other engineers building and testing): compare within the run.',
       ],
       cases: CASES.map(([id, label]) => ({ id, label, command: () => ({}) })),
@@ -129,7 +137,7 @@ export const makefileGroup = {
         for (const program of PROGRAMS) {
           const at = (id) => join(dir, 'progs', id, program);
           if (!readFileSync(at(`${cache}-warm`)).equals(readFileSync(at(`${cache}-cold`)))) problems.set(`${cache}-warm`, `${program} differs from the cold build's`);
-          for (const id of [`${cache}-cold`, `${cache}-warm`]) if (symbols(at(id)) !== symbols(at('uncached'))) problems.set(id, `${program}'s symbols differ from the uncached build's`);
+          for (const id of [`${cache}-cold`, `${cache}-warm`]) if (hostView(at(id)) !== hostView(at('uncached'))) problems.set(id, `${program}'s symbols or host code differ from the uncached build's`);
         }
       }
     }
