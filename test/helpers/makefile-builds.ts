@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runLabBuild, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, type LabCache } from '../lab/lab-builds.js';
 import { hcl, HIPCC_NAMES, makeTree } from '../shim/trees.js';
 import { parseCcacheStats, parseSccacheStats } from './caches.js';
+import { SHARED_MACHINE_CCACHE } from './hip-projects.js';
 import { makeTempDir } from './temp-dir.js';
 import { built, hipEnv, repoRoot, tools, toolsDir } from './tools.js';
 
@@ -79,7 +80,8 @@ export const HOST: Toolchain = {
           ];
     const script = join(dir, `build-${Date.now()}.sh`);
     writeFileSync(script, ['set -e', ...functions, 'cd "$W"', 'start_cache', 'trap stop_cache EXIT', body, ''].join('\n'));
-    const cacheEnv = cache === 'ccache' ? { CCACHE_DIR: join(dir, 'ccache') } : { SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(24000 + (process.pid % 500)), SCCACHE_IDLE_TIMEOUT: '0' };
+    // Other test files' `cp -al` trees of llvm-15 move the ctime of clang's headers (SHARED_MACHINE_CCACHE).
+    const cacheEnv = cache === 'ccache' ? { CCACHE_DIR: join(dir, 'ccache'), ...SHARED_MACHINE_CCACHE } : { SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(24000 + (process.pid % 500)), SCCACHE_IDLE_TIMEOUT: '0' };
     const r = spawnSync('sh', [script], {
       cwd: dir,
       env: {
