@@ -9,7 +9,7 @@
 #   .debs kept  the downloaded packages are synced out to $HCL_LAB_DEBS and
 #               back in, so a rebuild downloads only what changed
 #   versions    the toolchain's own --version answers go to /etc/hcl-lab/versions
-#   sources     rocPRIM's Debian source, for a real-code build in the lab ($HCL_LAB_SRC)
+#   sources     rocPRIM's and rocThrust's Debian sources, for real-code builds in the lab ($HCL_LAB_SRC)
 # Run by scripts/provision.sh; scripts/lab-run.sh runs commands inside it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,33 +31,42 @@ recipe="$(printf '%s\n' "suite=$LAB_SUITE" "revision=$LAB_RECIPE_REVISION" "${LA
 recipe_hash="$(printf '%s' "$recipe" | sha256sum | cut -d' ' -f1)"
 stamp_path=etc/hcl-lab/recipe
 
-# Real HIP code nobody here wrote, for the lab's tests: rocPRIM's source as
-# Debian sid ships it (`apt-get source` inside the lab), pinned by sha256.
-fetch_sources() {
-  [ -f "$HCL_LAB_SRC/$HCL_ROCPRIM_DIR/CMakeLists.txt" ] && return 0
-  say "fetching $HCL_ROCPRIM_TARBALL (apt-get source in the lab)"
+# Real HIP code nobody here wrote, for the lab's tests: rocPRIM's and
+# rocThrust's sources as Debian sid ships them (`apt-get source` inside the
+# lab), each pinned by sha256.
+#   fetch_source PACKAGE=VERSION TARBALL SHA256 DIR MARKER
+fetch_source() {
+  local pkg="$1" tarball="$2" sha="$3" dir="$4" marker="$5"
+  [ -f "$HCL_LAB_SRC/$dir/$marker" ] && return 0
+  say "fetching $tarball (apt-get source in the lab)"
   mkdir -p "$HCL_LAB_SRC"
-  if [ ! -f "$HCL_LAB_SRC/$HCL_ROCPRIM_TARBALL" ]; then
+  if [ ! -f "$HCL_LAB_SRC/$tarball" ]; then
     bash "$here/lab-run.sh" --bind "$HCL_LAB_SRC" --cwd "$HCL_LAB_SRC" -- \
-      apt-get source --download-only --tar-only -qq "rocprim=${HCL_ROCPRIM_VERSION}" >/dev/null 2>&1 || true
+      apt-get source --download-only --tar-only -qq "$pkg" >/dev/null 2>&1 || true
   fi
-  if [ ! -f "$HCL_LAB_SRC/$HCL_ROCPRIM_TARBALL" ]; then
-    say "error: Debian's sid no longer carries $HCL_ROCPRIM_TARBALL; update the pin in scripts/tools-env.sh"
+  if [ ! -f "$HCL_LAB_SRC/$tarball" ]; then
+    say "error: Debian's sid no longer carries $tarball; update the pin in scripts/tools-env.sh"
     exit 1
   fi
   local got
-  got="$(sha256sum "$HCL_LAB_SRC/$HCL_ROCPRIM_TARBALL" | cut -d' ' -f1)"
-  if [ "$got" != "$HCL_ROCPRIM_SHA256" ]; then
-    say "error: $HCL_LAB_SRC/$HCL_ROCPRIM_TARBALL has sha256 $got, expected $HCL_ROCPRIM_SHA256; delete it and run again"
+  got="$(sha256sum "$HCL_LAB_SRC/$tarball" | cut -d' ' -f1)"
+  if [ "$got" != "$sha" ]; then
+    say "error: $HCL_LAB_SRC/$tarball has sha256 $got, expected $sha; delete it and run again"
     exit 1
   fi
   # Unpacked aside and renamed into place: a half-unpacked tree is never used.
   local unpack
   unpack="$(mktemp -d "$HCL_LAB_SRC/.unpack.XXXXXX")"
-  tar -C "$unpack" -xzf "$HCL_LAB_SRC/$HCL_ROCPRIM_TARBALL"
-  rm -rf "${HCL_LAB_SRC:?}/$HCL_ROCPRIM_DIR"
-  mv "$unpack/$HCL_ROCPRIM_DIR" "$HCL_LAB_SRC/$HCL_ROCPRIM_DIR"
+  tar -C "$unpack" -xzf "$HCL_LAB_SRC/$tarball"
+  rm -rf "${HCL_LAB_SRC:?}/$dir"
+  mv "$unpack/$dir" "$HCL_LAB_SRC/$dir"
   rm -rf "$unpack"
+}
+
+fetch_sources() {
+  fetch_source "rocprim=$HCL_ROCPRIM_VERSION" "$HCL_ROCPRIM_TARBALL" "$HCL_ROCPRIM_SHA256" "$HCL_ROCPRIM_DIR" CMakeLists.txt
+  # Its examples/ are the Makefile build's programs (test/fixtures/rocthrust-examples).
+  fetch_source "rocthrust=$HCL_ROCTHRUST_VERSION" "$HCL_ROCTHRUST_TARBALL" "$HCL_ROCTHRUST_SHA256" "$HCL_ROCTHRUST_DIR" examples/saxpy.cu
 }
 
 if [ -f "$HCL_LAB_ROOT/$stamp_path" ] && [ "$(cat "$HCL_LAB_ROOT/$stamp_path")" = "$recipe_hash" ]; then

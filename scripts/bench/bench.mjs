@@ -8,6 +8,7 @@ import { buildGroup } from './groups/build.mjs';
 import { ciHits } from './groups/ci-hits.mjs';
 import { envSize } from './groups/env-size.mjs';
 import { hipHit } from './groups/hip-hit.mjs';
+import { makefileGroup } from './groups/makefile.mjs';
 import { memory } from './groups/memory.mjs';
 import { perCall } from './groups/per-call.mjs';
 import { splitGroup } from './groups/split.mjs';
@@ -20,8 +21,9 @@ import { evaluateTargets } from './targets.mjs';
 
 const ALL_GROUPS = [perCall, hipHit, memory, buildGroup, ciHits, envSize];
 // Run only when named in --only: the split group builds real rocPRIM code in
-// the sid lab for several minutes (too long for a full run's budget and CI's smoke test).
-const OPT_IN_GROUPS = [splitGroup];
+// the sid lab for several minutes (too long for a full run's budget and CI's smoke test);
+// so does the makefile group (rocThrust's examples by plain make).
+const OPT_IN_GROUPS = [splitGroup, makefileGroup];
 
 const options = parseOptions(process.argv.slice(2), repoRoot);
 if (options.render) {

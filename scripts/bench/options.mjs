@@ -5,7 +5,8 @@ const USAGE = `usage: npm run bench -- [--quick] [--out <dir>] [--only <group,..
   --quick         a few iterations of each case (a smoke test; numbers are not meaningful)
   --out <dir>     where BENCHMARKS.md and benchmarks.json go (default: the repository root)
   --only <ids>    run only these groups: per-call, hip-hit, memory, build, ci-hits, env-size, and split
-                  (the per-arch split on rocPRIM in the sid lab: only when named here)
+                  (the per-arch split on rocPRIM in the sid lab: only when named here), and makefile
+                  (rocThrust's examples by plain make in the sid lab: only when named here)
   --runs <n>      timed rounds per case instead of the group's default
   --keep          keep the work directory (printed at the end)
   --render <json> measure nothing: write BENCHMARKS.md (into --out) from an earlier benchmarks.json`;

@@ -51,6 +51,10 @@ const TARGETS = [
   slowdown('split-add-arch', 'split: {A..E} on the {A,B,C,D} cache costs <= 40% of an uncached {A..E} build', ['split', 'split-add-5', 'uncached-5'], 0.4),
   slowdown('split-warm', 'split: warm {A,B,C,D} rebuild <= 1.25x today\'s warm rebuild', ['split', 'split-warm-4', 'whole-warm-4'], 1.25),
   overhead('split-cold', 'split: cold {A,B,C,D} build <= 5% over today\'s cold build', ['split', 'split-cold-4', 'whole-cold-4'], 0.05),
+  // The makefile group runs only when named (--only makefile).
+  slowdown('makefile-warm', 'makefile: warm `make` through the launcher and ccache <= 0.25x the uncached build', ['makefile', 'ccache-warm', 'uncached'], 0.25),
+  slowdown('makefile-warm-sccache', 'makefile: warm `make` through the launcher and sccache <= 0.25x the uncached build', ['makefile', 'sccache-warm', 'uncached'], 0.25),
+  overhead('makefile-cold', 'makefile: cold `make` through the launcher and ccache <= 10% over the uncached build', ['makefile', 'ccache-cold', 'uncached'], 0.1),
   {
     id: 'linux-added-rss',
     text: 'the launcher adds 0 resident memory on Linux while the compiler runs',
@@ -63,7 +67,7 @@ const TARGETS = [
 
 export function evaluateTargets(groups) {
   const find = (groupId, caseId) => groups.find((g) => g.id === groupId)?.cases.find((c) => c.id === caseId);
-  const optIn = new Set(['split']);
+  const optIn = new Set(['split', 'makefile']);
   return TARGETS.filter((t) => !optIn.has(t.from[0]) || groups.some((g) => g.id === t.from[0])).map((t) => {
     const [groupId, ...caseIds] = t.from;
     const cases = caseIds.map((id) => find(groupId, id));

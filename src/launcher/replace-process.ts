@@ -102,6 +102,14 @@ function spawnFunction(): typeof ChildProcessModule.spawn {
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGBREAK'];
 
+// The first of those this process was sent while a child ran: a caller that
+// runs several children (the split's parts) stops there instead of starting
+// the next one, or its fallback (Ctrl-C in make must end the build).
+let interruptedBy: NodeJS.Signals | undefined;
+export function interruption(): NodeJS.Signals | undefined {
+  return interruptedBy;
+}
+
 function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv, capture = false): Promise<ChildOutcome | NodeJS.ErrnoException> {
   const exact = exactArgvFor(step.file, step.argv);
   return new Promise<ChildOutcome | NodeJS.ErrnoException>((resolve) => {
@@ -117,6 +125,7 @@ function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv, capture = false): Pro
     for (const signal of FORWARDED_SIGNALS) {
       if (process.platform !== 'win32' && signal === 'SIGBREAK') continue;
       const forward = () => {
+        interruptedBy ??= signal;
         child.kill(signal);
       };
       forwarders.set(signal, forward);

@@ -45,11 +45,13 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
     plan = planAfterSplit(plan, split, host, Boolean(prefixHost));
   }
 
+  // Sent a signal while a part ran (Ctrl-C in make): leave by it, running nothing more.
+  const interrupted = split && !split.ok ? split.interrupted : undefined;
   // With a log, wait for the compiler so the line can hold its exit code and duration.
-  if (canExecve() && !logFile && !split?.ok) execveFirstStartable(plan.steps, plan.env, host.isExecutableFile);
+  if (canExecve() && !logFile && !split?.ok && !interrupted) execveFirstStartable(plan.steps, plan.env, host.isExecutableFile);
 
-  const outcome: ChildOutcome = split?.ok
-    ? { exitCode: 0, signal: null, step: plan.steps[0]! }
+  const outcome: ChildOutcome = split?.ok || interrupted
+    ? { exitCode: interrupted ? null : 0, signal: interrupted ?? null, step: plan.steps[0]! }
     : await spawnFirstStartable(plan.steps, plan.env).catch(() => {
         plan = planAgain();
         return spawnFirstStartable(plan.steps, plan.env);

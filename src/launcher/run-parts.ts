@@ -9,7 +9,7 @@ import { CCACHE_DEPEND, CCACHE_DISABLE, CCACHE_NODEPEND, CCACHE_PREFIX, LOG_VAR,
 import { learnClangMajor } from './compiler-facts.js';
 import { LAST_CLANG_WITH_DEVICE_DEPFILE } from './hip-rules/mishandled-shapes.js';
 import { planLaunch, selfCommand, type LaunchPlan, type LaunchRequest } from './plan-launch.js';
-import { spawnFirstStartable } from './replace-process.js';
+import { interruption, spawnFirstStartable } from './replace-process.js';
 import { cuidFor } from './hip-rules/cuid.js';
 import { learnCuidInput } from './cuid-input.js';
 import { parseCall } from './parse-call.js';
@@ -41,7 +41,8 @@ export interface PartRecord {
   durationMs: number;
 }
 
-export type PartsOutcome = { ok: true; parts: PartRecord[] } | { ok: false; reason: string; parts: PartRecord[] };
+// `interrupted`: the launcher itself was sent that signal while a part ran (passed on to it).
+export type PartsOutcome = { ok: true; parts: PartRecord[] } | { ok: false; reason: string; parts: PartRecord[]; interrupted?: NodeJS.Signals };
 
 // hostCuid (-fgpu-rdc only): whether the driver passes -cuid on to the host
 // job of an --offload-host-only compile. clang-15 drops it (clang-21 does
@@ -153,7 +154,7 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       const world = { platform: host.platform, cwd: host.cwd, settings: readSettings(host) };
       // Each source's id counts its real path too (cuid.ts), as a compile of it alone would.
       const cuidOf = (compileArgs: string[]) => cuidFor(compileArgs, world, learnCuidInput(parseCall(plan.compiler, compileArgs), world.settings, host));
-      parts = planCompileLinkParts(plan.call, tempDir, cuidOf, p.sep);
+      parts = planCompileLinkParts(plan.call, tempDir, cuidOf, p.sep, plan.cache?.kind === 'ccache');
     } else {
       const learned = learnBundler(plan, request, args, host, tempDir);
       if (typeof learned === 'string') return { ok: false, reason: learned, parts: records };
@@ -201,6 +202,8 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       records.push({ name: part.name, ...(cuid ? { cuid } : {}), route, ...(cacheResult ? { cacheResult } : {}), exitCode: outcome.exitCode, durationMs: Math.round((performance.now() - started) * 1000) / 1000 });
       if (outcome.stdout) out.push(outcome.stdout);
       if (outcome.stderr) err.push(outcome.stderr);
+      const interrupted = interruption();
+      if (interrupted) return { ok: false, reason: `interrupted by ${interrupted}`, parts: records, interrupted };
       if (outcome.exitCode !== 0 || outcome.signal) {
         const status = outcome.signal ? `was killed by ${outcome.signal}` : `exited ${outcome.exitCode}`;
         return { ok: false, reason: `part ${part.name} ${status}`, parts: records };

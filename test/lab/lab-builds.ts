@@ -42,11 +42,12 @@ function cacheEnv(cache: LabCache, dir: string): Record<string, string> {
 // one per part.
 export const WHOLE_CALLS = { HIP_CLANG_LAUNCHER_SPLIT: 'off' };
 
-export function runLabBuild(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}): string {
+// `readOnly`: more host paths bound read-only (sources).
+export function runLabBuild(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}, readOnly: string[] = []): string {
   const script = join(dir, `build-${Date.now()}.sh`);
   writeFileSync(script, ['set -e', cacheFunctions(cache), 'cd "$W"', 'start_cache', 'trap stop_cache EXIT', body, ''].join('\n'));
   const r = runInLab(['sh', script], {
-    binds: [{ host: dist, readOnly: true }, dir],
+    binds: [{ host: dist, readOnly: true }, ...readOnly.map((host) => ({ host, readOnly: true })), dir],
     cwd: dir,
     env: {
       W: dir,

@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runLabRound, toolsDir } from '../lab-round.mjs';
 import { MissingPrerequisite, repoRoot } from '../prerequisites.mjs';
 import { summarize } from '../stats.mjs';
 
@@ -21,10 +20,6 @@ const ARCHS = ['gfx90a', 'gfx942', 'gfx1030', 'gfx1100'];
 const FIFTH = 'gfx1201';
 const ONE = 'gfx942';
 const CXX = '/usr/lib/llvm-21/bin/clang++';
-
-function toolsDir() {
-  return process.env.HCL_TOOLS ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'hip-clang-launcher-tools');
-}
 
 // One round, as one shell script in the lab: `build NAME ENV...` cleans, times
 // a build of the slice, keeps its objects under objs/NAME and the split
@@ -106,7 +101,6 @@ export const splitGroup = {
   warmup: { full: 0, quick: 0 },
   prepare(ctx) {
     const src = join(toolsDir(), 'lab-src/rocPRIM-rocm-6.4.3');
-    const labRoot = join(toolsDir(), 'sid-root');
     const dir = join(ctx.work, 'split');
     return {
       notes: [
@@ -118,17 +112,7 @@ export const splitGroup = {
       cases: CASES.map(([id, label]) => ({ id, label, command: () => ({}) })),
       async run() {
         if (!existsSync(join(src, 'CMakeLists.txt'))) throw new MissingPrerequisite(`missing ${src}: run \`npm run provision\``);
-        if (!existsSync(join(labRoot, 'etc/hcl-lab/recipe'))) throw new MissingPrerequisite(`missing the sid lab at ${labRoot}: run \`npm run provision\``);
-        rmSync(dir, { recursive: true, force: true });
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, 'round.sh'), script(dir, src));
-        const r = spawnSync(
-          'bash',
-          [join(repoRoot, 'scripts/lab-run.sh'), '--ro-bind', src, '--ro-bind', join(repoRoot, 'dist/linux-x64'), '--bind', dir, '--cwd', dir, '--', 'bash', join(dir, 'round.sh')],
-          { env: { PATH: process.env.PATH, HCL_TOOLS: toolsDir() }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-        );
-        if (r.status !== 0) throw new Error(`the lab round failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
-        return dir;
+        return runLabRound({ dir, sources: [src], script: script(dir, src) });
       },
       // The work directory goes with the run (kept with --keep).
     };
