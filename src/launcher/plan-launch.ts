@@ -11,7 +11,7 @@ import type { World } from './hip-rules/rule.js';
 import { learnHipccLauncherSupport } from './hipcc-launcher-support.js';
 import { driverOf, parseCall, type ParsedCall } from './parse-call.js';
 import { realCompilerBehindShim } from '../shim/real-compiler.js';
-import { cacheNameFor } from '../shim/cache-name.js';
+import { cacheNameFor } from './cache-name-link.js';
 import { assertNotLooping, childEnv, underOuterCache } from './recursion.js';
 import { readSettings, type LauncherSettings } from './settings.js';
 import { learnClangMajor } from './compiler-facts.js';
@@ -56,6 +56,9 @@ export interface LaunchRequest {
   // argv[0] when the compiler runs directly, if not `compiler`: a shim's invoked name, so
   // clang names itself in its diagnostics as the bare compiler does (the cache gets `compiler`).
   argv0?: string;
+  // The path a cache gets for the compiler, when not `compiler`: a shim's link named as invoked
+  // (cache-name-link.ts). Asked only where a cache will run the compiler.
+  compilerForCache?: () => string | undefined;
 }
 
 // Where the compiler is: a path as given (relative to the working directory),
@@ -133,7 +136,10 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   // shim itself would use one (so both routes key alike), else by its own path.
   if (request.resolvedCompiler === undefined && programNameOf(compilerFile, host.platform) !== programNameOf(request.compiler, host.platform)) {
     const p = pathModuleFor(host.platform);
-    request = { ...request, compiler: cacheNameFor(p.dirname(compilerFile), programNameOf(request.compiler, host.platform), compilerFile, request.args, host) ?? compilerFile };
+    const name = programNameOf(request.compiler, host.platform);
+    const args = request.args;
+    // Run directly, argv[0] stays as written, as the shim keeps it.
+    request = { ...request, compiler: compilerFile, argv0: request.argv0 ?? request.compiler, compilerForCache: () => cacheNameFor(p.dirname(compilerFile), name, compilerFile, args, host) };
   }
   let call = parseCall(request.compiler, request.args);
   const hipcc = hipccFile(request.compiler, compilerFile, host);
@@ -211,7 +217,7 @@ export function planLaunch(request: LaunchRequest, host: Host, choose: typeof ch
   }
   // The cache gets the compiler as given where it is a path, so its own
   // look-up and its hash see what the build system wrote.
-  const compilerForCache = hasPathSeparator(request.compiler, host.platform) ? request.compiler : compilerFile;
+  const compilerForCache = request.compilerForCache?.() ?? (hasPathSeparator(request.compiler, host.platform) ? request.compiler : compilerFile);
   return {
     route: 'cache',
     reason: cache.reason,

@@ -185,7 +185,7 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       let cacheResult: CacheResult | undefined;
       try {
         if (part.kind === 'compile') {
-          const partPlan = planLaunch({ compiler: request.compiler, args: partArgs, resolvedCompiler: plan.compiler }, partHost);
+          const partPlan = planLaunch({ compiler: request.compiler, args: partArgs, resolvedCompiler: plan.compiler, compilerForCache: request.compilerForCache }, partHost);
           route = partPlan.route;
           // Only for the log: a build without one pays nothing for it.
           const watch = host.env[LOG_VAR] && route === 'cache' && partPlan.cache?.file ? watchCacheCall(partPlan.cache.kind, partPlan.cache.file, partPlan.env, p.join(tempDir, `part-${records.length}.stats`)) : undefined;

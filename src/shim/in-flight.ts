@@ -48,7 +48,7 @@ function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, paths: 
   return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(arg) ?? '')));
 }
 
-// A cache given the shim's per-user link to a name (cache-name.ts) holds the link's path, not the name.
+// A cache given the shim's per-user link to a name (launcher/cache-name-link.ts) holds the link's path, not the name.
 function linkText(path: string): string | undefined {
   try {
     return fs.readlinkSync(path);

@@ -6,7 +6,7 @@ import { layerEnv } from '../launcher/layered-env.js';
 import type { LaunchRequest } from '../launcher/plan-launch.js';
 import { runLauncher } from '../launcher/run-launcher.js';
 import { phaseEnds } from '../launcher/phases.js';
-import { cacheNameFor } from './cache-name.js';
+import { cacheNameFor } from '../launcher/cache-name-link.js';
 import { JOURNAL_NAME, MANIFEST_NAME } from './layout.js';
 import { locateRealCompiler } from './real-compiler.js';
 
@@ -32,9 +32,10 @@ export async function runShim(invocation: { name: string; invokedPath: string; a
       // dropped); run directly, argv[0] is the invoked name, as for the bare compiler: clang-21
       // names itself by it in diagnostics (`clang++: error:`, not `clang++-real: error:`).
       // clang takes InstalledDir and its resource dir from its real path, whatever argv[0] says.
-      // A cache is given a link named as invoked (cache-name.ts), for the same reason.
-      const compiler = (!target.uncached && cacheNameFor(bin, invocation.name, target.compiler, invocation.args, host)) || target.compiler;
-      return { compiler, args: invocation.args, resolvedCompiler: target.file, uncached: target.uncached, argv0: invocation.invokedPath };
+      // A cache is given a link named as invoked (cache-name-link.ts), for the same reason; asked
+      // for only on the cache route, since it may ask the compiler its version.
+      const compilerForCache = () => cacheNameFor(bin, invocation.name, target.compiler, invocation.args, host);
+      return { compiler: target.compiler, args: invocation.args, resolvedCompiler: target.file, uncached: target.uncached, argv0: invocation.invokedPath, compilerForCache };
     }
     if (invocation.clangSelfExec) {
       throw new HclError(

@@ -84,7 +84,8 @@ describe('HIP_CLANG_LAUNCHER_DEBUG: the launcher\'s time by phase', () => {
       expect(r.status, r.stderr).toBe(0);
       const bytes = createHash('md5').update(readFileSync(source)).digest('hex');
       const text = `hip-clang-launcher cuid 2\0base:${name}:${bytes}\0${args.filter((a) => !a.startsWith('--offload-arch=')).map((a) => `${a}\0`).join('')}`;
-      expect(JSON.parse(readFileSync(log, 'utf8').trim()).cuid, name).toBe(createHash('md5').update(text).digest('hex').slice(0, 16));
+      // One id: ccache's run of the launcher for the split on a miss logs a record of its own, without one.
+      expect(loggedCuids(log), name).toEqual([createHash('md5').update(text).digest('hex').slice(0, 16)]);
     }
   });
 });

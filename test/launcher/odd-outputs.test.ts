@@ -68,7 +68,8 @@ describe('outputs that are not regular files never reach a cache (built executab
       }
       for (const cache of caches()) {
         const log = join(dir, `${cache.name}-${lang.name}.jsonl`.replace(/[^\w.-]/g, '_'));
-        const routes = readFileSync(log, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { route: string; rules: { rule: string }[] });
+        // ccache's run of the launcher to split a HIP k.o that missed (on by default) logs a `split` record of its own; the calls made are the rest.
+        const routes = readFileSync(log, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { route: string; rules: { rule: string }[] }).filter((r) => r.route !== 'split');
         // /dev/null and - go direct, k.o through the cache: 2 rounds x 3 calls.
         expect(routes.map((r) => r.route)).toEqual(['direct', 'cache', 'direct', 'direct', 'cache', 'direct']);
         expect(routes[0]!.rules.map((r) => r.rule)).toContain('mishandled-shape');

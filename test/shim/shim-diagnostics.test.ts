@@ -16,7 +16,7 @@ import { makeTree, type TreeStyle } from './trees.js';
 // <bin>/clang++-real, so a build log said `clang++-real: error:` where the
 // bare compiler says `clang++: error:`. Run directly, the real compiler gets
 // the invoked name as argv[0]; a cache is given a per-user link named as
-// invoked that leads to <bin>/clang++-real (src/shim/cache-name.ts).
+// invoked that leads to <bin>/clang++-real (src/launcher/cache-name-link.ts).
 // What stays different, as the README says: `-###` names the real binary's
 // file for the -cc1 job, and clang-15 names itself after its real file.
 

@@ -79,7 +79,7 @@ async function uninstallWaitsFor(dir: string, compiled: ReturnType<typeof closed
 // the cache runs <bin>/clang-15-real by that name: the uninstall that removes
 // it must wait for the cache process, which shows the name only in its argv.
 // With `viaLink`, the cache holds a link to it instead: what the shim gives a
-// cache for clang 19 and later (src/shim/cache-name.ts, a link in the state
+// cache for clang 19 and later (src/launcher/cache-name-link.ts, a link in the state
 // dir named as invoked); host clang is 15, so the stand-in makes that link.
 async function cacheDuringUninstall(dir: string, bin: string, viaLink = false): Promise<void> {
   fs.writeFileSync(join(dir, 'x.c'), 'int twice(int x) { return 2 * x; }\n');

@@ -1,11 +1,12 @@
 import { lstatSync, mkdirSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { pathModuleFor, type Host } from '../host.js';
-import { learnClangMajor } from '../launcher/compiler-facts.js';
-import { shortHash } from '../launcher/memo.js';
-import { stateDir } from '../launcher/state-dir.js';
-import { isBinName } from './layout.js';
+import { learnClangMajor } from './compiler-facts.js';
+import { shortHash } from './memo.js';
+import { stateDir } from './state-dir.js';
 
-// The path a cache is given for a shim's real compiler. A cache runs the
+// The path a cache is given for a shim's real compiler (the shim, and the
+// launcher given a shim's path, ask for it only when a cache will run the
+// compiler: it may ask the compiler its version once). A cache runs the
 // compiler by the path it is given (ccache 4.14 and sccache 0.17 in the sid
 // lab; ccache 4.7 and sccache 0.10 key a link as below), and clang-21 names itself in its driver's
 // diagnostics by its argv[0]: given `<bin>/clang++-real`, a failed compile
@@ -72,8 +73,13 @@ function makeLink(dir: string, link: string, target: string): boolean {
 }
 
 // `compiler`: `<bin>/<realName>`, the real compiler's name in the shim's bin dir.
+// A file name, never a path (the link is made in a directory of ours).
+function isPlainName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[\\/\0]/.test(name);
+}
+
 export function cacheNameFor(bin: string, name: string, compiler: string, args: readonly string[], host: Host): string | undefined {
-  if (host.platform === 'win32' || !isBinName(name) || process.getuid === undefined) return undefined;
+  if (host.platform === 'win32' || !isPlainName(name) || process.getuid === undefined) return undefined;
   if (args.some((arg) => arg === '-no-canonical-prefixes' || arg.startsWith('@'))) return undefined;
   const state = stateDir(host);
   if (state === undefined) return undefined;
