@@ -45,16 +45,21 @@ function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, paths: 
   // The file a name leads to, not the path: the exe of a name's process under another mount, or a hard link of it.
   const id = fileIdOf(`/proc/${pid}/exe`);
   if (id !== undefined && ids.has(id)) return true;
-  return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(arg) ?? '')));
+  return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(pid, arg) ?? '')));
 }
 
 // A cache given the shim's per-user link to a name (launcher/cache-name-link.ts) holds the link's path, not the name.
-function linkText(path: string): string | undefined {
-  try {
-    return fs.readlinkSync(path);
-  } catch {
-    return undefined;
+function linkText(pid: string, path: string): string | undefined {
+  // Read where the process sees it: in a container or a chroot (the lab) the
+  // state directory holding the link is its own, and ours may have no such path.
+  for (const where of [`/proc/${pid}/root${path}`, path]) {
+    try {
+      return fs.readlinkSync(where);
+    } catch {
+      // not a link there, or not ours to read
+    }
   }
+  return undefined;
 }
 
 // Waits (bounded) until no process that was using `names` of `bin` when asked
