@@ -11,15 +11,20 @@ import { built } from '../helpers/tools.js';
 // part that runs, then must leave by it. Before, a part that ended that way counted as a failed
 // split and the launcher started the whole call uncached, so make's Ctrl-C did not stop the build.
 // The stand-in compiler (test/fixtures/test-compiler.c) says when it is ready and notes the
-// signal it got; ccache runs it as is (CCACHE_DISABLE=1).
+// signal it got. The cache is a stand-in too, a script named ccache that runs the compile as
+// given: a real ccache would first run the stand-in as a preprocessor, and with CCACHE_DISABLE
+// (ccache keeps nothing) the launcher splits nothing.
 describe('a split call sent a signal while a part runs', () => {
   const dir = makeTempDir('hcl-split-interrupt-');
   let compiler: string;
   const record = join(dir, 'record');
   const marker = `${record}.signal`;
   const tmp = join(dir, 'tmp');
+  const cache = join(dir, 'cache-bin', 'ccache');
   beforeAll(() => {
     compiler = buildTestCompiler(dir);
+    mkdirSync(join(dir, 'cache-bin'));
+    writeFileSync(cache, '#!/bin/sh\nexec "$@"\n', { mode: 0o755 });
     writeFileSync(join(dir, 'a.c'), 'int main(void) { return 0; }\n');
   });
 
@@ -28,8 +33,7 @@ describe('a split call sent a signal while a part runs', () => {
       writeFileSync(marker, '');
       mkdirSync(tmp, { recursive: true });
       const env = cleanEnv({
-        HIP_CLANG_LAUNCHER_CACHE: 'ccache',
-        CCACHE_DISABLE: '1',
+        HIP_CLANG_LAUNCHER_CACHE: cache,
         HIP_CLANG_LAUNCHER_SPLIT: 'on',
         HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'),
         TC_RECORD: record,
