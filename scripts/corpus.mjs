@@ -70,7 +70,7 @@ function runToolchain(name, work, basePort) {
         ['bash', join(repo, 'scripts/lab-run.sh'), '--ro-bind', `${dirname(node)}:${LAB_NODE_DIR}`, '--ro-bind', join(repo, 'test/corpus'), '--ro-bind', dirname(launcher), '--bind', work, '--cwd', work, '--', join(LAB_NODE_DIR, basename(node)), driver, configFile]
       : [node, driver, configFile];
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0], cmd.slice(1), { cwd: work, env: { PATH: process.env.PATH, HOME: process.env.HOME, HCL_TOOLS: tools, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(cmd[0], cmd.slice(1), { cwd: work, env: { PATH: process.env.PATH, HOME: process.env.HOME, HCL_TOOLS: tools, LANG: 'C.UTF-8', ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) }, stdio: ['ignore', 'pipe', 'inherit'] });
     const chunks = [];
     child.stdout.on('data', (b) => chunks.push(b));
     child.on('error', reject);

@@ -56,16 +56,21 @@ export function loadCorpus(name: 'lab' | 'host'): () => Toolchain {
   const out = makeTempDir(`hcl-corpus-${name}-`);
   beforeAll(async () => {
     requireLab();
+    let stderr = '';
     const status = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(tools.node24, [join(repoRoot, 'scripts/corpus.mjs'), '--toolchain', name, '--out', out], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, HCL_TOOLS: process.env.HCL_TOOLS },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, HCL_TOOLS: process.env.HCL_TOOLS, TMPDIR: process.env.TMPDIR },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
-      child.stderr.on('data', (b: Buffer) => process.stderr.write(b));
+      child.stderr.on('data', (b: Buffer) => {
+        process.stderr.write(b);
+        stderr = (stderr + b.toString('utf8')).slice(-4000);
+      });
       child.on('error', reject);
       child.on('close', resolve);
     });
-    expect(status).toBe(0);
+    // The failure itself names the cause: CI shows a failed assertion's message, not always the file's output.
+    expect(status, `scripts/corpus.mjs --toolchain ${name} exited with ${status}; its last output:\n${stderr.split('\n').slice(-15).join('\n')}`).toBe(0);
     const corpus = JSON.parse(readFileSync(join(out, 'corpus.json'), 'utf8')) as { toolchains: Toolchain[] };
     t = corpus.toolchains.find((x) => x.toolchain === name);
   }, 1_500_000);
