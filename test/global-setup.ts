@@ -82,6 +82,9 @@ export default function setup(): () => void {
     throw new Error(`only ${freeGiB.toFixed(1)} GiB free in ${base}; the suite needs about ${NEEDED_GIB} GiB there: free some space, or set TMPDIR to a directory on a larger disk`);
   }
   const runDir = mkdtempSync(join(base, `${RUN_PREFIX}${process.pid}-`));
+  // As /tmp itself: tests run the executable as another user (setpriv), and
+  // that user's programs reach their directories and write temporaries here.
+  chmodSync(runDir, 0o1777);
   // Read by os.tmpdir() in each test file's process (forked after this) and by every program they run.
   process.env.TMPDIR = runDir;
   return () => {
