@@ -2,19 +2,21 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
-// The long files, longest first (seconds alone on an idle 2-core machine, measured for issue 21):
-// they start first, so the run does not end with one of them on one worker while the other
+// The long files, longest first (seconds each took in the last full runs on an idle 2-core
+// machine, two workers): they start first, so the run does not end with one of them on one worker while the other
 // idles. vitest's own order on a fresh clone (no results cache) is by file size, which started
 // the corpus and Makefile files, small files with the longest runs, last of all.
 const LONG_FILES = [
   'test/corpus/corpus-lab.test.ts', // 116
   'test/corpus/corpus-host.test.ts', // 116
-  'test/lab/sccache-redis.test.ts', // 115
   'test/shim/stress-while-installing.test.ts', // 112
   'test/lab/another-checkout-lab.test.ts', // 84
-  // The Makefile files of one toolchain share one uncached build (test/helpers/run-once.ts):
-  // one of each pair starts early, the other later, when that build is done.
-  'test/lab/makefile-rocthrust-ccache.test.ts', // 60
+  // 115 before its Redis-killed build (a minute of sccache's own Redis time-outs) overlapped the rest.
+  'test/lab/sccache-redis.test.ts',
+  // The Makefile files of one toolchain share one uncached build (test/helpers/run-once.ts): one
+  // of each pair starts early and makes it, and the other finds it made (or builds its routes
+  // meanwhile and waits for it only to compare).
+  'test/lab/makefile-rocthrust-ccache.test.ts', // 60 alone, uncached build included
   'test/routes/makefile-rocthrust-host-ccache.test.ts',
   'test/shim/transaction-faults.test.ts', // 62
   'test/lab/makefile-rocthrust-sccache.test.ts',
