@@ -30,7 +30,7 @@ describe('sccache 0.17 on a real Redis (sid lab)', () => {
   beforeAll(async () => {
     dir = makeTempDir('hcl-lab-redis-');
     writeParallelProject(dir, UNITS, 'clang++-21', []);
-    expectSameObjects = (await labReference(dir, UNITS)).expectSame;
+    expectSameObjects = (await labReference(UNITS)).expectSame;
     killed = (async () => {
       const redis: Redis = await startRedis(dir);
       // Killed once the first objects exist, with half the build held until then (by a gate, not a timer).
