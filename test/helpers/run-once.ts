@@ -4,14 +4,15 @@ import { join } from 'node:path';
 
 // Work that several test files need and that gives the same result each time
 // (an uncached reference build of a toolchain): done once per run, by the file
-// that asks first, in a directory under the run's temp dir (test/global-setup.ts
-// gives each run its own, removed at the end). A file that asks while another
+// that asks first, in a directory under the temp dir named for the run's vitest
+// process (each file runs in a fork of it: vitest.config.ts's pool), so no run
+// reuses another's, whatever TMPDIR is. A file that asks while another
 // builds waits for its `.done` marker: an event, never a time limit (the
 // file's own timeout is the backstop). The builder holds a lock naming its
 // pid; a builder that died is taken over, and a build that failed leaves no
 // marker, so the next asker builds again and fails with the error itself.
 export async function runOnce(name: string, make: (dir: string) => void | Promise<void>): Promise<string> {
-  const dir = join(tmpdir(), `hcl-once-${name}`);
+  const dir = join(tmpdir(), `hcl-once-${process.ppid}-${name}`);
   const lock = `${dir}.lock`;
   for (;;) {
     if (existsSync(join(dir, '.done'))) return dir;
