@@ -1,4 +1,42 @@
+import { relative } from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+// The long files, longest first (seconds each took in the last full runs on an idle 2-core
+// machine, two workers): they start first, so the run does not end with one of them on one worker while the other
+// idles. vitest's own order on a fresh clone (no results cache) is by file size, which started
+// the corpus and Makefile files, small files with the longest runs, last of all.
+const LONG_FILES = [
+  'test/corpus/corpus-lab.test.ts', // 116
+  'test/corpus/corpus-host.test.ts', // 116
+  'test/shim/stress-while-installing.test.ts', // 112
+  'test/lab/another-checkout-lab.test.ts', // 84
+  // 115 before its Redis-killed build (a minute of sccache's own Redis time-outs) overlapped the rest.
+  'test/lab/sccache-redis.test.ts',
+  // The Makefile files of one toolchain share one uncached build (test/helpers/run-once.ts): one
+  // of each pair starts early and makes it, and the other finds it made (or builds its routes
+  // meanwhile and waits for it only to compare).
+  'test/lab/makefile-rocthrust-ccache.test.ts', // 60 alone, uncached build included
+  'test/routes/makefile-rocthrust-host-ccache.test.ts',
+  'test/shim/transaction-faults.test.ts', // 62
+  'test/lab/makefile-rocthrust-sccache.test.ts',
+  'test/routes/makefile-rocthrust-host-sccache.test.ts',
+  'test/lab/split.test.ts', // 50
+  'test/shim/shim-on-rocm-trees.test.ts',
+  'test/launcher/split.test.ts',
+  'test/cli/doctor.test.ts',
+];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const i = LONG_FILES.indexOf(relative(this.ctx.config.root, f.moduleId));
+      return i < 0 ? LONG_FILES.length : i;
+    };
+    // The rest in vitest's order (its results cache where there is one, else by size); a stable sort keeps it.
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   // The shipped .patch files are imported as text (esbuild's text loader in the build; this here).
@@ -20,5 +58,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     globalSetup: ['test/global-setup.ts'],
+    sequence: { sequencer: LongestFirst },
   },
 });

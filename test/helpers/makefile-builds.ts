@@ -6,6 +6,7 @@ import { runLabBuild, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, type LabCa
 import { hcl, HIPCC_NAMES, makeTree } from '../shim/trees.js';
 import { parseCcacheStats, parseSccacheStats } from './caches.js';
 import { SHARED_MACHINE_CCACHE } from './hip-projects.js';
+import { runOnce } from './run-once.js';
 import { makeTempDir } from './temp-dir.js';
 import { built, hipEnv, repoRoot, tools, toolsDir } from './tools.js';
 
@@ -161,21 +162,37 @@ export interface MakefileBuild {
   dir: string;
   cache: Cache;
   shimBin: string;
+  // The uncached build's directory, with the programs under uncached/ (awaited where compared).
+  uncached: Promise<string>;
+  // clang's one-step compiles of the single-source program, by command line and -cuid: two
+  // routes that log the same call (the shim under hipcc, hipcc behind the launcher) share one.
+  oneStep: Map<string, Buffer>;
 }
 
 const progress = (t: Toolchain, text: string) => process.stdout.write(`makefile (${t.label}): ${text}\n`);
 
-// The shim installed, and the uncached build (the distribution's hipcc, no shim, no launcher)
-// that every route is compared with.
+// The uncached build (the distribution's hipcc, no shim, no launcher, no cache) that every
+// route is compared with: the same programs for both caches, so built once per toolchain and
+// run (runOnce), by whichever of the toolchain's two files asks first.
+function uncachedBuild(toolchain: Toolchain): Promise<string> {
+  return runOnce(`makefile-uncached-${toolchain.label}`, (dir) => {
+    progress(toolchain, "uncached build (the distribution's hipcc), shared by this run's files for this toolchain");
+    copyFileSync(join(repoRoot, 'test/fixtures/rocthrust-examples/Makefile'), join(dir, 'Makefile'));
+    toolchain.run(dir, 'ccache', [make('hipcc'), `mkdir -p uncached && mv ${SINGLE} ${MULTI} uncached/`].join('\n'), toolchain.hipccEnv(toolchain.clangDir));
+  });
+}
+
+// The shim installed, and the uncached build started (or found, when another file made it):
+// the routes build meanwhile, and wait for it only to compare.
 export function prepareMakefileBuild(toolchain: Toolchain, root: string, cache: Cache): MakefileBuild {
   const dir = mkdtempSync(join(root, `${cache}-`));
   copyFileSync(join(repoRoot, 'test/fixtures/rocthrust-examples/Makefile'), join(dir, 'Makefile'));
   const shimBin = toolchain.shim(dir);
-  progress(toolchain, `${cache}: uncached build (the distribution's hipcc)`);
-  const plainEnv = toolchain.hipccEnv(toolchain.clangDir);
-  toolchain.run(dir, cache, [make('hipcc'), `mkdir -p uncached && mv ${SINGLE} ${MULTI} uncached/`].join('\n'), plainEnv);
   takeCallLog(dir);
-  return { toolchain, dir, cache, shimBin };
+  const uncached = uncachedBuild(toolchain);
+  // Awaited by each route's check; a failure is reported there, not as an unhandled rejection first.
+  uncached.catch(() => {});
+  return { toolchain, dir, cache, shimBin, uncached, oneStep: new Map() };
 }
 
 // One route: `make clean`, `make` (cold for its own command lines), `make clean`, `make` (warm),
@@ -195,7 +212,7 @@ export function buildRoute(build: MakefileBuild, route: Route): Call[] {
   return takeCallLog(dir) as Call[];
 }
 
-export function checkRoute(build: MakefileBuild, route: Route, calls: Call[]): void {
+export async function checkRoute(build: MakefileBuild, route: Route, calls: Call[]): Promise<void> {
   const { toolchain, dir, cache } = build;
   const tag = route.replace(/ /g, '-');
   const stats = (name: string) => toolchain.stats(dir, cache, `${tag}-${name}`);
@@ -228,10 +245,15 @@ export function checkRoute(build: MakefileBuild, route: Route, calls: Call[]): v
   const single = programs.filter((c) => c.output === SINGLE).at(-1)!;
   const cuid = single.parts![0]!.cuid!;
   expect(cuid).toMatch(/^[0-9a-f]{16}$/);
-  const ref = join(dir, `${tag}.ref`);
-  const args = single.args.map((a) => (a === SINGLE ? ref : a));
-  toolchain.run(dir, cache, `cd ${single.cwd} && ${single.compiler} ${args.map((a) => `'${a}'`).join(' ')} -cuid=${cuid} >/dev/null 2>&1`, toolchain.hipccEnv(build.shimBin));
-  const refBytes = readFileSync(ref);
+  const key = JSON.stringify([single.cwd, single.compiler, single.args, cuid]);
+  let refBytes = build.oneStep.get(key);
+  if (!refBytes) {
+    const ref = join(dir, `${tag}.ref`);
+    const args = single.args.map((a) => (a === SINGLE ? ref : a));
+    toolchain.run(dir, cache, `cd ${single.cwd} && ${single.compiler} ${args.map((a) => `'${a}'`).join(' ')} -cuid=${cuid} >/dev/null 2>&1`, toolchain.hipccEnv(build.shimBin));
+    refBytes = readFileSync(ref);
+    build.oneStep.set(key, refBytes);
+  }
   expect(readFileSync(join(dir, SINGLE)).equals(refBytes), `${route}: warm ${SINGLE} = one-step with -cuid`).toBe(true);
   expect(readFileSync(join(dir, `${tag}-cold`, SINGLE)).equals(refBytes), `${route}: cold ${SINGLE} = one-step with -cuid`).toBe(true);
 
@@ -239,8 +261,9 @@ export function checkRoute(build: MakefileBuild, route: Route, calls: Call[]): v
   // per-source id masked), the host code and data byte for byte, and an embedded device bundle
   // of the same size (its bytes hold the ids). Warm equals cold byte for byte (the same ids
   // from the same paths).
+  const uncached = join(await build.uncached, 'uncached');
   for (const program of [SINGLE, MULTI]) {
-    const [got, want] = [join(dir, program), join(dir, 'uncached', program)];
+    const [got, want] = [join(dir, program), join(uncached, program)];
     expect(sortedSymbols(got), `${route}: ${program} symbols`).toBe(sortedSymbols(want));
     for (const section of HOST_SECTIONS) expect(sectionOf(got, section).equals(sectionOf(want, section)), `${route}: ${program} ${section}`).toBe(true);
     expect(sectionOf(got, '.hip_fatbin').length, `${route}: ${program} .hip_fatbin size`).toBe(sectionOf(want, '.hip_fatbin').length);
@@ -259,8 +282,8 @@ export function describeMakefileRoutes(toolchain: Toolchain, cache: Cache, timeo
       build = prepareMakefileBuild(toolchain, root, cache);
     }, timeout);
 
-    it.each(Object.keys(ROUTES) as Route[])('%s: warm make is all hits, programs as uncached', (route) => {
-      checkRoute(build, route, buildRoute(build, route));
+    it.each(Object.keys(ROUTES) as Route[])('%s: warm make is all hits, programs as uncached', async (route) => {
+      await checkRoute(build, route, buildRoute(build, route));
     }, timeout);
   });
 }

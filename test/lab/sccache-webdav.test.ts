@@ -22,7 +22,7 @@ describe('sccache 0.17 on a real WebDAV server (sid lab)', () => {
   beforeAll(async () => {
     dir = makeTempDir('hcl-lab-webdav-');
     writeParallelProject(dir, UNITS, 'clang++-21', []);
-    expectSameObjects = (await labReference(dir, UNITS)).expectSame;
+    expectSameObjects = (await labReference(UNITS)).expectSame;
   }, 900_000);
 
   it('machine B\'s first build is all hits from machine A (SCCACHE_WEBDAV_ENDPOINT), objects as uncached', async () => {
