@@ -120,7 +120,12 @@ function makeRoutes(root) {
     const dir = join(root, d.id.replaceAll('+', '-'));
     // The launcher's own log says which route each call took and why (with a log it waits for the compiler instead of execve: the same decisions).
     const log = d.launcher ? join(dir, 'launcher.jsonl') : undefined;
-    return { ...d, dir, port: config.basePort + i, env: { ...d.env, ...(log ? { HIP_CLANG_LAUNCHER_LOG: log } : {}) }, log };
+    // The launcher routes build each case at one path, one route at a time
+    // (caseTurn): the -cuid the launcher adds hashes the input's real path, so
+    // there every launcher route gets the same id for a call, and the uncached
+    // compile given that id (uncachedWithCuid) is made once, not once per route.
+    const cases = d.launcher ? join(root, 'launcher-cases') : dir;
+    return { ...d, dir, cases, port: config.basePort + i, env: { ...d.env, ...(log ? { HIP_CLANG_LAUNCHER_LOG: log } : {}) }, log };
   });
 }
 
@@ -195,8 +200,27 @@ async function runCall(route, dir, argv, kind) {
   return call;
 }
 
-async function runCaseOnRoute(route, c, skip) {
-  const dir = join(route.dir, c.id);
+// One route at a time in a case directory that routes share (makeRoutes).
+const turns = new Map();
+async function caseTurn(dir, fn) {
+  const before = turns.get(dir) ?? Promise.resolve();
+  let done;
+  const mine = new Promise((r) => (done = r));
+  turns.set(dir, before.then(() => mine));
+  await before;
+  try {
+    return await fn();
+  } finally {
+    done();
+  }
+}
+
+function runCaseOnRoute(route, c, skip) {
+  const dir = join(route.cases, c.id);
+  return caseTurn(dir, () => buildCase(route, c, skip, dir));
+}
+
+async function buildCase(route, c, skip, dir) {
   const calls = [];
   // Uncached compiles are deterministic: the uncached route's cold build stands for its warm one too.
   const builds = [['cold', 0], ...(route.cache ? [['warm', 0]] : []), ...(c.change ? [['changed', 1]] : [])];
@@ -255,7 +279,7 @@ let refCounter = 0;
 
 // An uncached compile given the -cuid the launcher added: the same bytes for
 // every route that logged that id for that source state and output (the
-// launcher with ccache and with sccache add the same one), so compiled once.
+// launcher routes build at one path, so each adds the same one), so compiled once.
 const cuidCompiles = new Map();
 function uncachedWithCuid(route, c, state, step, cuid) {
   const key = `${c.id}\0${state}\0${step.out}\0${cuid}`;
