@@ -15,7 +15,7 @@ import { learnCuidInput } from './cuid-input.js';
 import { parseCall } from './parse-call.js';
 import { readSettings } from './settings.js';
 import { childEnv } from './recursion.js';
-import { watchCacheCall, type CacheResult } from './part-result.js';
+import { prefixStatsLog, watchCacheCall, type CacheResult } from './part-result.js';
 
 // Runs a call the split rule (hip-rules/split.ts) marked as parts. Each
 // compile part is an ordinary compiler call planned by planLaunch, so it meets
@@ -271,6 +271,7 @@ export function hostUnderPrefix(host: Host): Host | undefined {
   if (host.env[SPLIT_PREFIX_VAR] !== '1') return undefined;
   const env = { ...host.env };
   for (const name of [SPLIT_PREFIX_VAR, CCACHE_PREFIX, CCACHE_DISABLE, OUTER_CACHE_VAR]) delete env[name];
+  prefixStatsLog(env);
   return { ...host, env };
 }
 
