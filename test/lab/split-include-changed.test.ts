@@ -70,7 +70,8 @@ const records = (dir: string) => readFileSync(join(dir, 'cold.calls'), 'utf8').t
 describe('a header changes while a split call compiles (lab, clang-21 + ccache 4.14)', () => {
   it('ccache keeps no whole-call entry and runs the launcher again; the object is right, stats counts one call, the rebuild repairs it', () => {
     const dir = setUp();
-    runLabBuild(dir, 'ccache', BODY);
+    // A stats log of the user's own gets every ccache call's record, the parts' too.
+    runLabBuild(dir, 'ccache', BODY, { CCACHE_STATSLOG: join(dir, 'user.statslog') });
     expect(readFileSync(join(dir, 'cold.o')).equals(readFileSync(join(dir, 'ref.o'))), 'the object equals the one-step compile').toBe(true);
     // ccache's own word: an input changed during the compile, nothing stored (the host part's own call too, if the move came late enough).
     expect(changed(dir, 'cold') - changed(dir, 'start')).toBeGreaterThanOrEqual(1);
@@ -88,6 +89,9 @@ describe('a header changes while a split call compiles (lab, clang-21 + ccache 4
     // The rebuild: the whole call misses, every part hits, and ccache stores the whole call; then one lookup.
     expect(delta(dir, 'cold', 'warm')).toEqual({ hits: 3, misses: 1 });
     expect(delta(dir, 'warm', 'warm2')).toEqual({ hits: 1, misses: 0 });
+    // Cold: the whole call and twice 3 parts; the rebuild: the whole call and 3 parts; then the whole call.
+    const logged = readFileSync(join(dir, 'user.statslog'), 'utf8').split('\n').filter((l) => l.startsWith('#'));
+    expect(logged.length).toBe(7 + 4 + 1);
   }, LAB_BUILD_TIMEOUT);
 
   it('with the bench\'s setting (include_file_ctime) the cold build keeps its whole-call entry: the rebuild is one lookup', () => {
