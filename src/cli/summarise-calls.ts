@@ -155,6 +155,13 @@ export function createCallSummariser(): CallSummariser {
         s.malformedLines++;
         return;
       }
+      // ccache running the launcher as its prefix (a split call's miss): the call has its
+      // own record, the whole call's; this run adds its parts only. ccache runs the prefix
+      // a second time when an include file changed during the compile: both runs' parts count.
+      if (isPrefixRun(record)) {
+        noteSplit(s.split, record);
+        return;
+      }
       s.calls++;
       const { route } = record;
       count(s.routes, route);
@@ -225,6 +232,14 @@ function noteSplit(split: SplitSummary, record: RawRecord): void {
     else if (part.cacheResult === 'not-cached') c.notCached++;
     else c.unknown++;
   }
+}
+
+// Logs before the `ccachePrefix` field say it in the reason (run-parts.ts: planAfterSplit, planUnderPrefix).
+const PREFIX_REASONS = ["(ccache's whole-call entry missed)", 'for ccache, which stores it'];
+function isPrefixRun(record: RawRecord): boolean {
+  if (record.ccachePrefix === true) return true;
+  const reason = typeof record.reason === 'string' ? record.reason : '';
+  return reason.startsWith("ccache's prefix_command: ") || PREFIX_REASONS.some((r) => reason.includes(r));
 }
 
 // The parts in the order a reader looks for them: device parts by arch, then the host, the rest.

@@ -189,12 +189,21 @@ function isConfig(value: unknown): value is CacheConfig {
 }
 
 // The cache's config as it stands, memoised under the stat of its files.
+// Read once per process and stat of its files: a split plans the whole call and each part in one (run-parts.ts).
+const readConfigs = new Map<string, CacheConfig>();
+
 export function learnCacheConfig(cache: ConfigurableCache, host: Host): CacheConfig {
   const places = cache === 'ccache' ? ccachePlaces(host) : sccachePlaces(host);
   const key = listingKey(`${cache}-config\0${places.watched.join('\0')}`, places.watched.map(watchKey));
+  const seen = JSON.stringify(key);
+  const read = readConfigs.get(seen);
+  if (read) return { files: read.files, entries: Object.assign(Object.create(null) as Record<string, ConfigEntry>, read.entries) };
   const known = readMemo(host, 'cache-config', key, isConfig);
   // A primary config found through the system config's cache_dir is outside the key: read again.
-  if (known && !known.unkeyed) return { files: known.files, entries: Object.assign(Object.create(null) as Record<string, ConfigEntry>, known.entries) };
+  if (known && !known.unkeyed) {
+    readConfigs.set(seen, known);
+    return { files: known.files, entries: Object.assign(Object.create(null) as Record<string, ConfigEntry>, known.entries) };
+  }
   const value = readPlaces(cache, places, host.platform);
   writeMemo(host, 'cache-config', key, value);
   return value;

@@ -44,7 +44,12 @@ function probeVersion(file: string, host: Host): string {
   return result.status === 0 && typeof result.stdout === 'string' ? result.stdout : '';
 }
 
+// Once per process: a split plans the whole call and each part in one (run-parts.ts).
+const learned = new Map<string, CacheFacts>();
+
 export function learnCacheFacts(file: string, kind: CacheKind, host: Host): CacheFacts {
-  const text = memoise(host, `version-${kind}`, file, () => probeVersion(file, host), isString);
-  return factsFromVersionText(kind, text);
+  const key = `${kind}\0${file}`;
+  let facts = learned.get(key);
+  if (!facts) learned.set(key, (facts = factsFromVersionText(kind, memoise(host, `version-${kind}`, file, () => probeVersion(file, host), isString))));
+  return facts;
 }

@@ -31,6 +31,9 @@ export interface CallRecord {
   parts?: { name: string; cuid?: string; route: string; cacheResult?: CacheResult; exitCode: number | null; durationMs: number }[];
   // A call ccache runs with the split as its prefix: whether its whole-call entry hit.
   cacheResult?: CacheResult;
+  // This run is ccache's prefix_command for such a call (its parts), not a call of its own:
+  // the call's record is the one above it, and `stats` counts the call once.
+  ccachePrefix?: true;
   // Which call this was, so `stats` can name the ones that went uncached:
   // the working directory, the output (-o, as written; null without one) and
   // the compiler's arguments as the caller gave them (boundedArgs).

@@ -27,6 +27,9 @@ export const CUID_VAR = 'HIP_CLANG_LAUNCHER_CUID';
 export const SPLIT_VAR = 'HIP_CLANG_LAUNCHER_SPLIT';
 // Set by the launcher for ccache's prefix_command: the whole call missed, so run it as its parts.
 export const SPLIT_PREFIX_VAR = 'HIP_CLANG_LAUNCHER_SPLIT_PREFIX';
+// Set beside it with a call log: the user's own CCACHE_STATSLOG (empty: none), which the
+// prefix restores, so that the launcher's private stats log holds the whole call's record only.
+export const USER_STATSLOG_VAR = 'HIP_CLANG_LAUNCHER_USER_STATSLOG';
 // One or more directories (PATH-style list): paths under them are keyed relative to them.
 export const BASEDIR_VAR = 'HIP_CLANG_LAUNCHER_BASEDIR';
 // Set by the launcher for a hipcc it runs, so hipcc's clang calls come back through it.

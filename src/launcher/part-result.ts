@@ -3,6 +3,7 @@ import type * as OsModule from 'node:os';
 import type * as PathModule from 'node:path';
 import { closeSync, constants, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import type { CacheKind } from './find-cache.js';
+import { USER_STATSLOG_VAR } from './env-vars.js';
 
 // Whether one cache call hit, for the call log (`stats` and `doctor` show the
 // split's parts by arch). Asked only when the log is on: nothing here runs
@@ -65,9 +66,8 @@ export function watchCacheCall(kind: CacheKind | undefined, cache: string, env: 
 }
 
 // ccache's stats log: per call a `# <source>` line, then one counter name a
-// line. The call's own is the last: under ccache's prefix_command the split's
-// parts, run first, append theirs to the same file (so a stats log of the
-// user's gets every ccache call that ran).
+// line. The call's own is the last: a stats log of the user's gets every
+// ccache call that ran, the split's parts under ccache's prefix_command too.
 export function ccacheResult(text: string): CacheResult {
   const last = text.lastIndexOf('\n#', text.length - 2);
   const counters = text.slice(last + 1).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
@@ -77,7 +77,14 @@ export function ccacheResult(text: string): CacheResult {
 }
 
 // The whole call through ccache with the launcher as its prefix: its stats
-// log in a private temporary directory, removed when it is read.
+// log in a private temporary directory, removed when it is read. It must hold
+// the whole call's record only, so the prefix's parts log to the user's own
+// (USER_STATSLOG_VAR, restored under the prefix by prefixStatsLog). Otherwise,
+// when ccache runs the prefix a second time (it does when an include file
+// changed while the call compiled: its modified_input_file, nothing stored),
+// the second run's parts come after the whole call's record and the last one
+// read would be a part's (measured with ccache 4.14: a whole call ccache did
+// not store was logged as `miss`).
 export function watchWholeCall(kind: CacheKind | undefined, cache: string | undefined, env: Readonly<Record<string, string | undefined>>): ResultWatch | undefined {
   if (kind !== 'ccache' || !cache) return undefined;
   const { join } = process.getBuiltinModule('node:path') as typeof PathModule;
@@ -90,7 +97,7 @@ export function watchWholeCall(kind: CacheKind | undefined, cache: string | unde
   }
   const watch = watchCacheCall(kind, cache, env, join(dir, 'stats'))!;
   return {
-    env: watch.env,
+    env: { ...watch.env, [USER_STATSLOG_VAR]: env[STATSLOG] ?? '' },
     finish() {
       try {
         return watch.finish();
@@ -99,6 +106,15 @@ export function watchWholeCall(kind: CacheKind | undefined, cache: string | unde
       }
     },
   };
+}
+
+// Under the prefix: the user's own stats log back in place of the launcher's private one.
+export function prefixStatsLog(env: Record<string, string | undefined>): void {
+  const theirs = env[USER_STATSLOG_VAR];
+  if (theirs === undefined) return;
+  delete env[USER_STATSLOG_VAR];
+  if (theirs === '') delete env[STATSLOG];
+  else env[STATSLOG] = theirs;
 }
 
 interface Counters {

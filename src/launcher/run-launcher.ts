@@ -78,6 +78,8 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
       ...boundedArgs(plan.call.args),
       ...(split ? { parts: split.parts } : {}),
       ...(cacheResult ? { cacheResult } : {}),
+      // ccache running the launcher as its prefix: the call has its own record (stats counts it once).
+      ...(prefixHost ? { ccachePrefix: true } : {}),
     });
   }
   exitLikeChild(outcome);

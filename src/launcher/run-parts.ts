@@ -15,7 +15,8 @@ import { learnCuidInput } from './cuid-input.js';
 import { parseCall } from './parse-call.js';
 import { readSettings } from './settings.js';
 import { childEnv } from './recursion.js';
-import { watchCacheCall, type CacheResult } from './part-result.js';
+import { prefixStatsLog, watchCacheCall, type CacheResult } from './part-result.js';
+import { chooseCache, type CacheChoice, type CachePurpose } from './find-cache.js';
 
 // Runs a call the split rule (hip-rules/split.ts) marked as parts. Each
 // compile part is an ordinary compiler call planned by planLaunch, so it meets
@@ -176,6 +177,14 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
     // under sccache: its server, which the first part may start, would keep
     // a TMPDIR that is then removed.
     const partHost = plan.cache?.kind === 'ccache' ? { ...host, env: { ...host.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir } } : host;
+    // The parts share one environment (but TMPDIR), so one cache choice per purpose (HIP, or the
+    // C/C++ sources of a compile-and-link), the whole call's for its own: the PATH walked once.
+    const chosen = new Map<CachePurpose, CacheChoice>(plan.cache && plan.call.offload ? [['hip', plan.cache]] : []);
+    const choose = (h: Host, explain = false, purpose: CachePurpose = 'other'): CacheChoice => {
+      let choice = chosen.get(purpose);
+      if (!choice) chosen.set(purpose, (choice = chooseCache(h, explain, purpose)));
+      return choice;
+    };
     let bundle: string | undefined;
     for (const part of parts) {
       const started = performance.now();
@@ -185,7 +194,7 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       let cacheResult: CacheResult | undefined;
       try {
         if (part.kind === 'compile') {
-          const partPlan = planLaunch({ compiler: request.compiler, args: partArgs, resolvedCompiler: plan.compiler, compilerForCache: request.compilerForCache }, partHost);
+          const partPlan = planLaunch({ compiler: request.compiler, args: partArgs, resolvedCompiler: plan.compiler, compilerForCache: request.compilerForCache }, partHost, choose);
           route = partPlan.route;
           // Only for the log: a build without one pays nothing for it.
           const watch = host.env[LOG_VAR] && route === 'cache' && partPlan.cache?.file ? watchCacheCall(partPlan.cache.kind, partPlan.cache.file, partPlan.env, p.join(tempDir, `part-${records.length}.stats`)) : undefined;
@@ -271,6 +280,7 @@ export function hostUnderPrefix(host: Host): Host | undefined {
   if (host.env[SPLIT_PREFIX_VAR] !== '1') return undefined;
   const env = { ...host.env };
   for (const name of [SPLIT_PREFIX_VAR, CCACHE_PREFIX, CCACHE_DISABLE, OUTER_CACHE_VAR]) delete env[name];
+  prefixStatsLog(env);
   return { ...host, env };
 }
 

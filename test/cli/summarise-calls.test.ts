@@ -62,6 +62,28 @@ describe('summarising the call log', () => {
     expect(s.uncached.filter((g) => g.route === 'split')).toEqual([]);
   });
 
+  it('counts a ccache split miss once: the prefix run (ccachePrefix, or by its reason in older logs) adds its parts only', () => {
+    const part = (name: string, cacheResult: string) => ({ name, route: 'cache', cacheResult, exitCode: 0, durationMs: 1 });
+    const s = summarise([
+      record({ cacheResult: 'miss', reason: "ccache; split per arch only if the whole call misses (ccache prefix_command)", durationMs: 100 }),
+      record({ route: 'split', ccachePrefix: true, reason: "ccache; split into 4 parts (ccache's whole-call entry missed)", parts: [part('device gfx90a', 'miss'), part('host', 'miss')] }),
+      // An older log: no ccachePrefix field, the reason says it.
+      record({ cacheResult: 'not-cached' }),
+      record({ route: 'split', reason: "ccache; split into 4 parts (ccache's whole-call entry missed)", parts: [part('device gfx90a', 'hit'), part('host', 'miss')] }),
+      record({ route: 'direct', reason: "ccache's prefix_command: not split; compiled directly for ccache", exitCode: 0 }),
+      record({ route: 'direct', reason: 'split failed (part host exited 1): the whole call ran uncached for ccache, which stores it', exitCode: 1 }),
+    ]);
+    expect(s.calls).toBe(2);
+    expect(s.routes).toMatchObject({ cache: 2 });
+    expect(s.routes.split ?? 0).toBe(0);
+    expect(s.failures.calls).toBe(0);
+    expect(s.uncached).toEqual([]);
+    expect(s.durationMs).toMatchObject({ calls: 2 });
+    expect(s.split.calls).toBe(2);
+    expect(s.split.parts['device gfx90a']).toMatchObject({ runs: 2, hits: 1, misses: 1 });
+    expect(s.split.wholeCall).toEqual({ hits: 0, misses: 1, other: 1 });
+  });
+
   it('summarises the HIP rules, languages, added cuids and route reasons when the records carry them', () => {
     const rules = [
       { rule: 'cuid', reason: 'a HIP compile to an object without -cuid' },
