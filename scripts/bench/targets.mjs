@@ -10,11 +10,12 @@ const slowdown = (id, text, from, limit) => ({
   show: (x) => `${x.toFixed(2)}x`,
 });
 
-// A row over another (per-call), by the median of its per-round ratios to the bare Node start of the same round.
-const paired = (id, text, caseId, limit) => ({
+// A row over another, by the median of its per-round ratios to its comparison
+// in the same round (per-call: the bare Node start; split: the build it is paired with).
+const paired = (id, text, caseId, limit, group = 'per-call') => ({
   id,
   text,
-  from: ['per-call', caseId],
+  from: [group, caseId],
   value: (a) => a.extra?.pairedRatio ?? NaN,
   met: (x) => x <= limit,
   show: (x) => `${x.toFixed(2)}x`,
@@ -48,9 +49,13 @@ const TARGETS = [
   slowdown('env-size', 'with 100,000 environment variables, the launcher <= 2x the compiler called directly', ['env-size', 'launcher', 'direct'], 2),
   overhead('cold-build-overhead', 'cold-cache build with default settings <= 5% slower than an uncached one', ['build', 'cold', 'uncached'], 0.05),
   // The split group runs only when named (--only split): its targets only with it.
-  slowdown('split-add-arch', 'split: {A..E} on the {A,B,C,D} cache costs <= 40% of an uncached {A..E} build', ['split', 'split-add-5', 'uncached-5'], 0.4),
-  slowdown('split-warm', 'split: warm {A,B,C,D} rebuild <= 1.25x today\'s warm rebuild', ['split', 'split-warm-4', 'whole-warm-4'], 1.25),
-  overhead('split-cold', 'split: cold {A,B,C,D} build <= 5% over today\'s cold build', ['split', 'split-cold-4', 'whole-cold-4'], 0.05),
+  // Judged on each split build's CPU time against its comparison in the same round, as the group's notes say.
+  paired('split-add-arch', 'split: {A..E} on the {A,B,C,D} cache costs <= 40% of an uncached {A..E} build (paired CPU)', 'split-add-5', 0.4, 'split'),
+  paired('split-warm', 'split: warm {A,B,C,D} rebuild <= 1.25x today\'s warm rebuild (paired CPU)', 'split-warm-4', 1.25, 'split'),
+  {
+    ...paired('split-cold', 'split: cold {A,B,C,D} build <= 5% over today\'s cold build (paired CPU, ABBA sums)', 'split-cold-4', 1.05, 'split'),
+    show: (x) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)}%`,
+  },
   // The makefile group runs only when named (--only makefile).
   slowdown('makefile-warm', 'makefile: warm `make` through the launcher and ccache <= 0.25x the uncached build', ['makefile', 'ccache-warm', 'uncached'], 0.25),
   slowdown('makefile-warm-sccache', 'makefile: warm `make` through the launcher and sccache <= 0.25x the uncached build', ['makefile', 'sccache-warm', 'uncached'], 0.25),
