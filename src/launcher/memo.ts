@@ -1,6 +1,6 @@
 import { closeSync, constants, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { pathModuleFor, type Host } from '../host.js';
-import { readRegularNoFollow } from '../shim/safe-read.js';
+import { readRegularNoFollow } from '../safe-read.js';
 import { stateDir } from './state-dir.js';
 
 // Facts that cost a process or a large read (a cache's version, a hipcc's
