@@ -41,3 +41,20 @@ export function createHost(): Host {
 export function pathModuleFor(platform: NodeJS.Platform): typeof posix {
   return platform === 'win32' ? win32 : posix;
 }
+
+// A segment `.` or `..`, or an empty one: what POSIX join would normalise away.
+const NOT_NORMAL_POSIX = /\/\/|(^|\/)\.\.?(\/|$)/;
+
+// The same string as `p.join(dir, ...names)` for plain names, without join's
+// normalising where `dir` is already normal: normalize walks the whole path a
+// character at a time, in JavaScript that a call this short runs interpreted,
+// and the cache search joins every PATH entry on every call (with the config
+// and memo names, the launcher's hottest code in a CPU profile of a HIP hit).
+// Anything else (Windows, a `.`/`..` or `//` in `dir`, a name that is not
+// plain) goes through join itself.
+export function joinNames(platform: NodeJS.Platform, dir: string, ...names: string[]): string {
+  if (platform === 'win32' || dir === '' || NOT_NORMAL_POSIX.test(dir) || names.some((n) => n === '' || n === '.' || n === '..' || n.includes('/'))) {
+    return pathModuleFor(platform).join(dir, ...names);
+  }
+  return `${dir.endsWith('/') ? dir : `${dir}/`}${names.join('/')}`;
+}

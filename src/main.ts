@@ -4,6 +4,7 @@ import { decideInvocation } from './invocation.js';
 import { assertExactPath, exactArgv } from './launcher/exact-bytes.js';
 import { runLauncher } from './launcher/run-launcher.js';
 import { runShim } from './shim/run-shim.js';
+import { realCompilerBehindShim } from './shim/real-compiler.js';
 import { loadAdminCli } from './load-admin-cli.js';
 import { phaseEnds } from './launcher/phases.js';
 
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   switch (invocation.mode) {
     case 'launcher':
       assertExactPath(invocation.compiler, 'compiler');
-      return runLauncher({ compiler: invocation.compiler, args: invocation.args }, createHost());
+      return runLauncher({ compiler: invocation.compiler, args: invocation.args, behindShim: realCompilerBehindShim }, createHost());
     case 'shim':
       return runShim(invocation, createHost());
     case 'cli':

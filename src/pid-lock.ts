@@ -1,5 +1,5 @@
 import { closeSync, constants, linkSync, lstatSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { readRegularNoFollow, type TrustOptions } from './shim/safe-read.js';
+import { readRegularNoFollow, type TrustOptions } from './safe-read.js';
 
 // A lock that is a file holding its owner's pid and start time, made whole
 // before it gets its name (written to a private temporary file, then hard

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { pathModuleFor, type Host } from '../host.js';
+import { joinNames, pathModuleFor, type Host } from '../host.js';
 import { CCACHE_BASEDIR, CCACHE_COMPILERCHECK, CCACHE_DEPEND, CCACHE_NODEPEND, SCCACHE_BASEDIRS } from './env-vars.js';
 import { listingKey, readMemo, writeMemo, type FileKey } from './memo.js';
 
@@ -124,15 +124,15 @@ function ccachePlaces(host: Host): Places {
   const win = host.platform === 'win32';
   const system = env.CCACHE_CONFIGPATH2 ?? (win ? p.join(env.ALLUSERSPROFILE ?? 'C:\\ProgramData', 'ccache', 'ccache.conf') : '/etc/ccache.conf');
   const home = (win ? env.USERPROFILE : env.HOME) ?? '';
-  const legacy = home ? p.join(home, '.ccache') : '';
+  const legacy = home ? joinNames(host.platform, home, '.ccache') : '';
   const xdg = win ? undefined : env.XDG_CONFIG_HOME;
-  const fallback = win ? p.join(env.LOCALAPPDATA ?? env.APPDATA ?? home, 'ccache') : p.join(home, '.config', 'ccache');
+  const fallback = win ? p.join(env.LOCALAPPDATA ?? env.APPDATA ?? home, 'ccache') : joinNames(host.platform, home, '.config', 'ccache');
   let dir: string;
   if (env.CCACHE_DIR) dir = env.CCACHE_DIR;
   else if (legacy && isDirectory(legacy)) dir = legacy;
-  else if (xdg) dir = p.join(xdg, 'ccache');
+  else if (xdg) dir = joinNames(host.platform, xdg, 'ccache');
   else dir = fallback;
-  const primary = p.join(dir, 'ccache.conf');
+  const primary = joinNames(host.platform, dir, 'ccache.conf');
   // The legacy directory's existence changes which file is primary; its contents do not matter.
   const watched = [system, primary, ...(legacy && !env.CCACHE_DIR ? [`${legacy}${p.sep}`] : [])];
   return { files: [system, primary], watched, systemNamesDir: env.CCACHE_DIR === undefined };
@@ -147,7 +147,7 @@ function sccachePlaces(host: Host): Places {
       ? p.join(env.APPDATA ?? '', 'Mozilla', 'sccache', 'config', 'config')
       : host.platform === 'darwin'
         ? p.join(env.HOME ?? '', 'Library', 'Application Support', 'Mozilla.sccache', 'config')
-        : p.join(env.XDG_CONFIG_HOME && p.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : p.join(env.HOME ?? '', '.config'), 'sccache', 'config');
+        : joinNames(host.platform, env.XDG_CONFIG_HOME && p.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : joinNames(host.platform, env.HOME ?? '', '.config'), 'sccache', 'config');
   return { files: [file], watched: [file] };
 }
 

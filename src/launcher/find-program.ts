@@ -1,4 +1,4 @@
-import { pathModuleFor, type Host } from '../host.js';
+import { joinNames, pathModuleFor, type Host } from '../host.js';
 import { isCopyOf } from './same-executable.js';
 
 // Finds a program by name in PATH and in each OS's usual install places.
@@ -74,12 +74,11 @@ export function isSelf(file: string, host: Host, real = host.realpath(file)): bo
 // A file met again by another name (/bin and /usr/bin on a merged /usr) is
 // passed over for the same reason without asking again: `reject` may read a memo.
 export function findProgramCandidates(name: string, host: Host, all = false, reject?: (file: string) => string | undefined): Candidate[] {
-  const p = pathModuleFor(host.platform);
   const fileName = host.platform === 'win32' && !/\.exe$/i.test(name) ? `${name}.exe` : name;
   const found: Candidate[] = [];
   const seen = new Map<string, string>();
   for (const dir of searchDirs(host)) {
-    const file = p.join(dir, fileName);
+    const file = joinNames(host.platform, dir, fileName);
     if (!host.isExecutableFile(file)) continue;
     const real = host.realpath(file);
     const known = real === undefined ? undefined : seen.get(real);

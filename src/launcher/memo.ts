@@ -1,6 +1,6 @@
 import { closeSync, constants, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { pathModuleFor, type Host } from '../host.js';
-import { readRegularNoFollow } from '../shim/safe-read.js';
+import { joinNames, pathModuleFor, type Host } from '../host.js';
+import { readRegularNoFollow } from '../safe-read.js';
 import { stateDir } from './state-dir.js';
 
 // Facts that cost a process or a large read (a cache's version, a hipcc's
@@ -69,7 +69,7 @@ const LISTING_FORMAT = '.2';
 
 function memoFile(host: Host, kind: string, key: FileKey): string | undefined {
   const dir = stateDir(host);
-  return dir ? pathModuleFor(host.platform).join(dir, `${kind}-${shortHash(key.path)}${key.listing === undefined ? '' : LISTING_FORMAT}.json`) : undefined;
+  return dir ? joinNames(host.platform, dir, `${kind}-${shortHash(key.path)}${key.listing === undefined ? '' : LISTING_FORMAT}.json`) : undefined;
 }
 
 const MAX_STATE_BYTES = 1 << 20;

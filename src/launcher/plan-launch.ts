@@ -10,7 +10,6 @@ import { applyRules, type RulesOutcome } from './hip-rules/index.js';
 import type { World } from './hip-rules/rule.js';
 import { learnHipccLauncherSupport } from './hipcc-launcher-support.js';
 import { driverOf, parseCall, type ParsedCall } from './parse-call.js';
-import { realCompilerBehindShim } from '../shim/real-compiler.js';
 import { cacheNameFor } from './cache-name-link.js';
 import { assertNotLooping, childEnv, underOuterCache } from './recursion.js';
 import { readSettings, type LauncherSettings } from './settings.js';
@@ -59,11 +58,15 @@ export interface LaunchRequest {
   // The path a cache gets for the compiler, when not `compiler`: a shim's link named as invoked
   // (cache-name-link.ts). Asked only where a cache will run the compiler.
   compilerForCache?: () => string | undefined;
+  // The real compiler behind one of our installed shims, when the compiler given is one
+  // (`hip-clang-launcher <bin>/clang++`). Given by the caller (main.ts): a shim's manifest is
+  // the shim's to read, and nothing below the launcher imports from the shim.
+  behindShim?: (file: string, host: Host) => string | undefined;
 }
 
 // Where the compiler is: a path as given (relative to the working directory),
 // or a bare name from PATH. It must not be this executable.
-export function resolveCompiler(compiler: string, host: Host): string {
+export function resolveCompiler(compiler: string, host: Host, behindShim?: LaunchRequest['behindShim']): string {
   const p = pathModuleFor(host.platform);
   let file: string | undefined;
   if (hasPathSeparator(compiler, host.platform)) {
@@ -79,7 +82,7 @@ export function resolveCompiler(compiler: string, host: Host): string {
   }
   if (isSelf(file, host)) {
     // One of our installed shims stands for the real compiler its manifest names.
-    const real = hasPathSeparator(compiler, host.platform) ? realCompilerBehindShim(file, host) : undefined;
+    const real = hasPathSeparator(compiler, host.platform) ? behindShim?.(file, host) : undefined;
     if (real) return real;
     throw new HclError(
       'recursion',
@@ -131,7 +134,7 @@ function settingsOfLink(host: Host): LauncherSettings | undefined {
 
 export function planLaunch(request: LaunchRequest, host: Host, choose: typeof chooseCache = chooseCache): LaunchPlan {
   assertNotLooping(host.env, request.compiler);
-  const compilerFile = request.resolvedCompiler ?? resolveCompiler(request.compiler, host);
+  const compilerFile = request.resolvedCompiler ?? resolveCompiler(request.compiler, host, request.behindShim);
   // Resolved through a shim's manifest: the real compiler, by the link named as given where the
   // shim itself would use one (so both routes key alike), else by its own path.
   if (request.resolvedCompiler === undefined && programNameOf(compilerFile, host.platform) !== programNameOf(request.compiler, host.platform)) {

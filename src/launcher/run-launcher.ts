@@ -5,7 +5,6 @@ import { appendCallRecord, boundedArgs } from './call-log.js';
 import { LOG_VAR, PROBE_VAR } from './env-vars.js';
 import { planLaunch, type LaunchRequest } from './plan-launch.js';
 import { canExecve, execveFirstStartable, exitLikeChild, spawnFirstStartable, type ChildOutcome } from './replace-process.js';
-import { watchWholeCall } from './part-result.js';
 import { hostUnderPrefix, planAfterSplit, planSplitOnMiss, planUnderPrefix, runParts, type PartsOutcome } from './run-parts.js';
 
 // Launcher mode: `hip-clang-launcher <compiler> <args...>`, and the shim's
@@ -31,10 +30,10 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
   if (!host.isExecutableFile(plan.steps[plan.steps.length - 1]!.file)) plan = planAgain();
 
   if (prefixHost) plan = planUnderPrefix(plan, host);
-  const onMiss = plan.route === 'cache' && plan.rules?.split && !prefixHost ? planSplitOnMiss(plan, host) : undefined;
   // With a log, whether ccache's whole-call entry hit (part-result.ts).
-  const whole = onMiss && logFile ? watchWholeCall(plan.cache?.kind, plan.cache?.file, onMiss.env) : undefined;
-  if (onMiss) plan = whole ? { ...onMiss, env: { ...onMiss.env, ...whole.env } } : onMiss;
+  const onMiss = plan.route === 'cache' && plan.rules?.split && !prefixHost ? planSplitOnMiss(plan, host, Boolean(logFile)) : undefined;
+  const whole = onMiss?.whole;
+  if (onMiss) plan = onMiss.plan;
   // performance.now() counts from process start: up to here is the launcher's
   // own time (the log's launcherMs), from here the call's, its parts included.
   const started = performance.now();

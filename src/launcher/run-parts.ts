@@ -15,8 +15,9 @@ import { learnCuidInput } from './cuid-input.js';
 import { parseCall } from './parse-call.js';
 import { readSettings } from './settings.js';
 import { childEnv } from './recursion.js';
-import { prefixStatsLog, watchCacheCall, type CacheResult } from './part-result.js';
+import { prefixStatsLog, watchCacheCall, watchWholeCall, type CacheResult, type ResultWatch } from './part-result.js';
 import { chooseCache, type CacheChoice, type CachePurpose } from './find-cache.js';
+import { layerEnv } from './layered-env.js';
 
 // Runs a call the split rule (hip-rules/split.ts) marked as parts. Each
 // compile part is an ordinary compiler call planned by planLaunch, so it meets
@@ -262,12 +263,23 @@ function directPlan(plan: LaunchPlan, reason: string, host: Host): LaunchPlan {
 // With ccache disabled (CCACHE_DISABLE, as a build's uncached reference sets
 // it) nothing is kept, so the call is not split either: it runs whole, as
 // clang's one step.
-export function planSplitOnMiss(plan: LaunchPlan, host: Host): LaunchPlan | undefined {
+// With a call log, `whole` watches whether ccache's whole-call entry hit
+// (part-result.ts). The environment stays a layer over this process's
+// (layered-env.ts): spreading it copied every variable on every warm hit and
+// lost the exec's one pass over the kernel's list.
+export function planSplitOnMiss(plan: LaunchPlan, host: Host, logged: boolean): { plan: LaunchPlan; whole?: ResultWatch } | undefined {
+  const onMiss = wholeCallFirst(plan, host);
+  if (!onMiss) return undefined;
+  const whole = logged ? watchWholeCall(plan.cache?.kind, plan.cache?.file, onMiss.env) : undefined;
+  return { plan: whole ? { ...onMiss, env: layerEnv(onMiss.env, whole.env) } : onMiss, whole };
+}
+
+function wholeCallFirst(plan: LaunchPlan, host: Host): LaunchPlan | undefined {
   if (plan.rules?.split && plan.cache?.kind === 'ccache' && host.env[CCACHE_DISABLE]) {
     return { ...plan, rules: { ...plan.rules, split: undefined }, reason: `${plan.reason}; not split: ${CCACHE_DISABLE} is set (ccache keeps nothing)` };
   }
   if (plan.rules?.split !== 'per-arch' || plan.cache?.kind !== 'ccache' || host.env[CCACHE_PREFIX]) return undefined;
-  const env = { ...plan.env, [CCACHE_PREFIX]: selfCommand(host), [SPLIT_PREFIX_VAR]: '1' };
+  const env = layerEnv(plan.env, { [CCACHE_PREFIX]: selfCommand(host), [SPLIT_PREFIX_VAR]: '1' });
   return { ...plan, env, reason: `${plan.reason}; split per arch only if the whole call misses (ccache prefix_command)` };
 }
 

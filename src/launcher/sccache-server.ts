@@ -1,7 +1,7 @@
 import type * as ChildProcessModule from 'node:child_process';
 import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { processStartTime as startTimeOf, withPidLock } from '../pid-lock.js';
-import { readRegularNoFollow } from '../shim/safe-read.js';
+import { readRegularNoFollow } from '../safe-read.js';
 import { userCacheDir } from './state-dir.js';
 
 // Whether sccache's server can take a compile. sccache starts its server on

@@ -1,5 +1,5 @@
 import { HclError } from '../errors.js';
-import { pathModuleFor, type Host } from '../host.js';
+import { joinNames, pathModuleFor, type Host } from '../host.js';
 import { STATE_DIR_VAR } from './env-vars.js';
 
 // Where the launcher keeps what it learned once (memo.ts, the sccache state).
@@ -16,16 +16,15 @@ function absolute(value: string | undefined, platform: NodeJS.Platform): string 
 
 // The user's own cache directory: $XDG_CACHE_HOME, else ~/.cache (POSIX), each only when absolute.
 export function userCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined {
-  const p = pathModuleFor(platform);
   if (platform === 'win32') return absolute(env.LOCALAPPDATA, platform);
   const home = absolute(env.HOME, platform);
-  return absolute(env[XDG_CACHE_HOME], platform) ?? (home && p.join(home, '.cache'));
+  return absolute(env[XDG_CACHE_HOME], platform) ?? (home && joinNames(platform, home, '.cache'));
 }
 
 // The memo directory: HIP_CLANG_LAUNCHER_STATE_DIR when absolute, else the user's cache directory's.
 export function stateDir(host: Host): string | undefined {
   const base = userCacheDir(host.env, host.platform);
-  return absolute(host.env[STATE_DIR_VAR], host.platform) ?? (base && pathModuleFor(host.platform).join(base, 'hip-clang-launcher'));
+  return absolute(host.env[STATE_DIR_VAR], host.platform) ?? (base && joinNames(host.platform, base, 'hip-clang-launcher'));
 }
 
 // The variables that name a state directory and are set to a relative path.

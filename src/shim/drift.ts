@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { sha256OfFileOnce } from './fs-ops.js';
-import { lexists, readlinkOrUndefined } from './safe-read.js';
+import { lexists, readlinkOrUndefined } from '../safe-read.js';
 import { entryTypeOf, isOurShim } from './inspect-entry.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
 

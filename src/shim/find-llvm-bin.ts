@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HclError } from '../errors.js';
-import { lexists } from './safe-read.js';
+import { lexists } from '../safe-read.js';
 import { JOURNAL_NAME, MANIFEST_NAME } from './layout.js';
 
 // The llvm bin dir of a ROCm tree, from what the user gave: the bin dir

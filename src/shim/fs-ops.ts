@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createHost } from '../host.js';
 import { keyOf, readMemo, writeMemo, type FileKey } from '../launcher/memo.js';
-import { openRegularNoFollow } from './safe-read.js';
+import { openRegularNoFollow } from '../safe-read.js';
 
 // Every filesystem change install and uninstall make goes through one FsOps,
 // so tests can make the Nth change fail (or the process die before it) and

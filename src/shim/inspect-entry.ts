@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { sha256OfFile } from './fs-ops.js';
-import { readlinkOrUndefined } from './safe-read.js';
+import { readlinkOrUndefined } from '../safe-read.js';
 
 // What a name in the bin dir is right now, and where its symlink chain ends.
 

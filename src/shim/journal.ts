@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HclError } from '../errors.js';
 import { isBinName, isRealCompilerName, JOURNAL_NAME, tempNameFor } from './layout.js';
 import type { FsOps } from './fs-ops.js';
-import { lexists, readRegularNoFollow } from './safe-read.js';
+import { lexists, readRegularNoFollow } from '../safe-read.js';
 import type { Step } from './steps.js';
 
 // The journal a transaction keeps beside the compilers while it runs: first

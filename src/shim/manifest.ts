@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { HclError } from '../errors.js';
-import { readRegularNoFollow } from './safe-read.js';
+import { readRegularNoFollow } from '../safe-read.js';
 import { isBinName, isRealCompilerName, MANIFEST_NAME, shimFileName } from './layout.js';
 
 // The record of an install, kept as JSON next to the compilers. The shim

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { HclError } from '../errors.js';
 import { realNameFor } from './driver-mode.js';
 import { sha256OfFileOnce, sha256OfText } from './fs-ops.js';
-import { lexists, readlinkOrUndefined } from './safe-read.js';
+import { lexists, readlinkOrUndefined } from '../safe-read.js';
 import { entryTypeOf, followChain, isOurShim, modeOf } from './inspect-entry.js';
 import { asideNameFor, MANIFEST_NAME, shimFileName } from './layout.js';
 import { MANIFEST_VERSION, serializeManifest, type Manifest, type ManifestEntry } from './manifest.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { HclError } from '../errors.js';
 import { sha256OfFileOnce } from './fs-ops.js';
-import { lexists, readlinkOrUndefined } from './safe-read.js';
+import { lexists, readlinkOrUndefined } from '../safe-read.js';
 import { entryTypeOf, followChain, isOurShim } from './inspect-entry.js';
 import { asideNameFor, MANIFEST_NAME } from './layout.js';
 import type { Manifest, ManifestEntry } from './manifest.js';

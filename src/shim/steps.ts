@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { tempNameFor } from './layout.js';
 import { rememberSha256, sha256OfFile, sha256OfFileOnce, type FsOps } from './fs-ops.js';
-import { lexists, readlinkOrUndefined } from './safe-read.js';
+import { lexists, readlinkOrUndefined } from '../safe-read.js';
 
 // The changes a transaction is made of, serialisable into the journal, each
 // with a test of whether it has happened: after a crash nobody knows whether

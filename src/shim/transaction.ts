@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { HclError } from '../errors.js';
 import type { FsOps } from './fs-ops.js';
 import { tempNameFor } from './layout.js';
-import { lexists } from './safe-read.js';
+import { lexists } from '../safe-read.js';
 import { beginJournal, JOURNAL_VERSION, journalPath, readJournal, recordCommitted, recordDone, type Action, type JournalHeader } from './journal.js';
 import { waitUntilUnused } from './in-flight.js';
 import { applyStep, createdName, describeStep, keptName, undoStep, type Step } from './steps.js';

@@ -33,6 +33,16 @@ describe('hot path bundle (build/main.cjs)', () => {
     expect(namespaces).toEqual([]);
   });
 
+  // The design's layering: the shim and the CLI stand on the launcher, never
+  // the other way round (main.ts hands the launcher what it needs of the shim).
+  it('has nothing below the launcher import from the shim or the CLI', () => {
+    const graph = meta.inputs as Record<string, { imports?: { path: string }[] }>;
+    const below = Object.keys(graph).filter((f) => !f.startsWith('src/shim/') && !f.startsWith('src/cli/') && f !== 'src/main.ts' && f !== 'src/sea-entry.ts');
+    expect(below.filter((f) => f.startsWith('src/launcher/')).length).toBeGreaterThan(10);
+    const upward = below.flatMap((f) => (graph[f]!.imports ?? []).filter((i) => /^src\/(shim|cli)\//.test(i.path)).map((i) => `${f} -> ${i.path}`));
+    expect(upward).toEqual([]);
+  });
+
   // The Linux executable runs the bundle as a vm.Script (src/sea-entry.ts), which has no dynamic import().
   it('has no dynamic import()', () => {
     expect(bundle).not.toMatch(/\bimport\(/);

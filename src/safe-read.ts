@@ -1,7 +1,9 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readlinkSync } from 'node:fs';
 
-// Reading the bin dir without trusting it: on the shim's hot path, so Node's
-// fs only (no crypto, unlike fs-ops.ts).
+// Reading what someone else could have planted (a shim's bin dir, the state
+// directory's memos and locks) without trusting it: on the launcher's and the
+// shim's hot path, so Node's fs only (no crypto, unlike shim/fs-ops.ts). Below
+// both, since nothing the launcher uses may come from the shim.
 
 // Read-only questions about the tree, never faulted.
 export function lexists(path: string): boolean {
