@@ -48,12 +48,16 @@ function firstLines(buffer, n = 3) {
 // side. A case's `before` step (a clean, say) is not timed. Warm-up rounds
 // fill the page cache and are not recorded. A case that fails stops being
 // run and keeps its error. `measureOnce` takes one sample (default: wall
-// time); `toResult` turns a case's samples into its result.
-export async function roundRobin(cases, { runs, warmup, onRound, measureOnce = timeOnce, toResult = (samples) => ({ stats: summarize(samples) }) }) {
+// time); `toResult` turns a case's samples into its result. `rotate`: each
+// round starts one case later, for cases independent of each other, so no
+// case always runs first or just after the same other case (a position's own
+// cost, caches gone cold while other programs ran, lands on all alike).
+export async function roundRobin(cases, { runs, warmup, onRound, rotate = false, measureOnce = timeOnce, toResult = (samples) => ({ stats: summarize(samples) }) }) {
   const samples = new Map(cases.map((c) => [c.id, []]));
   const errors = new Map();
   for (let round = 0; round < warmup + runs; round++) {
-    for (const c of cases) {
+    const shift = rotate ? round % cases.length : 0;
+    for (const c of [...cases.slice(shift), ...cases.slice(0, shift)]) {
       if (errors.has(c.id)) continue;
       try {
         c.command.before?.();
