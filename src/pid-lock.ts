@@ -39,7 +39,8 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
+// A process by that pid exists (EPERM: it does, as another user's).
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAlive } from '../src/pid-lock.js';
 import { repoRoot } from './helpers/tools.js';
 
 // A run's temporary files, all of them, live in one directory of its own:
@@ -17,15 +18,6 @@ const RUN_PREFIX = 'hcl-test-run-';
 // fresh clone: the executable's copies and the lab's caches). Below this the
 // run would fail somewhere in the middle, so it fails here, naming the fix.
 const NEEDED_GIB = 8;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // Tests leave directories without write or search permission on purpose
 // (read-only state dirs, unreadable device libraries): open them up first.
@@ -61,7 +53,7 @@ function sweepDeadRuns(base: string): void {
       const st = lstatSync(dir);
       // Only a real directory of ours: a planted link or another user's directory is not touched.
       if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
-      if (processAlive(Number(m[1]))) continue;
+      if (isAlive(Number(m[1]))) continue;
       removeTree(dir);
     } catch {
       // Gone meanwhile, or not ours to remove.

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAlive } from '../../src/pid-lock.js';
 
 // Work that several test files need and that gives the same result each time
 // (an uncached reference build of a toolchain): done once per run, by the file
@@ -46,10 +47,5 @@ function holderAlive(lock: string): boolean {
     return true;
   }
   if (!Number.isInteger(pid) || pid <= 0) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isAlive(pid);
 }
