@@ -126,6 +126,8 @@ await rm(output, { force: true });
 const codeCacheAssets = {};
 if (target.codeCache) {
   const body = (await readFile(join(repo, 'build/main.cjs'), 'utf8')).replace(/^#!.*\n/, '');
+  // src/sea-entry.ts reads the asset as latin1: any byte over 0x7f would change the text.
+  if (/[^\x00-\x7f]/.test(body)) throw new Error('build/main.cjs is not ASCII (esbuild\'s charset must stay ascii)');
   await writeFile(join(repo, 'build/main.js'), `(function (exports, require, module, __filename, __dirname) {${body}\n})`);
   const made = spawnSync(process.execPath, [join(repo, 'scripts/code-cache.mjs'), join(repo, 'build/main.js'), join(repo, 'build/main.cache')], { stdio: 'inherit' });
   if (made.status !== 0) throw new Error('the code cache could not be made (scripts/code-cache.mjs)');
