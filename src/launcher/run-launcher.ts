@@ -3,6 +3,7 @@ import { writeStderr } from '../errors.js';
 import type { Host } from '../host.js';
 import { appendCallRecord, boundedArgs } from './call-log.js';
 import { LOG_VAR, PROBE_VAR } from './env-vars.js';
+import { sinceStartMs } from './phases.js';
 import { planLaunch, type LaunchRequest } from './plan-launch.js';
 import { canExecve, execveFirstStartable, exitLikeChild, spawnFirstStartable, type ChildOutcome } from './replace-process.js';
 import { hostUnderPrefix, planAfterSplit, planSplitOnMiss, planUnderPrefix, runParts, type PartsOutcome } from './run-parts.js';
@@ -34,9 +35,9 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
   const onMiss = plan.route === 'cache' && plan.rules?.split && !prefixHost ? planSplitOnMiss(plan, host, Boolean(logFile)) : undefined;
   const whole = onMiss?.whole;
   if (onMiss) plan = onMiss.plan;
-  // performance.now() counts from process start: up to here is the launcher's
+  // The clock counts from process start: up to here is the launcher's
   // own time (the log's launcherMs), from here the call's, its parts included.
-  const started = performance.now();
+  const started = sinceStartMs();
   // A call the split rule marked runs as parts; what cannot be split runs whole (run-parts.ts).
   let split: PartsOutcome | undefined;
   if (!onMiss && plan.route === 'cache' && plan.rules?.split) {
@@ -69,7 +70,7 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
       cuid: outcome.step === plan.steps[0] ? (plan.rules?.cuid ?? null) : null,
       exitCode: outcome.exitCode,
       signal: outcome.signal,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      durationMs: Math.round((sinceStartMs() - started) * 1000) / 1000,
       fallback: outcome.fallback,
       launcherMs: Math.round(started * 1000) / 1000,
       cwd: host.cwd,

@@ -10,6 +10,7 @@ import { learnClangMajor } from './compiler-facts.js';
 import { LAST_CLANG_WITH_DEVICE_DEPFILE } from './hip-rules/mishandled-shapes.js';
 import { planLaunch, selfCommand, type LaunchPlan, type LaunchRequest } from './plan-launch.js';
 import { interruption, spawnFirstStartable } from './replace-process.js';
+import { sinceStartMs } from './phases.js';
 import { cuidFor } from './hip-rules/cuid.js';
 import { learnCuidInput } from './cuid-input.js';
 import { parseCall } from './parse-call.js';
@@ -188,7 +189,7 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
     };
     let bundle: string | undefined;
     for (const part of parts) {
-      const started = performance.now();
+      const started = sinceStartMs();
       const partArgs = part.args.map((a) => (a === BUNDLE_SLOT ? bundle ?? a : a));
       let route = 'tool';
       let outcome;
@@ -209,7 +210,7 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
         return { ok: false, reason: `part ${part.name} could not be started: ${(error as Error).message}`, parts: records };
       }
       const cuid = part.kind === 'compile' && plan.rules?.split === 'compile-link' ? partArgs.find((a) => a.startsWith('-cuid='))?.slice('-cuid='.length) : undefined;
-      records.push({ name: part.name, ...(cuid ? { cuid } : {}), route, ...(cacheResult ? { cacheResult } : {}), exitCode: outcome.exitCode, durationMs: Math.round((performance.now() - started) * 1000) / 1000 });
+      records.push({ name: part.name, ...(cuid ? { cuid } : {}), route, ...(cacheResult ? { cacheResult } : {}), exitCode: outcome.exitCode, durationMs: Math.round((sinceStartMs() - started) * 1000) / 1000 });
       if (outcome.stdout) out.push(outcome.stdout);
       if (outcome.stderr) err.push(outcome.stderr);
       const interrupted = interruption();
