@@ -16,7 +16,7 @@ interface Report { mode: string; groups: Group[]; targets: { id: string; status:
 const EXPECTED: Record<string, string[]> = {
   'per-call': [
     'direct', 'sh-stub', 'python', 'node-bare', 'node-empty-file', 'launcher', 'shim', 'launcher-bundle',
-    'hip-launcher-auto', 'hip-ccache', 'hip-launcher-ccache', 'hip-sccache', 'hip-launcher-sccache', 'hipcc-ccache', 'hipcc-shim-ccache',
+    'hip-launcher-auto', 'hip-ccache', 'hip-launcher-ccache', 'hip-sccache', 'hip-launcher-sccache', 'hipcc-ccache', 'hipcc-masquerade-ccache', 'hipcc-shim-ccache',
     'launcher-over-ccache', 'launcher-over-sccache', 'launcher-auto-over-ccache', 'shim-over-hipcc',
   ],
   'hip-hit': ['hipcc7-launcher-ccache', 'hipcc7-stub-ccache', 'ccache-direct', 'hipcc7-launcher-sccache', 'hipcc7-stub-sccache', 'sccache-direct', 'perl-shim-ccache', 'perl-stub-ccache'],
