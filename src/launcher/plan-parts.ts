@@ -146,26 +146,26 @@ export function deviceLinkTemplates(jobs: readonly string[][], call: ParsedCall)
   return Object.keys(links).length === call.offloadArchs.length ? links : undefined;
 }
 
-// The arguments of one arch's device compile asked for its relocatable object
-// (-fhip-emit-relocatable): one -cc1 job, no link. With the call's depfile
-// flags, so that its -cc1 job is the one-step one's (clang-21 gives the device
-// jobs -MT and -sys-header-deps, no depfile); the part itself differs from it
-// only in where its depfile goes, as every device part does.
-export function relocatableDeviceArgs(args: readonly string[], arch: string, output: string): string[] {
-  return plus(without(args, { archs: true }), [`--offload-arch=${arch}`, '--offload-device-only', '--no-gpu-bundle-output', RELOCATABLE, '-o', output]);
+// The call as a device-only compile of every arch into relocatable objects
+// (-fhip-emit-relocatable), without its output: its job list is one -cc1 job
+// per arch and no link. With the call's depfile flags, so that each -cc1 job
+// is the one-step one's (clang-21 gives the device jobs -MT and
+// -sys-header-deps, no depfile); a part differs from it only in where its
+// depfile goes, as every device part does. One driver run for all archs: it
+// is learned once per compiler and call shape, in every build that brings a new arch list.
+export function relocatableDeviceArgs(args: readonly string[]): string[] {
+  return plus(without(args, { archs: false }), ['--offload-device-only', '--no-gpu-bundle-output', RELOCATABLE]);
 }
 const RELOCATABLE = '-fhip-emit-relocatable';
 
 // Whether `probe`, the job list of relocatableDeviceArgs, is the one-step compile's device
-// -cc1 job for that arch and nothing else: the same arguments but for its own output file.
-export function isOneStepDeviceJob(probe: readonly string[][], jobs: readonly string[][], arch: string, links: DeviceLinks): boolean {
-  const job = probe[0];
-  if (probe.length !== 1 || !job || job[1] !== '-cc1' || !job.includes('-fcuda-is-device') || !job.includes('-emit-obj')) return false;
-  const link = links[arch];
-  if (!link) return false;
-  const withoutOutput = (j: readonly string[]) => j.filter((_, i) => i !== j.indexOf('-o') + 1 || j.indexOf('-o') < 0).join('\0');
-  const mine = withoutOutput(job);
-  return jobs.some((j) => j[1] === '-cc1' && j.includes('-fcuda-is-device') && withoutOutput(j) === mine);
+// -cc1 jobs and nothing else: the same arguments but for their own output files.
+export function isOneStepDeviceJobs(probe: readonly string[][], jobs: readonly string[][]): boolean {
+  const withoutOutput = (j: readonly string[]) => j.filter((_, i) => j.indexOf('-o') < 0 || i !== j.indexOf('-o') + 1).join('\0');
+  const device = (j: readonly string[]) => j[1] === '-cc1' && j.includes('-fcuda-is-device') && j.includes('-emit-obj');
+  const mine = probe.map(withoutOutput).sort();
+  const theirs = jobs.filter(device).map(withoutOutput).sort();
+  return probe.every(device) && mine.length === theirs.length && mine.every((m, i) => m === theirs[i]);
 }
 
 // Values that differ from file to file of one build and never change the

@@ -4,7 +4,7 @@ import type * as OsModule from 'node:os';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { pathModuleFor, type Host } from '../host.js';
 import { keyOf, memoiseKey, shortHash } from './memo.js';
-import { BUNDLE_SLOT, bundlerTemplate, deviceDepfileBeside, deviceLinkTemplates, isOneStepDeviceJob, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, relocatableDeviceArgs, type BundlerJob, type DeviceDepfiles, type DeviceLinks, type Part } from './plan-parts.js';
+import { BUNDLE_SLOT, bundlerTemplate, deviceDepfileBeside, deviceLinkTemplates, isOneStepDeviceJobs, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, relocatableDeviceArgs, type BundlerJob, type DeviceDepfiles, type DeviceLinks, type Part } from './plan-parts.js';
 import { CCACHE_DEPEND, CCACHE_DISABLE, CCACHE_NODEPEND, CCACHE_PREFIX, LOG_VAR, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
 import { learnClangMajor } from './compiler-facts.js';
 import { LAST_CLANG_WITH_DEVICE_DEPFILE } from './hip-rules/mishandled-shapes.js';
@@ -94,11 +94,8 @@ function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], 
       // A driver without -fhip-emit-relocatable (clang-15) fails the probe: its parts link in the part.
       // Every arch's relocatable job must be the one-step compile's device job for it.
       const links = deviceLinkTemplates(whole, plan.call);
-      const proven = links !== undefined && plan.call.offloadArchs.every((arch) => {
-        const probe = jobs(relocatableDeviceArgs(args, arch, 'hcl-probe.o'), true);
-        return probe !== undefined && isOneStepDeviceJob(probe, whole, arch, links);
-      });
-      return proven ? { bundler: template, links } : { bundler: template };
+      const probe = links ? jobs(relocatableDeviceArgs(args), true) : undefined;
+      return probe && isOneStepDeviceJobs(probe, whole) ? { bundler: template, links } : { bundler: template };
     }
     const hostOnly = jobs(['--offload-host-only', '-cuid=hcl-probe']);
     if (!hostOnly) return undefined;
