@@ -33,8 +33,12 @@ export interface BundlerJob {
   file: string;
   args: string[];
 }
+// Without -fgpu-rdc, each arch's device link (lld) as the driver runs it,
+// its input and output as slots: see planPerArchParts, `links`.
+export type DeviceLinks = Record<string, BundlerJob>;
 const SLOT_HOST = '\u0000host';
 const SLOT_OUTPUT = '\u0000output';
+const SLOT_INPUT = '\u0000input';
 const slotArch = (arch: string) => `\u0000arch:${arch}`;
 
 // The jobs `clang -###` prints, one argv per line (each argument quoted, with `"`, `\` and `$` escaped).
@@ -112,6 +116,56 @@ export function bundlerTemplate(jobs: readonly string[][], call: ParsedCall): Bu
   }
   if (input !== targets.length || input !== archs.length + 1) return 'bundler inputs and targets do not pair up';
   return { file: bundler[0]!, args };
+}
+
+// Without -fgpu-rdc: each arch's device link (`lld ... -o <code object> <device object>`) from
+// the driver's job list, its files as slots, or undefined where the list is not that plain
+// shape. The arch is the one whose bundler input the link writes; its input is the object one
+// device -cc1 job writes.
+export function deviceLinkTemplates(jobs: readonly string[][], call: ParsedCall): DeviceLinks | undefined {
+  if (call.rdc) return undefined;
+  const bundler = jobs.find((job) => programOf(job).startsWith('clang-offload-bundler'));
+  const targets = bundler?.find((a) => a.startsWith('-targets='))?.slice('-targets='.length).split(',') ?? [];
+  const inputs = (bundler ?? []).filter((a) => a.startsWith('-input=')).map((a) => a.slice('-input='.length));
+  const archOfFile = new Map<string, string>();
+  inputs.forEach((file, i) => {
+    const arch = call.offloadArchs.filter((a) => targets[i]?.endsWith(`-${a}`)).sort((a, b) => b.length - a.length)[0];
+    if (arch) archOfFile.set(file, arch);
+  });
+  const deviceObjects = new Set(jobs.filter((job) => job[1] === '-cc1' && job.includes('-fcuda-is-device')).map((job) => job[job.indexOf('-o') + 1]));
+  const links: DeviceLinks = {};
+  for (const job of jobs) {
+    const program = programOf(job);
+    if (program !== 'lld' && program !== 'ld.lld') continue;
+    const at = job.indexOf('-o');
+    const arch = at > 0 ? archOfFile.get(job[at + 1] ?? '') : undefined;
+    const objects = job.filter((a) => deviceObjects.has(a));
+    if (!arch || links[arch] || objects.length !== 1 || job.lastIndexOf('-o') !== at) return undefined;
+    links[arch] = { file: job[0]!, args: job.slice(1).map((a, i) => (i + 1 === at + 1 ? SLOT_OUTPUT : a === objects[0] ? SLOT_INPUT : a)) };
+  }
+  return Object.keys(links).length === call.offloadArchs.length ? links : undefined;
+}
+
+// The call as a device-only compile of every arch into relocatable objects
+// (-fhip-emit-relocatable), without its output: its job list is one -cc1 job
+// per arch and no link. With the call's depfile flags, so that each -cc1 job
+// is the one-step one's (clang-21 gives the device jobs -MT and
+// -sys-header-deps, no depfile); a part differs from it only in where its
+// depfile goes, as every device part does. One driver run for all archs: it
+// is learned once per compiler and call shape, in every build that brings a new arch list.
+export function relocatableDeviceArgs(args: readonly string[]): string[] {
+  return plus(without(args, { archs: false }), ['--offload-device-only', '--no-gpu-bundle-output', RELOCATABLE]);
+}
+const RELOCATABLE = '-fhip-emit-relocatable';
+
+// Whether `probe`, the job list of relocatableDeviceArgs, is the one-step compile's device
+// -cc1 jobs and nothing else: the same arguments but for their own output files.
+export function isOneStepDeviceJobs(probe: readonly string[][], jobs: readonly string[][]): boolean {
+  const withoutOutput = (j: readonly string[]) => j.filter((_, i) => j.indexOf('-o') < 0 || i !== j.indexOf('-o') + 1).join('\0');
+  const device = (j: readonly string[]) => j[1] === '-cc1' && j.includes('-fcuda-is-device') && j.includes('-emit-obj');
+  const mine = probe.map(withoutOutput).sort();
+  const theirs = jobs.filter(device).map(withoutOutput).sort();
+  return probe.every(device) && mine.length === theirs.length && mine.every((m, i) => m === theirs[i]);
 }
 
 // Values that differ from file to file of one build and never change the
@@ -238,13 +292,21 @@ export function deviceDepfileBeside(output: string, arch: string): string {
   return `${output}.${archFileName(arch)}.hcl.d`;
 }
 
-export function planPerArchParts(call: ParsedCall, args: readonly string[], bundler: BundlerJob, tempDir: string, sep = '/', deviceDepfiles?: DeviceDepfiles): Part[] {
+// `links` (without -fgpu-rdc, where the driver has -fhip-emit-relocatable and
+// its device job is the one-step one): each device part compiles to its
+// relocatable object, and the driver's own device link (lld, a tool step like
+// the bundler) makes the code object. A device part is then one -cc1 job,
+// which the driver runs in its own process; with the link in the part it
+// starts a second clang process for the -cc1 (clang runs -cc1 in-process only
+// for a one-job call): one clang start less per arch (about 15 ms each).
+export function planPerArchParts(call: ParsedCall, args: readonly string[], bundler: BundlerJob, tempDir: string, sep = '/', deviceDepfiles?: DeviceDepfiles, links?: DeviceLinks): Part[] {
   const output = call.output!;
   // The call's depfile is the host part's: clang-15 writes the same one from
   // every job (the host's last), clang-21 none from device jobs; the host-only
   // depfile was the one-step one, byte for byte, in both.
   const noArchs = without(args, { archs: true, depfile: true });
   const archFiles = new Map<string, string>();
+  const linked = !call.rdc && links !== undefined;
   const parts: Part[] = call.offloadArchs.map((arch, i) => {
     const file = `${tempDir}${sep}device-${i}.${call.rdc ? 'bc' : 'out'}`;
     archFiles.set(arch, file);
@@ -252,9 +314,16 @@ export function planPerArchParts(call: ParsedCall, args: readonly string[], bund
     return {
       kind: 'compile',
       name: `device ${arch}`,
-      args: plus(noArchs, [`--offload-arch=${arch}`, '--offload-device-only', '--no-gpu-bundle-output', ...deviceDepfileArgs(deviceDepfiles, depfile), '-o', file]),
+      args: plus(noArchs, [`--offload-arch=${arch}`, '--offload-device-only', '--no-gpu-bundle-output', ...(linked ? [RELOCATABLE] : []), ...deviceDepfileArgs(deviceDepfiles, depfile), '-o', linked ? `${tempDir}${sep}device-${i}.o` : file]),
     };
   });
+  if (linked) {
+    call.offloadArchs.forEach((arch, i) => {
+      const link = links[arch]!;
+      const files = (a: string) => (a === SLOT_OUTPUT ? archFiles.get(arch)! : a === SLOT_INPUT ? `${tempDir}${sep}device-${i}.o` : a);
+      parts.push({ kind: 'tool', name: `link ${arch}`, file: link.file, args: link.args.map(files) });
+    });
+  }
   if (call.rdc) {
     const host = `${tempDir}${sep}host.o`;
     // Without the archs: the RDC host object does not depend on them (the same

@@ -4,7 +4,7 @@ import type * as OsModule from 'node:os';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { pathModuleFor, type Host } from '../host.js';
 import { keyOf, memoiseKey, shortHash } from './memo.js';
-import { BUNDLE_SLOT, bundlerTemplate, deviceDepfileBeside, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, type BundlerJob, type DeviceDepfiles, type Part } from './plan-parts.js';
+import { BUNDLE_SLOT, bundlerTemplate, deviceDepfileBeside, deviceLinkTemplates, isOneStepDeviceJobs, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, relocatableDeviceArgs, type BundlerJob, type DeviceDepfiles, type DeviceLinks, type Part } from './plan-parts.js';
 import { CCACHE_DEPEND, CCACHE_DISABLE, CCACHE_NODEPEND, CCACHE_PREFIX, LOG_VAR, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
 import { learnClangMajor } from './compiler-facts.js';
 import { LAST_CLANG_WITH_DEVICE_DEPFILE } from './hip-rules/mishandled-shapes.js';
@@ -52,7 +52,10 @@ export type PartsOutcome = { ok: true; parts: PartRecord[] } | { ok: false; reas
 // not), and an RDC host object names its externalized statics after the id
 // (`kernel.intern.<hash of the -cuid>`, else of the file's inode): without it
 // the host part's names match neither the device parts nor the one-step object.
-type Learned = { bundler: BundlerJob; hostCuid?: boolean } | { why: string };
+// links (without -fgpu-rdc): the driver's device link per arch, where the
+// driver has -fhip-emit-relocatable and its relocatable device job is the
+// one-step compile's (plan-parts.ts planPerArchParts).
+type Learned = { bundler: BundlerJob; hostCuid?: boolean; links?: DeviceLinks } | { why: string };
 
 // A memo someone else could have written: only the shape a learned job list has counts.
 function isLearned(value: unknown): value is Learned {
@@ -60,35 +63,50 @@ function isLearned(value: unknown): value is Learned {
   const v = value as { why?: unknown; hostCuid?: unknown; bundler?: { file?: unknown; args?: unknown } };
   if (typeof v.why === 'string') return true;
   if (v.hostCuid !== undefined && typeof v.hostCuid !== 'boolean') return false;
-  const b = v.bundler;
-  return typeof b === 'object' && b !== null && typeof b.file === 'string' && Array.isArray(b.args) && b.args.every((a) => typeof a === 'string');
+  const isJob = (b: unknown): boolean => {
+    const job = b as { file?: unknown; args?: unknown } | null;
+    return typeof job === 'object' && job !== null && typeof job.file === 'string' && Array.isArray(job.args) && job.args.every((a) => typeof a === 'string');
+  };
+  const links = (value as { links?: unknown }).links;
+  if (links !== undefined && (typeof links !== 'object' || links === null || !Object.values(links).every(isJob))) return false;
+  return isJob(v.bundler);
 }
 
 // The driver's bundling step for this compiler and call shape, or why the job list does not qualify.
-function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], host: Host, tempDir: string): { bundler: BundlerJob; hostCuid: boolean } | string {
+function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], host: Host, tempDir: string): { bundler: BundlerJob; hostCuid: boolean; links?: DeviceLinks } | string {
   const key = keyOf(plan.compiler);
   if (!key) return `cannot stat the compiler ${plan.compiler}`;
   const shape = `${plan.call.rdc}\u0001${jobShape(plan.call)}`;
-  // v2: the memo holds hostCuid too (a v1 entry, without it, is not read).
-  const learned = memoiseKey<Learned>(host, `driver-jobs-v2-${shortHash(shape)}`, key, () => {
+  // v3: the memo holds the device links too (a v2 entry, without them, is not read).
+  const learned = memoiseKey<Learned>(host, `driver-jobs-v3-${shortHash(shape)}`, key, () => {
     const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof ChildProcessModule;
     // clang makes its temporary directories even for -###: in ours, which is removed.
     const env = { ...host.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir };
-    const jobs = (extra: string[]) => {
-      const r = spawnSync(plan.compiler, [...args, ...extra, '-###'], { argv0: request.compiler, cwd: host.cwd, env, encoding: 'utf8', timeout: 30_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The job list of the call with `extra` added, or of `extra` alone (`instead`).
+    const jobs = (extra: string[], instead = false) => {
+      const r = spawnSync(plan.compiler, [...(instead ? [] : args), ...extra, '-###'], { argv0: request.compiler, cwd: host.cwd, env, encoding: 'utf8', timeout: 30_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
       return r.status === 0 && typeof r.stderr === 'string' ? parseDriverJobs(r.stderr) : undefined;
     };
     const whole = jobs([]);
     if (!whole) return undefined;
     const template = bundlerTemplate(whole, plan.call);
     if (typeof template === 'string') return { why: template };
-    if (!plan.call.rdc) return { bundler: template };
+    if (!plan.call.rdc) {
+      // A driver without -fhip-emit-relocatable (clang-15) fails the probe: its parts link in the part.
+      // Every arch's relocatable job must be the one-step compile's device job for it.
+      const links = deviceLinkTemplates(whole, plan.call);
+      const probe = links ? jobs(relocatableDeviceArgs(args), true) : undefined;
+      return probe && isOneStepDeviceJobs(probe, whole) ? { bundler: template, links } : { bundler: template };
+    }
     const hostOnly = jobs(['--offload-host-only', '-cuid=hcl-probe']);
     if (!hostOnly) return undefined;
     return { bundler: template, hostCuid: hostOnly.some((job) => job[1] === '-cc1' && job.includes('-cuid=hcl-probe')) };
   }, isLearned);
   if (!learned) return 'the driver\'s job list (-###) could not be read';
-  return 'why' in learned ? learned.why : { bundler: learned.bundler, hostCuid: learned.hostCuid !== false };
+  if ('why' in learned) return learned.why;
+  // Links only for every arch of the call, each with its two files (a memo of another shape is absent).
+  const links = learned.links && plan.call.offloadArchs.every((arch) => Object.hasOwn(learned.links!, arch) && learned.links![arch]!.args.filter((a) => a.startsWith('\u0000')).length === 2) ? learned.links : undefined;
+  return { bundler: learned.bundler, hostCuid: learned.hostCuid !== false, ...(links ? { links } : {}) };
 }
 
 // The RDC host part of a driver that drops its -cuid (clang-15) gets the id
@@ -162,7 +180,7 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
       const learned = learnBundler(plan, request, args, host, tempDir);
       if (typeof learned === 'string') return { ok: false, reason: learned, parts: records };
       const depfiles = deviceDepfilesFor(plan, host);
-      parts = planPerArchParts(plan.call, args, learned.bundler, tempDir, p.sep, depfiles);
+      parts = planPerArchParts(plan.call, args, learned.bundler, tempDir, p.sep, depfiles, learned.links);
       const whyWhole = learned.hostCuid ? undefined : giveHostPartItsCuid(parts, args, plan);
       if (whyWhole) return { ok: false, reason: whyWhole, parts: records };
       if (depfiles === 'cc1') {

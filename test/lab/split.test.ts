@@ -118,6 +118,11 @@ describe.each<LabCache>(['ccache', 'sccache'])('per-arch split in the lab, clang
       // A miss of the whole call runs the launcher as ccache's prefix_command, which splits.
       expect(routes(dir, 'two').sort()).toEqual(['cache', 'split']);
       expect(delta(dir, cache, 'start', 'two')).toEqual({ hits: 0, misses: 4 });
+      // clang-21 has -fhip-emit-relocatable: each device part is one -cc1 job (run in the
+      // driver's own process) into a relocatable object, and the driver's own device link
+      // makes the code object, a tool step like the bundler. The object is still the one-step one.
+      const split = readFileSync(join(dir, 'two.calls'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { route: string; parts?: { name: string; route: string }[] }).find((r) => r.route === 'split')!;
+      expect(split.parts!.map((p) => `${p.name}:${p.route}`)).toEqual(['device gfx90a:cache', 'device gfx1030:cache', 'link gfx90a:tool', 'link gfx1030:tool', 'bundle:tool', 'host:cache']);
       expect(routes(dir, 'again')).toEqual(['cache']);
       expect(delta(dir, cache, 'two', 'again')).toEqual({ hits: 1, misses: 0 });
       expect(delta(dir, cache, 'again', 'three')).toEqual({ hits: 2, misses: 3 });

@@ -20,6 +20,11 @@ const ARCHS = ['gfx90a', 'gfx942', 'gfx1030', 'gfx1100'];
 const FIFTH = 'gfx1201';
 const ONE = 'gfx942';
 const CXX = '/usr/lib/llvm-21/bin/clang++';
+// Blocks of whole/split/split/whole cold builds per round. A block's CPU ratio moves by about
+// 6% (sd) on this shared 2-core machine, so 1 block a round over 3 rounds (the group before)
+// gave a standard error of about 3.5% and figures from +3% to +8% for one build; 3 blocks a
+// round give 9 blocks, about 2% (each block is about 25 s of the group's time).
+const COLD_BLOCKS = 3;
 
 // The cached builds ignore a change of an include file's ctime. Other work on
 // this shared machine hard-links the lab's llvm-21 tree (`cp -al`: tests of
@@ -63,12 +68,19 @@ function script(dir, src) {
     `SPLIT="HIP_CLANG_LAUNCHER_CACHE=ccache HIP_CLANG_LAUNCHER_SPLIT=on ${SHARED_MACHINE_CCACHE} CCACHE_DIR=${dir}/split-cache HIP_CLANG_LAUNCHER_LOG=${dir}/split-calls.jsonl"`,
     `conf "${ARCHS.join(';')}"`,
     'build uncached-4 $REF',
-    // The cold pair twice, in the order whole, split, split, whole (the second pair with caches
-    // of its own): a load that drifts during the round weighs on both sides alike.
+    // The cold pair in COLD_BLOCKS blocks of whole, split, split, whole, every build with a cache
+    // of its own (so all are cold): a load that drifts during a block weighs on both sides alike.
+    // The first split build's cache is the one the later split builds start from.
     'build whole-cold-4 $WHOLE',
     'build split-cold-4 $SPLIT',
     `build split-cold-4-again $SPLIT CCACHE_DIR=${dir}/split-cache-again`,
     `build whole-cold-4-again $WHOLE CCACHE_DIR=${dir}/whole-cache-again`,
+    ...Array.from({ length: COLD_BLOCKS - 1 }, (_, k) => [
+      `build whole-cold-4-more${k}a $WHOLE CCACHE_DIR=${dir}/whole-cache-more${k}a`,
+      `build split-cold-4-more${k}a $SPLIT CCACHE_DIR=${dir}/split-cache-more${k}a`,
+      `build split-cold-4-more${k}b $SPLIT CCACHE_DIR=${dir}/split-cache-more${k}b`,
+      `build whole-cold-4-more${k}b $WHOLE CCACHE_DIR=${dir}/whole-cache-more${k}b`,
+    ]).flat(),
     'build whole-warm-4 $WHOLE',
     'build split-warm-4 $SPLIT',
     `conf "${[...ARCHS, FIFTH].join(';')}"`,
@@ -107,8 +119,20 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-// Each split build's objects against the uncached build of the same archs.
-const SAME_AS = { 'whole-cold-4': 'uncached-4', 'split-cold-4': 'uncached-4', 'whole-cold-4-again': 'uncached-4', 'split-cold-4-again': 'uncached-4', 'whole-warm-4': 'uncached-4', 'split-warm-4': 'uncached-4', 'split-add-5': 'uncached-5', 'split-one': 'uncached-1' };
+// Each cached build's objects against the uncached build of the same archs (every cold build too).
+const SAME_AS = { 'whole-warm-4': 'uncached-4', 'split-warm-4': 'uncached-4', 'split-add-5': 'uncached-5', 'split-one': 'uncached-1' };
+const sameAs = (name) => (/^(whole|split)-cold-4/.test(name) ? 'uncached-4' : SAME_AS[name]);
+// A cold build's name: its case, and its block of whole/split/split/whole (`-again`: the first block's second half).
+const COLD_RUN = /^((?:whole|split)-cold-4)(?:-again|-more(\d+)[ab])?$/;
+const caseOf = (name) => COLD_RUN.exec(name)?.[1] ?? name;
+const blockOf = (name) => COLD_RUN.exec(name)?.[2] ?? 'first';
+
+// Mean and standard error of a list.
+function meanAndError(values) {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.length > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1) : NaN;
+  return { mean, error: Math.sqrt(variance / values.length) };
+}
 
 export const splitGroup = {
   id: 'split',
@@ -125,8 +149,8 @@ export const splitGroup = {
         `rocPRIM 6.4.3 (Debian sid's source), its ${TARGETS.length} examples (${TARGETS.join(', ')}), configured by its own CMake with GPU_TARGETS and built by Ninja (-j2) in the sid lab, every build in one build directory after a clean; A-D = ${ARCHS.join(', ')}, E = ${FIFTH}, the one-arch build ${ONE}.`,
         'uncached: the launcher in front of a disabled ccache (CCACHE_DISABLE=1), so clang compiles one step with the same -cuid the cached builds get: these objects are the reference every cached build is compared with, byte for byte (all of them).',
         'whole: the launcher with ccache and HIP_CLANG_LAUNCHER_SPLIT=off (every call whole, as before the split); split: HIP_CLANG_LAUNCHER_SPLIT=on with its own cache, filled by the split builds in order (cold, warm, +E, {B}).',
-        'The cold pair runs twice a round, whole, split, split, whole (the second pair with caches of its own, so both cold), and its paired ratio is of the two builds\' sums: a load that rises or falls during the round weighs on both sides alike. Every cached build has a call log (the launcher waits for the cache then, on both sides) and ccache\'s include_file_ctime sloppiness (other work on this machine hard-links the lab\'s llvm-21 tree, moving the ctime of clang\'s headers; ccache then keeps no entry for a compile running meanwhile).',
-        'Each round runs the whole sequence (it is stateful: each split build starts from the cache the one before left), with fresh caches. Wall times and CPU times (user + system of ninja and everything it waited for, from bash\'s `time`): on a machine shared with other work the wall times swing with its load, the CPU times much less. The targets are judged on the paired column\'s CPU ratio: each split build against its comparison minutes apart in the same round, the median over the rounds.',
+        `The cold pair runs in ${COLD_BLOCKS} blocks a round of whole, split, split, whole (every build with a cache of its own, so all cold): a load that rises or falls during a block weighs on both sides alike. The cold target is judged on the ratio of the sums of all cold builds of all rounds; the paired column gives the blocks' mean, standard error and range beside it (one block's CPU ratio moves by several percent on a shared machine).`+ ' Every cached build has a call log (the launcher waits for the cache then, on both sides) and ccache\'s include_file_ctime sloppiness (other work on this machine hard-links the lab\'s llvm-21 tree, moving the ctime of clang\'s headers; ccache then keeps no entry for a compile running meanwhile).',
+        'Each round runs the whole sequence (it is stateful: each split build starts from the cache the one before left), with fresh caches. Wall times and CPU times (user + system of ninja and everything it waited for, from bash\'s `time`): on a machine shared with other work the wall times swing with its load, the CPU times much less. The targets are judged on the paired column\'s CPU ratio: each split build against its comparison minutes apart in the same round, the median over the rounds (the cold build: the sums of all rounds, above).',
       ],
       cases: CASES.map(([id, label]) => ({ id, label, command: () => ({}) })),
       async run() {
@@ -142,6 +166,8 @@ export const splitGroup = {
     // Each split build against its own comparison in the same round (minutes
     // apart, not rounds apart): wall and CPU ratios, medians over rounds.
     const ratios = new Map(Object.keys(PAIRS).map((id) => [id, { wall: [], cpu: [] }]));
+    // The cold builds: every whole/split/split/whole block's CPU ratio, and the sums of all rounds.
+    const cold = { blocks: [], split: { wall: 0, cpu: 0 }, whole: { wall: 0, cpu: 0 } };
     const checks = new Map();
     for (let round = 0; round < plan.runs; round++) {
       const dir = await prepared.run();
@@ -152,22 +178,36 @@ export const splitGroup = {
         if ((got ?? '').trim() !== want) throw new Error(`GPU_TARGETS=${wanted} built with ${(got ?? '').trim() || 'no --offload-arch'}`);
       }
       const round = new Map();
+      const blocks = new Map();
+      const names = [];
       for (const line of readFileSync(join(dir, 'times'), 'utf8').trim().split('\n')) {
         const [name, wall, user, sys] = line.split(' ').map((v, i) => (i === 0 ? v : Number(v)));
-        // A cold build's second run (`-again`) is one more sample of its case, and its pair sums both.
-        const id = name.replace(/-again$/, '');
+        names.push(name);
+        // Every cold build is one more sample of its case, and its round's pair sums them all.
+        const id = caseOf(name);
         samples.get(id)?.push(wall);
         cpu.get(id)?.push(user + sys);
         const sum = round.get(id) ?? { wall: 0, cpu: 0 };
         round.set(id, { wall: sum.wall + wall, cpu: sum.cpu + user + sys });
+        if (COLD_RUN.test(name)) {
+          const side = id.startsWith('split') ? 'split' : 'whole';
+          const block = blocks.get(blockOf(name)) ?? { split: 0, whole: 0 };
+          block[side] += user + sys;
+          blocks.set(blockOf(name), block);
+          cold[side].cpu += user + sys;
+          cold[side].wall += wall;
+        }
       }
+      for (const block of blocks.values()) cold.blocks.push(block.split / block.whole);
       for (const [id, [ref]] of Object.entries(PAIRS)) {
         ratios.get(id).wall.push(round.get(id).wall / round.get(ref).wall);
         ratios.get(id).cpu.push(round.get(id).cpu / round.get(ref).cpu);
       }
-      for (const [id, ref] of Object.entries(SAME_AS)) {
-        const differ = OBJECTS.map((o) => o.split('/').pop()).filter((o) => !readFileSync(join(dir, 'objs', id, o)).equals(readFileSync(join(dir, 'objs', ref, o))));
-        if (differ.length) checks.set(id.replace(/-again$/, ''), `objects differ from the one-step compile${id.endsWith('-again') ? ' (its second run)' : ''}: ${differ.join(', ')}`);
+      for (const name of names) {
+        const ref = sameAs(name);
+        if (!ref) continue;
+        const differ = OBJECTS.map((o) => o.split('/').pop()).filter((o) => !readFileSync(join(dir, 'objs', name, o)).equals(readFileSync(join(dir, 'objs', ref, o))));
+        if (differ.length) checks.set(caseOf(name), `objects differ from the one-step compile${name !== caseOf(name) ? ` (its run ${name})` : ''}: ${differ.join(', ')}`);
       }
       const stats = (id) => {
         const out = readFileSync(join(dir, `${id}.stats`), 'utf8');
@@ -204,10 +244,18 @@ export const splitGroup = {
           // What the targets judge (scripts/bench/targets.mjs): the paired CPU ratio. Wall times
           // of builds minutes apart swing with other work on a shared machine; CPU much less.
           extra.pairedRatio = median(r.cpu);
+          if (c.id === 'split-cold-4' && cold.blocks.length) {
+            // The cold target is judged on all the cold builds of all rounds (the ratio of the
+            // sums); the blocks' spread says how far one such figure can be trusted.
+            const { mean, error } = meanAndError(cold.blocks);
+            const pct = (x) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)}%`;
+            extra.pairedRatio = cold.split.cpu / cold.whole.cpu;
+            extra.paired = `${what} ${ref}, all ${cold.blocks.length} whole/split/split/whole blocks of all rounds: CPU ${pct(extra.pairedRatio)}, wall ${pct(cold.split.wall / cold.whole.wall)} (sums); blocks ${pct(mean)} mean, standard error ${(error * 100).toFixed(1)}%, range ${pct(Math.min(...cold.blocks))} to ${pct(Math.max(...cold.blocks))} (target ${target})`;
+          }
         }
         return [c.id, { stats: summarize(samples.get(c.id)), extra }];
       }),
     );
   },
-  columns: { cpu: 'CPU s (median)', ccache: 'split cache: hits, misses', paired: 'paired with (same round), median of rounds' },
+  columns: { cpu: 'CPU s (median)', ccache: 'split cache: hits, misses', paired: 'paired with (same round): median of rounds; cold: all blocks' },
 };

@@ -132,7 +132,7 @@ function splitLines(out: string[], split: SplitSummary): void {
   let unknown = false;
   for (const [name, c] of rows) {
     const cached = c.runs - c.uncached;
-    const notes = [c.uncached ? `${c.uncached} not through a cache${name === 'bundle' ? ' (the driver\'s bundler)' : ''}` : '', c.notCached ? `${c.notCached} not cached by the cache` : '', c.failed ? `${c.failed} failed` : ''].filter(Boolean);
+    const notes = [c.uncached ? `${c.uncached} not through a cache${name === 'bundle' ? ' (the driver\'s bundler)' : name.startsWith('link ') ? ' (the driver\'s device link)' : ''}` : '', c.notCached ? `${c.notCached} not cached by the cache` : '', c.failed ? `${c.failed} failed` : ''].filter(Boolean);
     const cell = (n: number) => String(cached ? n : '-').padStart(7);
     out.push(`  ${shown(name).padEnd(width)} ${String(c.runs).padStart(7)} ${cell(c.hits)} ${cell(c.misses)} ${cell(c.unknown)}${notes.length ? `  ${notes.join(', ')}` : ''}`);
     unknown ||= c.unknown > 0;
