@@ -146,6 +146,15 @@ export function deviceLinkTemplates(jobs: readonly string[][], call: ParsedCall)
   return Object.keys(links).length === call.offloadArchs.length ? links : undefined;
 }
 
+// Learned links (a memo someone else could have written) that serve this call:
+// one for every arch, each with its input and output slot once, as
+// deviceLinkTemplates makes them; undefined otherwise, so the parts link as before.
+export function linksForCall(links: DeviceLinks | undefined, call: ParsedCall): DeviceLinks | undefined {
+  const once = (job: BundlerJob, slot: string) => job.args.filter((a) => a === slot).length === 1;
+  const serves = links !== undefined && call.offloadArchs.every((arch) => Object.hasOwn(links, arch) && once(links[arch]!, SLOT_INPUT) && once(links[arch]!, SLOT_OUTPUT));
+  return serves ? links : undefined;
+}
+
 // The call as a device-only compile of every arch into relocatable objects
 // (-fhip-emit-relocatable), without its output: its job list is one -cc1 job
 // per arch and no link. With the call's depfile flags, so that each -cc1 job

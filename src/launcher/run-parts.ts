@@ -4,7 +4,7 @@ import type * as OsModule from 'node:os';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { pathModuleFor, type Host } from '../host.js';
 import { keyOf, memoiseKey, shortHash } from './memo.js';
-import { BUNDLE_SLOT, bundlerTemplate, deviceDepfileBeside, deviceLinkTemplates, isOneStepDeviceJobs, jobShape, parseDriverJobs, planCompileLinkParts, planPerArchParts, relocatableDeviceArgs, type BundlerJob, type DeviceDepfiles, type DeviceLinks, type Part } from './plan-parts.js';
+import { BUNDLE_SLOT, bundlerTemplate, deviceDepfileBeside, deviceLinkTemplates, isOneStepDeviceJobs, jobShape, linksForCall, parseDriverJobs, planCompileLinkParts, planPerArchParts, relocatableDeviceArgs, type BundlerJob, type DeviceDepfiles, type DeviceLinks, type Part } from './plan-parts.js';
 import { CCACHE_DEPEND, CCACHE_DISABLE, CCACHE_NODEPEND, CCACHE_PREFIX, LOG_VAR, OUTER_CACHE_VAR, SPLIT_PREFIX_VAR } from './env-vars.js';
 import { learnClangMajor } from './compiler-facts.js';
 import { LAST_CLANG_WITH_DEVICE_DEPFILE } from './hip-rules/mishandled-shapes.js';
@@ -82,12 +82,12 @@ function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], 
     const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof ChildProcessModule;
     // clang makes its temporary directories even for -###: in ours, which is removed.
     const env = { ...host.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir };
-    // The job list of the call with `extra` added, or of `extra` alone (`instead`).
-    const jobs = (extra: string[], instead = false) => {
-      const r = spawnSync(plan.compiler, [...(instead ? [] : args), ...extra, '-###'], { argv0: request.compiler, cwd: host.cwd, env, encoding: 'utf8', timeout: 30_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The driver's job list for these arguments.
+    const jobs = (argv: string[]) => {
+      const r = spawnSync(plan.compiler, [...argv, '-###'], { argv0: request.compiler, cwd: host.cwd, env, encoding: 'utf8', timeout: 30_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
       return r.status === 0 && typeof r.stderr === 'string' ? parseDriverJobs(r.stderr) : undefined;
     };
-    const whole = jobs([]);
+    const whole = jobs(args);
     if (!whole) return undefined;
     const template = bundlerTemplate(whole, plan.call);
     if (typeof template === 'string') return { why: template };
@@ -95,17 +95,16 @@ function learnBundler(plan: LaunchPlan, request: LaunchRequest, args: string[], 
       // A driver without -fhip-emit-relocatable (clang-15) fails the probe: its parts link in the part.
       // Every arch's relocatable job must be the one-step compile's device job for it.
       const links = deviceLinkTemplates(whole, plan.call);
-      const probe = links ? jobs(relocatableDeviceArgs(args), true) : undefined;
+      const probe = links ? jobs(relocatableDeviceArgs(args)) : undefined;
       return probe && isOneStepDeviceJobs(probe, whole) ? { bundler: template, links } : { bundler: template };
     }
-    const hostOnly = jobs(['--offload-host-only', '-cuid=hcl-probe']);
+    const hostOnly = jobs([...args, '--offload-host-only', '-cuid=hcl-probe']);
     if (!hostOnly) return undefined;
     return { bundler: template, hostCuid: hostOnly.some((job) => job[1] === '-cc1' && job.includes('-cuid=hcl-probe')) };
   }, isLearned);
   if (!learned) return 'the driver\'s job list (-###) could not be read';
   if ('why' in learned) return learned.why;
-  // Links only for every arch of the call, each with its two files (a memo of another shape is absent).
-  const links = learned.links && plan.call.offloadArchs.every((arch) => Object.hasOwn(learned.links!, arch) && learned.links![arch]!.args.filter((a) => a.startsWith('\u0000')).length === 2) ? learned.links : undefined;
+  const links = linksForCall(learned.links, plan.call);
   return { bundler: learned.bundler, hostCuid: learned.hostCuid !== false, ...(links ? { links } : {}) };
 }
 

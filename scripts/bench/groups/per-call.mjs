@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cleanEnv, hipEnv } from '../environment.mjs';
 import { compilerWorkspace, peerCases } from '../fixtures.mjs';
 import { hipcc7, installShim, launcherPath, repoRoot, requireFile, shimOver, uninstallShim } from '../prerequisites.mjs';
@@ -102,7 +102,7 @@ function hipCases(hits, env) {
     const bin = join(dir, 'masquerade');
     mkdirSync(bin, { recursive: true });
     if (!existsSync(join(bin, 'clang++'))) symlinkSync(cacheFile, join(bin, 'clang++'));
-    return { file: hipcc7('unpatched'), args: HIPCC_ARGS, env: { ...hipEnv(bin), PATH: `/usr/lib/llvm-15/bin:${env.PATH ?? process.env.PATH}` } };
+    return { file: hipcc7('unpatched'), args: HIPCC_ARGS, env: { ...hipEnv(bin), PATH: `${dirname(CLANGXX)}:${env.PATH ?? process.env.PATH}` } };
   };
   const over = (of, without) => () => ({ over: [of, without] });
   return {
