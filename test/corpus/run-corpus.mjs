@@ -35,17 +35,31 @@ for (const [k, v] of Object.entries(process.env)) {
   if (!/^(CCACHE_|SCCACHE_|HIP_CLANG_LAUNCHER)/.test(k)) baseEnv[k] = v;
 }
 
-function run(argv, { cwd, env }) {
+// What the corpus ran, per purpose: processes and their milliseconds (the
+// result's `work`), so a change to the harness shows what it saved in a
+// count that does not depend on the machine's load.
+const work = {};
+function tally(what, ms) {
+  const w = (work[what] ??= { processes: 0, ms: 0 });
+  w.processes += 1;
+  w.ms += ms;
+}
+
+function run(argv, { cwd, env, what }) {
   return new Promise((resolve) => {
     const t0 = Date.now();
+    const done = (r) => {
+      tally(what, r.ms);
+      resolve(r);
+    };
     const child = spawn(argv[0], argv.slice(1), { cwd, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (b) => out.push(b));
     child.stderr.on('data', (b) => err.push(b));
-    child.on('error', (e) => resolve({ exitCode: 127, signal: null, stdout: '', stderr: String(e), ms: Date.now() - t0 }));
+    child.on('error', (e) => done({ exitCode: 127, signal: null, stdout: '', stderr: String(e), ms: Date.now() - t0 }));
     child.on('close', (exitCode, signal) =>
-      resolve({ exitCode, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - t0 }),
+      done({ exitCode, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - t0 }),
     );
   });
 }
@@ -64,7 +78,7 @@ function flatten(obj, prefix = '', out = {}) {
 
 const statsReaders = {
   async ccache(route) {
-    const r = await run([config.ccache, '--print-stats'], { cwd: route.dir, env: route.env });
+    const r = await run([config.ccache, '--print-stats'], { cwd: route.dir, env: route.env, what: `${route.cache} stats read` });
     const out = {};
     for (const line of r.stdout.split('\n')) {
       const [k, v] = line.split('\t');
@@ -73,7 +87,7 @@ const statsReaders = {
     return out;
   },
   async sccache(route) {
-    const r = await run([config.sccache, '--show-stats', '--stats-format', 'json'], { cwd: route.dir, env: route.env });
+    const r = await run([config.sccache, '--show-stats', '--stats-format', 'json'], { cwd: route.dir, env: route.env, what: `${route.cache} stats read` });
     try {
       const stats = JSON.parse(r.stdout).stats;
       const flat = flatten(stats);
@@ -137,11 +151,11 @@ function cacheEnv(cache, dir, port) {
 
 async function startCache(route) {
   mkdirSync(route.dir, { recursive: true });
-  if (route.cache === 'sccache') await run([config.sccache, '--start-server'], { cwd: route.dir, env: route.env });
+  if (route.cache === 'sccache') await run([config.sccache, '--start-server'], { cwd: route.dir, env: route.env, what: 'sccache server start' });
 }
 
 async function stopCache(route) {
-  if (route.cache === 'sccache') await run([config.sccache, '--stop-server'], { cwd: route.dir, env: route.env });
+  if (route.cache === 'sccache') await run([config.sccache, '--stop-server'], { cwd: route.dir, env: route.env, what: 'sccache server stop' });
 }
 
 // --- builds -------------------------------------------------------------------
@@ -185,7 +199,7 @@ function logRecordsFrom(file, from) {
 async function runCall(route, dir, argv, kind) {
   const before = route.cache ? await statsReaders[route.cache](route) : undefined;
   const logFrom = logSize(route.log);
-  const r = await run([...route.wrap, ...argv], { cwd: dir, env: route.env });
+  const r = await run([...route.wrap, ...argv], { cwd: dir, env: route.env, what: `${route.id} ${kind}` });
   const after = route.cache ? await statsReaders[route.cache](route) : undefined;
   const call = { kind, exitCode: r.exitCode, signal: r.signal, ms: r.ms, stderr: r.exitCode === 0 ? '' : r.stderr.slice(0, 4000) };
   call.outcome = route.cache ? outcomeOf(route.cache, before, after) : 'uncached';
@@ -267,7 +281,7 @@ async function freshCompile(route, c, state, step, n, cuid) {
     const dir = join(ref.dir, 'build');
     prepare(dir, c, state);
     const args = argsFor(c, step, state);
-    await run([...ref.wrap, config.cxx, ...args, ...(cuid ? [`-cuid=${cuid}`] : [])], { cwd: dir, env: ref.env });
+    await run([...ref.wrap, config.cxx, ...args, ...(cuid ? [`-cuid=${cuid}`] : [])], { cwd: dir, env: ref.env, what: `${route.id} fresh reference` });
     const depfile = args.includes('-MF') ? args[args.indexOf('-MF') + 1] : null;
     return { primary: sha(join(dir, step.out)), depfile: depfile ? sha(join(dir, depfile)) : null };
   } finally {
@@ -290,7 +304,7 @@ function uncachedWithCuid(route, c, state, step, cuid) {
         const dir = join(route.dir, '.refs', `${c.id}-cuid-${refCounter++}`);
         prepare(dir, c, state);
         const args = argsFor(c, step, state);
-        await run([config.cxx, ...args, `-cuid=${cuid}`], { cwd: dir, env: {} });
+        await run([config.cxx, ...args, `-cuid=${cuid}`], { cwd: dir, env: {}, what: 'one-step reference (-cuid)' });
         const depfile = args.includes('-MF') ? args[args.indexOf('-MF') + 1] : null;
         return { primary: sha(join(dir, step.out)), depfile: depfile ? sha(join(dir, depfile)) : null };
       })(),
@@ -369,7 +383,7 @@ async function pool(items, n, fn) {
 
 // A toolchain whose programs do not run here measures nothing: stop, rather than report empty rows.
 async function versionOf(argv) {
-  const r = await run(argv, { cwd: config.work, env: {} });
+  const r = await run(argv, { cwd: config.work, env: {}, what: 'version' });
   if (r.exitCode !== 0) {
     process.stderr.write(`corpus: error: ${argv.join(' ')} does not run in the ${config.toolchain} toolchain (exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0]}); run \`npm run provision\`\n`);
     process.exit(2);
@@ -413,4 +427,5 @@ for (const [route, runResult] of [[uncached, uncachedRun], ...cached.map((r, i) 
   result.routes.push({ id: route.id, cache: route.cache, launcher: !!route.launcher, split: !!route.split, summary: summarizeRoute(Object.values(judged)), cases: judged });
 }
 result.durationMs = Date.now() - started;
+result.work = work;
 process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
