@@ -272,11 +272,7 @@ async function buildCase(route, c, skip, dir) {
 }
 
 // The route's own real compile of one (state, output), in an empty cache of its own.
-// `cuid`: the id the launcher logged for the hit being judged. The fresh
-// compile runs in another directory, and the launcher's id counts the input's
-// real path (one id per source file), so without it the reference would carry
-// another id than any object of the route's own directory, hit or miss.
-async function freshCompile(route, c, state, step, n, cuid) {
+async function freshCompile(route, c, state, step, n) {
   const ref = { ...route, dir: join(route.dir, '.refs', `${c.id}-${state}-${n}`) };
   ref.env = { ...route.env, ...cacheEnv(route.cache, join(ref.dir, '.cache'), config.basePort + 400 + n) };
   if (ref.log) ref.log = join(ref.dir, 'launcher.jsonl');
@@ -285,7 +281,7 @@ async function freshCompile(route, c, state, step, n, cuid) {
     const dir = join(ref.dir, 'build');
     prepare(dir, c, state);
     const args = argsFor(c, step, state);
-    await run([...ref.wrap, config.cxx, ...args, ...(cuid ? [`-cuid=${cuid}`] : [])], { cwd: dir, env: ref.env, what: `${route.id} fresh reference` });
+    await run([...ref.wrap, config.cxx, ...args], { cwd: dir, env: ref.env, what: `${route.id} fresh reference` });
     const depfile = args.includes('-MF') ? args[args.indexOf('-MF') + 1] : null;
     return { primary: sha(join(dir, step.out)), depfile: depfile ? sha(join(dir, depfile)) : null };
   } finally {
@@ -327,11 +323,19 @@ async function referencesFor(route, c, calls) {
   // On a split route every call with a logged -cuid, hit or not, is held to
   // the one-step compile given that id (below): no fresh compile needed.
   const oneStepChecked = (call) => route.split && call.launcher?.cuid;
+  // A hit with no miss of its own inputs to compare with: what the route
+  // compiles from them in an empty cache. Where the launcher logged the -cuid
+  // it added, that is clang's one-step compile given the id (every launcher
+  // miss is held to exactly that, below), compiled once for all the launcher
+  // routes, not once more per route through its own cache; a stale hit is
+  // still a stale hit against it. (The fresh compile elsewhere would need the
+  // id anyway: it counts the input's real path.)
   for (const call of calls) {
     const k = `${call.state}\0${call.step}`;
     if (call.kind !== 'compile' || call.outcome !== 'hit' || refs[k] || oneStepChecked(call)) continue;
     const step = c.compiles.find((s) => s.out === call.step);
-    refs[k] = await freshCompile(route, c, call.state, step, refCounter++, call.launcher?.cuid ?? undefined);
+    const cuid = route.launcher ? call.launcher?.cuid : undefined;
+    refs[k] = cuid ? await uncachedWithCuid(route, c, call.state, step, cuid) : await freshCompile(route, c, call.state, step, refCounter++);
   }
   // Where the launcher logged the -cuid it added: an uncached compile given that -cuid must match.
   for (const call of calls) {
