@@ -349,17 +349,20 @@ async function referencesFor(route, c, calls) {
 
 // Each case gets an empty cache of its own, so a cell of the matrix is that
 // shape alone: no hit carried over from another case's identical compile.
-async function runRoute(route, skipCases) {
+// skip(c): whether the case is left out (not compilable here); built(c, calls): told as each case is built.
+async function runRoute(route, { skip = async () => false, built = () => {} } = {}) {
   const perCase = {};
   for (const [k, c] of cases.entries()) {
     const port = route.port + k * 8;
     const caseRoute = { ...route, env: { ...route.env, ...cacheEnv(route.cache, join(route.dir, '.caches', c.id), port) }, counters: {} };
+    const skipped = await skip(c);
     await startCache(caseRoute);
     try {
-      perCase[c.id] = await runCaseOnRoute(caseRoute, c, skipCases.has(c.id));
+      perCase[c.id] = await runCaseOnRoute(caseRoute, c, skipped);
     } finally {
       await stopCache(caseRoute);
     }
+    built(c, perCase[c.id]);
     // Progress, a line per case: the whole corpus takes minutes, and its caller would be silent.
     process.stderr.write(`corpus: ${config.toolchain} ${route.id}: ${c.id} built (${k + 1}/${cases.length})\n`);
   }
@@ -408,16 +411,36 @@ const versions = {
 };
 const routes = makeRoutes(config.work);
 const [uncached, ...cached] = routes;
-// The uncached route first: a case its toolchain cannot compile is data (the
-// reason is kept), and the cached routes do not build it.
-const uncachedRun = await runRoute(uncached, new Set());
+// A case its toolchain cannot compile uncached is data (the reason is kept),
+// and the cached routes do not build it. The uncached route runs in the pool
+// beside the cached ones, not alone before them (it would hold one core of two
+// for its whole run): a cached route waits only for the uncached build of the
+// case it is about to build, which is ahead, having two builds and no cache.
+const uncachedBuilt = new Map(
+  cases.map((c) => {
+    let resolve;
+    const promise = new Promise((r) => (resolve = r));
+    return [c.id, { promise, resolve }];
+  }),
+);
+const coldFailure = (calls) => calls.find((x) => x.build === 'cold' && x.kind === 'compile' && x.exitCode !== 0);
+const skipUncompilable = async (c) => !!coldFailure(await uncachedBuilt.get(c.id).promise);
+// The longest routes first (the split's), so the two lanes end together.
+const order = [uncached, ...[...cached].reverse()];
+const runs = new Map(
+  (
+    await pool(order, config.concurrency ?? 2, (route) =>
+      route === uncached ? runRoute(route, { built: (c, calls) => uncachedBuilt.get(c.id).resolve(calls) }) : runRoute(route, { skip: skipUncompilable }),
+    )
+  ).map((r, i) => [order[i], r]),
+);
+const uncachedRun = runs.get(uncached);
 const notCompilable = {};
 for (const c of cases) {
-  const failed = uncachedRun.perCase[c.id].find((x) => x.build === 'cold' && x.kind === 'compile' && x.exitCode !== 0);
+  const failed = coldFailure(uncachedRun.perCase[c.id]);
   if (failed) notCompilable[c.id] = firstError(failed.stderr);
 }
 const skip = new Set(Object.keys(notCompilable));
-const cachedRuns = await pool(cached, config.concurrency ?? 2, (route) => runRoute(route, skip));
 
 const result = {
   toolchain: config.toolchain,
@@ -425,7 +448,7 @@ const result = {
   cases: cases.map((c) => ({ id: c.id, shape: c.shape, title: c.title, compilable: !skip.has(c.id), ...(skip.has(c.id) ? { notCompilable: notCompilable[c.id] } : {}) })),
   routes: [],
 };
-for (const [route, runResult] of [[uncached, uncachedRun], ...cached.map((r, i) => [r, cachedRuns[i]])]) {
+for (const [route, runResult] of routes.map((r) => [r, runs.get(r)])) {
   const judged = {};
   for (const c of cases) {
     if (skip.has(c.id)) continue;
