@@ -356,11 +356,12 @@ async function runRoute(route, { skip = async () => false, built = () => {} } = 
     const port = route.port + k * 8;
     const caseRoute = { ...route, env: { ...route.env, ...cacheEnv(route.cache, join(route.dir, '.caches', c.id), port) }, counters: {} };
     const skipped = await skip(c);
-    await startCache(caseRoute);
+    // A case left out runs nothing: no cache to start (nor an sccache server to stop).
+    if (!skipped) await startCache(caseRoute);
     try {
       perCase[c.id] = await runCaseOnRoute(caseRoute, c, skipped);
     } finally {
-      await stopCache(caseRoute);
+      if (!skipped) await stopCache(caseRoute);
     }
     built(c, perCase[c.id]);
     // Progress, a line per case: the whole corpus takes minutes, and its caller would be silent.
