@@ -53,6 +53,14 @@ const TOOLCHAINS = {
   },
 };
 
+// What a toolchain's run ran, in counts that do not depend on the machine's load.
+function workLine(work = {}) {
+  const sum = (test) => Object.entries(work).filter(([k]) => test(k)).reduce((n, [, w]) => n + w.processes, 0);
+  const compiles = sum((k) => / (compile|link)$/.test(k));
+  const references = sum((k) => /reference/.test(k));
+  return `${compiles} route compiles and links, ${references} reference compiles, ${sum((k) => k.endsWith('stats read'))} stats reads, ${sum((k) => k === 'sccache server start')} sccache servers started`;
+}
+
 function fail(message) {
   process.stderr.write(`corpus: error: ${message}\n`);
   process.exit(2);
@@ -96,7 +104,7 @@ try {
     const t0 = Date.now();
     // A port range per toolchain, not per position: the test suite runs the two as separate files at once.
     const r = await runToolchain(name, join(scratch, name), basePort + (name === 'host' ? 600 : 0));
-    process.stderr.write(`corpus: ${name} done in ${Math.round((Date.now() - t0) / 1000)} s\n`);
+    process.stderr.write(`corpus: ${name} done in ${Math.round((Date.now() - t0) / 1000)} s; ${workLine(r.work)}\n`);
     results.push(r);
   }
 } finally {

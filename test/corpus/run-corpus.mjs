@@ -35,17 +35,31 @@ for (const [k, v] of Object.entries(process.env)) {
   if (!/^(CCACHE_|SCCACHE_|HIP_CLANG_LAUNCHER)/.test(k)) baseEnv[k] = v;
 }
 
-function run(argv, { cwd, env }) {
+// What the corpus ran, per purpose: processes and their milliseconds (the
+// result's `work`), so a change to the harness shows what it saved in a
+// count that does not depend on the machine's load.
+const work = {};
+function tally(what, ms) {
+  const w = (work[what] ??= { processes: 0, ms: 0 });
+  w.processes += 1;
+  w.ms += ms;
+}
+
+function run(argv, { cwd, env, what }) {
   return new Promise((resolve) => {
     const t0 = Date.now();
+    const done = (r) => {
+      tally(what, r.ms);
+      resolve(r);
+    };
     const child = spawn(argv[0], argv.slice(1), { cwd, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (b) => out.push(b));
     child.stderr.on('data', (b) => err.push(b));
-    child.on('error', (e) => resolve({ exitCode: 127, signal: null, stdout: '', stderr: String(e), ms: Date.now() - t0 }));
+    child.on('error', (e) => done({ exitCode: 127, signal: null, stdout: '', stderr: String(e), ms: Date.now() - t0 }));
     child.on('close', (exitCode, signal) =>
-      resolve({ exitCode, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - t0 }),
+      done({ exitCode, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - t0 }),
     );
   });
 }
@@ -64,7 +78,7 @@ function flatten(obj, prefix = '', out = {}) {
 
 const statsReaders = {
   async ccache(route) {
-    const r = await run([config.ccache, '--print-stats'], { cwd: route.dir, env: route.env });
+    const r = await run([config.ccache, '--print-stats'], { cwd: route.dir, env: route.env, what: `${route.cache} stats read` });
     const out = {};
     for (const line of r.stdout.split('\n')) {
       const [k, v] = line.split('\t');
@@ -73,7 +87,7 @@ const statsReaders = {
     return out;
   },
   async sccache(route) {
-    const r = await run([config.sccache, '--show-stats', '--stats-format', 'json'], { cwd: route.dir, env: route.env });
+    const r = await run([config.sccache, '--show-stats', '--stats-format', 'json'], { cwd: route.dir, env: route.env, what: `${route.cache} stats read` });
     try {
       const stats = JSON.parse(r.stdout).stats;
       const flat = flatten(stats);
@@ -137,11 +151,11 @@ function cacheEnv(cache, dir, port) {
 
 async function startCache(route) {
   mkdirSync(route.dir, { recursive: true });
-  if (route.cache === 'sccache') await run([config.sccache, '--start-server'], { cwd: route.dir, env: route.env });
+  if (route.cache === 'sccache') await run([config.sccache, '--start-server'], { cwd: route.dir, env: route.env, what: 'sccache server start' });
 }
 
 async function stopCache(route) {
-  if (route.cache === 'sccache') await run([config.sccache, '--stop-server'], { cwd: route.dir, env: route.env });
+  if (route.cache === 'sccache') await run([config.sccache, '--stop-server'], { cwd: route.dir, env: route.env, what: 'sccache server stop' });
 }
 
 // --- builds -------------------------------------------------------------------
@@ -182,11 +196,15 @@ function logRecordsFrom(file, from) {
   return records;
 }
 
+// route.counters.last: the statistics read after the case's last call. Its
+// calls run one after another on a cache of their own, so that read is the
+// next call's `before`, and each call costs one read, not two.
 async function runCall(route, dir, argv, kind) {
-  const before = route.cache ? await statsReaders[route.cache](route) : undefined;
+  const before = route.cache ? (route.counters.last ?? (await statsReaders[route.cache](route))) : undefined;
   const logFrom = logSize(route.log);
-  const r = await run([...route.wrap, ...argv], { cwd: dir, env: route.env });
+  const r = await run([...route.wrap, ...argv], { cwd: dir, env: route.env, what: `${route.id} ${kind}` });
   const after = route.cache ? await statsReaders[route.cache](route) : undefined;
+  if (route.cache) route.counters.last = after;
   const call = { kind, exitCode: r.exitCode, signal: r.signal, ms: r.ms, stderr: r.exitCode === 0 ? '' : r.stderr.slice(0, 4000) };
   call.outcome = route.cache ? outcomeOf(route.cache, before, after) : 'uncached';
   if (route.log) {
@@ -254,11 +272,7 @@ async function buildCase(route, c, skip, dir) {
 }
 
 // The route's own real compile of one (state, output), in an empty cache of its own.
-// `cuid`: the id the launcher logged for the hit being judged. The fresh
-// compile runs in another directory, and the launcher's id counts the input's
-// real path (one id per source file), so without it the reference would carry
-// another id than any object of the route's own directory, hit or miss.
-async function freshCompile(route, c, state, step, n, cuid) {
+async function freshCompile(route, c, state, step, n) {
   const ref = { ...route, dir: join(route.dir, '.refs', `${c.id}-${state}-${n}`) };
   ref.env = { ...route.env, ...cacheEnv(route.cache, join(ref.dir, '.cache'), config.basePort + 400 + n) };
   if (ref.log) ref.log = join(ref.dir, 'launcher.jsonl');
@@ -267,7 +281,7 @@ async function freshCompile(route, c, state, step, n, cuid) {
     const dir = join(ref.dir, 'build');
     prepare(dir, c, state);
     const args = argsFor(c, step, state);
-    await run([...ref.wrap, config.cxx, ...args, ...(cuid ? [`-cuid=${cuid}`] : [])], { cwd: dir, env: ref.env });
+    await run([...ref.wrap, config.cxx, ...args], { cwd: dir, env: ref.env, what: `${route.id} fresh reference` });
     const depfile = args.includes('-MF') ? args[args.indexOf('-MF') + 1] : null;
     return { primary: sha(join(dir, step.out)), depfile: depfile ? sha(join(dir, depfile)) : null };
   } finally {
@@ -290,7 +304,7 @@ function uncachedWithCuid(route, c, state, step, cuid) {
         const dir = join(route.dir, '.refs', `${c.id}-cuid-${refCounter++}`);
         prepare(dir, c, state);
         const args = argsFor(c, step, state);
-        await run([config.cxx, ...args, `-cuid=${cuid}`], { cwd: dir, env: {} });
+        await run([config.cxx, ...args, `-cuid=${cuid}`], { cwd: dir, env: {}, what: 'one-step reference (-cuid)' });
         const depfile = args.includes('-MF') ? args[args.indexOf('-MF') + 1] : null;
         return { primary: sha(join(dir, step.out)), depfile: depfile ? sha(join(dir, depfile)) : null };
       })(),
@@ -309,11 +323,19 @@ async function referencesFor(route, c, calls) {
   // On a split route every call with a logged -cuid, hit or not, is held to
   // the one-step compile given that id (below): no fresh compile needed.
   const oneStepChecked = (call) => route.split && call.launcher?.cuid;
+  // A hit with no miss of its own inputs to compare with: what the route
+  // compiles from them in an empty cache. Where the launcher logged the -cuid
+  // it added, that is clang's one-step compile given the id (every launcher
+  // miss is held to exactly that, below), compiled once for all the launcher
+  // routes, not once more per route through its own cache; a stale hit is
+  // still a stale hit against it. (The fresh compile elsewhere would need the
+  // id anyway: it counts the input's real path.)
   for (const call of calls) {
     const k = `${call.state}\0${call.step}`;
     if (call.kind !== 'compile' || call.outcome !== 'hit' || refs[k] || oneStepChecked(call)) continue;
     const step = c.compiles.find((s) => s.out === call.step);
-    refs[k] = await freshCompile(route, c, call.state, step, refCounter++, call.launcher?.cuid ?? undefined);
+    const cuid = route.launcher ? call.launcher?.cuid : undefined;
+    refs[k] = cuid ? await uncachedWithCuid(route, c, call.state, step, cuid) : await freshCompile(route, c, call.state, step, refCounter++);
   }
   // Where the launcher logged the -cuid it added: an uncached compile given that -cuid must match.
   for (const call of calls) {
@@ -327,17 +349,21 @@ async function referencesFor(route, c, calls) {
 
 // Each case gets an empty cache of its own, so a cell of the matrix is that
 // shape alone: no hit carried over from another case's identical compile.
-async function runRoute(route, skipCases) {
+// skip(c): whether the case is left out (not compilable here); built(c, calls): told as each case is built.
+async function runRoute(route, { skip = async () => false, built = () => {} } = {}) {
   const perCase = {};
   for (const [k, c] of cases.entries()) {
     const port = route.port + k * 8;
-    const caseRoute = { ...route, env: { ...route.env, ...cacheEnv(route.cache, join(route.dir, '.caches', c.id), port) } };
-    await startCache(caseRoute);
+    const caseRoute = { ...route, env: { ...route.env, ...cacheEnv(route.cache, join(route.dir, '.caches', c.id), port) }, counters: {} };
+    const skipped = await skip(c);
+    // A case left out runs nothing: no cache to start (nor an sccache server to stop).
+    if (!skipped) await startCache(caseRoute);
     try {
-      perCase[c.id] = await runCaseOnRoute(caseRoute, c, skipCases.has(c.id));
+      perCase[c.id] = await runCaseOnRoute(caseRoute, c, skipped);
     } finally {
-      await stopCache(caseRoute);
+      if (!skipped) await stopCache(caseRoute);
     }
+    built(c, perCase[c.id]);
     // Progress, a line per case: the whole corpus takes minutes, and its caller would be silent.
     process.stderr.write(`corpus: ${config.toolchain} ${route.id}: ${c.id} built (${k + 1}/${cases.length})\n`);
   }
@@ -369,7 +395,7 @@ async function pool(items, n, fn) {
 
 // A toolchain whose programs do not run here measures nothing: stop, rather than report empty rows.
 async function versionOf(argv) {
-  const r = await run(argv, { cwd: config.work, env: {} });
+  const r = await run(argv, { cwd: config.work, env: {}, what: 'version' });
   if (r.exitCode !== 0) {
     process.stderr.write(`corpus: error: ${argv.join(' ')} does not run in the ${config.toolchain} toolchain (exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0]}); run \`npm run provision\`\n`);
     process.exit(2);
@@ -386,16 +412,36 @@ const versions = {
 };
 const routes = makeRoutes(config.work);
 const [uncached, ...cached] = routes;
-// The uncached route first: a case its toolchain cannot compile is data (the
-// reason is kept), and the cached routes do not build it.
-const uncachedRun = await runRoute(uncached, new Set());
+// A case its toolchain cannot compile uncached is data (the reason is kept),
+// and the cached routes do not build it. The uncached route runs in the pool
+// beside the cached ones, not alone before them (it would hold one core of two
+// for its whole run): a cached route waits only for the uncached build of the
+// case it is about to build, which is ahead, having two builds and no cache.
+const uncachedBuilt = new Map(
+  cases.map((c) => {
+    let resolve;
+    const promise = new Promise((r) => (resolve = r));
+    return [c.id, { promise, resolve }];
+  }),
+);
+const coldFailure = (calls) => calls.find((x) => x.build === 'cold' && x.kind === 'compile' && x.exitCode !== 0);
+const skipUncompilable = async (c) => !!coldFailure(await uncachedBuilt.get(c.id).promise);
+// The longest routes first (the split's), so the two lanes end together.
+const order = [uncached, ...[...cached].reverse()];
+const runs = new Map(
+  (
+    await pool(order, config.concurrency ?? 2, (route) =>
+      route === uncached ? runRoute(route, { built: (c, calls) => uncachedBuilt.get(c.id).resolve(calls) }) : runRoute(route, { skip: skipUncompilable }),
+    )
+  ).map((r, i) => [order[i], r]),
+);
+const uncachedRun = runs.get(uncached);
 const notCompilable = {};
 for (const c of cases) {
-  const failed = uncachedRun.perCase[c.id].find((x) => x.build === 'cold' && x.kind === 'compile' && x.exitCode !== 0);
+  const failed = coldFailure(uncachedRun.perCase[c.id]);
   if (failed) notCompilable[c.id] = firstError(failed.stderr);
 }
 const skip = new Set(Object.keys(notCompilable));
-const cachedRuns = await pool(cached, config.concurrency ?? 2, (route) => runRoute(route, skip));
 
 const result = {
   toolchain: config.toolchain,
@@ -403,7 +449,7 @@ const result = {
   cases: cases.map((c) => ({ id: c.id, shape: c.shape, title: c.title, compilable: !skip.has(c.id), ...(skip.has(c.id) ? { notCompilable: notCompilable[c.id] } : {}) })),
   routes: [],
 };
-for (const [route, runResult] of [[uncached, uncachedRun], ...cached.map((r, i) => [r, cachedRuns[i]])]) {
+for (const [route, runResult] of routes.map((r) => [r, runs.get(r)])) {
   const judged = {};
   for (const c of cases) {
     if (skip.has(c.id)) continue;
@@ -413,4 +459,5 @@ for (const [route, runResult] of [[uncached, uncachedRun], ...cached.map((r, i) 
   result.routes.push({ id: route.id, cache: route.cache, launcher: !!route.launcher, split: !!route.split, summary: summarizeRoute(Object.values(judged)), cases: judged });
 }
 result.durationMs = Date.now() - started;
+result.work = work;
 process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
