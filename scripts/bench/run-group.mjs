@@ -9,7 +9,8 @@ import { roundRobin } from './timing.mjs';
 export async function runGroup(group, ctx, options) {
   const mode = ctx.quick ? 'quick' : 'full';
   const runs = options.runs ?? group.runs[mode];
-  const warmup = (group.warmup ?? { full: 2, quick: 1 })[mode];
+  // Warm-up rounds are timed and thrown away: quick mode, whose numbers mean nothing, has none.
+  const warmup = (group.warmup ?? { full: 2, quick: 0 })[mode];
   const started = Date.now();
   log(`${group.title}: ${runs} round(s) after ${warmup} warm-up`);
   const outcome = new Map();

@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runLabBuild, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, type LabCache } from '../lab/lab-builds.js';
+import { runLabBuild, runLabBuildAsync, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, type LabCache } from '../lab/lab-builds.js';
 import { hcl, HIPCC_NAMES, makeTree } from '../shim/trees.js';
 import { parseCcacheStats, parseSccacheStats } from './caches.js';
 import { SHARED_MACHINE_CCACHE } from './hip-projects.js';
@@ -42,6 +43,8 @@ export interface Toolchain {
   hipccEnv(clangBin: string): Record<string, string>;
   // Runs `body` (sh) in dir with $LAUNCHER set, the cache's server up and `stats NAME` defined.
   run(dir: string, cache: Cache, body: string, env?: Record<string, string>): void;
+  // The same without blocking the test worker: the uncached build, while the routes build.
+  start(dir: string, cache: Cache, body: string, env?: Record<string, string>): Promise<void>;
   stats(dir: string, cache: Cache, name: string): { hits: number; misses: number };
 }
 
@@ -53,8 +56,43 @@ export const LAB: Toolchain = {
   shim: shimmedLlvm21,
   hipccEnv: (bin) => ({ HIP_CLANG_PATH: bin }),
   run: (dir, cache, body, env = {}) => void runLabBuild(dir, cache, body, env, [labSrc]),
+  start: async (dir, cache, body, env = {}) => void (await runLabBuildAsync(dir, cache, body, env, [labSrc])),
   stats: statsOf,
 };
+
+// A host build's script: `body` in dir with the cache's server up around it and `stats NAME` defined.
+let nextScript = 0;
+function hostScript(dir: string, cache: Cache, body: string): string {
+  const sccache = tools.sccacheHip;
+  const functions =
+    cache === 'ccache'
+      ? ['start_cache() { :; }', 'stop_cache() { :; }', 'stats() { ccache --print-stats > "$W/$1.stats"; }']
+      : [
+          `start_cache() { "${sccache}" --start-server >/dev/null; }`,
+          `stop_cache() { "${sccache}" --stop-server >/dev/null 2>&1 || true; }`,
+          `stats() { "${sccache}" --show-stats --stats-format json > "$W/$1.stats"; }`,
+        ];
+  const script = join(dir, `build-${Date.now()}-${nextScript++}.sh`);
+  writeFileSync(script, ['set -e', ...functions, 'cd "$W"', 'start_cache', 'trap stop_cache EXIT', body, ''].join('\n'));
+  return script;
+}
+
+function hostEnv(dir: string, cache: Cache, env: Record<string, string>): NodeJS.ProcessEnv {
+  // Other test files' `cp -al` trees of llvm-15 move the ctime of clang's headers (SHARED_MACHINE_CCACHE).
+  const cacheEnv = cache === 'ccache' ? { CCACHE_DIR: join(dir, 'ccache'), ...SHARED_MACHINE_CCACHE } : { SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(24000 + (process.pid % 500)), SCCACHE_IDLE_TIMEOUT: '0' };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    HIP_PLATFORM: 'amd',
+    W: dir,
+    LAUNCHER: built.linux,
+    HIP_CLANG_LAUNCHER_CACHE: cache === 'ccache' ? 'ccache' : tools.sccacheHip,
+    HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'),
+    HIP_CLANG_LAUNCHER_LOG: join(dir, 'calls.jsonl'),
+    ...cacheEnv,
+    ...env,
+  };
+}
 
 // The host: ccache 4.7 (Debian 12) or the HIP-capable sccache 0.10 (Debian 13's, provisioned).
 export const HOST: Toolchain = {
@@ -70,37 +108,12 @@ export const HOST: Toolchain = {
   },
   hipccEnv: (bin) => hipEnv(bin),
   run(dir, cache, body, env = {}) {
-    const sccache = tools.sccacheHip;
-    const functions =
-      cache === 'ccache'
-        ? ['start_cache() { :; }', 'stop_cache() { :; }', 'stats() { ccache --print-stats > "$W/$1.stats"; }']
-        : [
-            `start_cache() { "${sccache}" --start-server >/dev/null; }`,
-            `stop_cache() { "${sccache}" --stop-server >/dev/null 2>&1 || true; }`,
-            `stats() { "${sccache}" --show-stats --stats-format json > "$W/$1.stats"; }`,
-          ];
-    const script = join(dir, `build-${Date.now()}.sh`);
-    writeFileSync(script, ['set -e', ...functions, 'cd "$W"', 'start_cache', 'trap stop_cache EXIT', body, ''].join('\n'));
-    // Other test files' `cp -al` trees of llvm-15 move the ctime of clang's headers (SHARED_MACHINE_CCACHE).
-    const cacheEnv = cache === 'ccache' ? { CCACHE_DIR: join(dir, 'ccache'), ...SHARED_MACHINE_CCACHE } : { SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(24000 + (process.pid % 500)), SCCACHE_IDLE_TIMEOUT: '0' };
-    const r = spawnSync('sh', [script], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        HIP_PLATFORM: 'amd',
-        W: dir,
-        LAUNCHER: built.linux,
-        HIP_CLANG_LAUNCHER_CACHE: cache === 'ccache' ? 'ccache' : sccache,
-        HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'),
-        HIP_CLANG_LAUNCHER_LOG: join(dir, 'calls.jsonl'),
-        ...cacheEnv,
-        ...env,
-      },
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const r = spawnSync('sh', [hostScript(dir, cache, body)], { cwd: dir, env: hostEnv(dir, cache, env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+  },
+  async start(dir, cache, body, env = {}) {
+    // Rejects, with the script's output, on a non-zero exit.
+    await promisify(execFile)('sh', [hostScript(dir, cache, body)], { cwd: dir, env: hostEnv(dir, cache, env), maxBuffer: 64 * 1024 * 1024 });
   },
   stats(dir, cache, name) {
     const text = readFileSync(join(dir, `${name}.stats`), 'utf8');
@@ -173,12 +186,13 @@ const progress = (t: Toolchain, text: string) => process.stdout.write(`makefile 
 
 // The uncached build (the distribution's hipcc, no shim, no launcher, no cache) that every
 // route is compared with: the same programs for both caches, so built once per toolchain and
-// run (runOnce), by whichever of the toolchain's two files asks first.
+// run (runOnce), by whichever of the toolchain's two files asks first, without blocking that
+// file's worker (toolchain.start): its routes build meanwhile.
 function uncachedBuild(toolchain: Toolchain): Promise<string> {
   return runOnce(`makefile-uncached-${toolchain.label}`, (dir) => {
     progress(toolchain, "uncached build (the distribution's hipcc), shared by this run's files for this toolchain");
     copyFileSync(join(repoRoot, 'test/fixtures/rocthrust-examples/Makefile'), join(dir, 'Makefile'));
-    toolchain.run(dir, 'ccache', [make('hipcc'), `mkdir -p uncached && mv ${SINGLE} ${MULTI} uncached/`].join('\n'), toolchain.hipccEnv(toolchain.clangDir));
+    return toolchain.start(dir, 'ccache', [make('hipcc'), `mkdir -p uncached && mv ${SINGLE} ${MULTI} uncached/`].join('\n'), toolchain.hipccEnv(toolchain.clangDir));
   });
 }
 

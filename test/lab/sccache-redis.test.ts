@@ -12,25 +12,36 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 // the host's 127.0.0.1, which the lab shares. Each build runs in one lab call
 // that starts sccache's server (private port), builds with make -j8 through
 // the launcher, reads the stats and stops the server.
+//
+// The tests run concurrently: each has its own Redis, its own sccache server
+// (private port and directory) and its own objects, and none depends on how
+// long another takes (the paused Redis waits on an event, the start that
+// cannot succeed gets 1 s from sccache's own setting). Most of this file's
+// time is waiting (the killed Redis below, the paused Redis's 10 s), which
+// the other builds' compiles now fill.
 const UNITS = 8;
 
-describe('sccache 0.17 on a real Redis (sid lab)', () => {
+describe.concurrent('sccache 0.17 on a real Redis (sid lab)', () => {
   let dir: string;
   let expectSameObjects: (out: string) => void;
   const build = (name: string, env: Record<string, string>, startServer = true, beforeRun?: (port: string) => Promise<void>) =>
     labSccacheBuild(dir, name, env, { units: UNITS, startServer, beforeRun });
   const hitsOf = sccacheHitsOf;
 
-  // Once Redis is killed, sccache's Redis pool gives up on each read, and again on each write,
-  // after 30 s (its own time-out, not configurable): about a minute in which that build waits and
-  // nothing compiles. So that build starts with the file and the other tests run meanwhile; its
-  // test, the last, waits for it and asserts as before.
+  // Once Redis is killed, each compile that reaches sccache waits 30 s for its read and another
+  // 30 s for its write (measured: one compile after the kill took 60.1 s; `--stop-server` then
+  // returned at once). opendal's Redis service takes its connections from a bb8 pool, whose
+  // get() retries a refused connection until bb8's default 30 s connection time-out; sccache
+  // 0.17 has no setting for it (its SCCACHE_REDIS_* set the endpoint, cluster, user, password,
+  // db, key prefix, TTL and read/write mode), and a stopped (SIGSTOP) Redis is no quicker (the
+  // same 30 s bounds the wait on its silent connections). So that build starts first, before the
+  // uncached reference it is compared with, and the reference and the other tests run meanwhile;
+  // its test waits for it and asserts as before.
   let killed: Promise<{ objectsAtKill: number; status: number | null; out: string }>;
 
   beforeAll(async () => {
     dir = makeTempDir('hcl-lab-redis-');
     writeParallelProject(dir, UNITS, 'clang++-21', []);
-    expectSameObjects = (await labReference(UNITS)).expectSame;
     killed = (async () => {
       const redis: Redis = await startRedis(dir);
       // Killed once the first objects exist, with half the build held until then (by a gate, not a timer).
@@ -41,6 +52,7 @@ describe('sccache 0.17 on a real Redis (sid lab)', () => {
     })();
     // Awaited by its test; a failure is reported there, not first as an unhandled rejection.
     killed.catch(() => {});
+    expectSameObjects = (await labReference(UNITS)).expectSame;
   }, 900_000);
   // Never ends the file with that build still running (its test filtered out, or failed early).
   afterAll(() => killed?.then(() => undefined, () => undefined), 900_000);

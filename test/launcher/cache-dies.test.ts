@@ -81,17 +81,20 @@ describe('an sccache server killed mid-build fails no compile (built executable)
   // the exec path's shell can give only as bash (`exec -a`), not dash.
   const launcherArgs = (i: number, out: string, extra: string[] = []) => compileArgs(i, out, extra, i % 4 >= 2 ? basename(tools.clangxx) : tools.clangxx);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = makeTempDir('hcl-cache-dies-');
     for (let i = 0; i < UNITS; i++) writeFileSync(join(dir, `u${i}.cpp`), `int unit_${i}(int x) { return x * GATE + ${i}; }\n`);
     writeFileSync(join(dir, 'warm.cpp'), 'int warm() { return 1; }\n');
     writeFileSync(join(dir, 'gate.rsp'), GATE);
     mkdirSync(join(dir, 'ref'));
-    for (let i = 0; i < UNITS; i++) {
-      const r = runLauncher(compileArgs(i, join(dir, 'ref')), { cwd: dir, env: cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none' }) });
+    // The uncached objects, compiled side by side as a parallel build would (one after another,
+    // each waited for, they took 20 s of a loaded run); each is its own call and object.
+    const env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none' });
+    const refs = await Promise.all(Array.from({ length: UNITS }, (_, i) => start(built.linux, compileArgs(i, join(dir, 'ref')), env, dir)));
+    refs.forEach((r, i) => {
       expect(r.status, r.stderr).toBe(0);
       reference.set(i, readFileSync(join(dir, 'ref', `u${i}.o`)));
-    }
+    });
   });
 
   const expectObjects = (out: string) => {
