@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLabBuild, runLabBuildAsync, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, type LabCache } from '../lab/lab-builds.js';
 import { hcl, HIPCC_NAMES, makeTree } from '../shim/trees.js';
-import { parseCcacheStats, parseSccacheStats } from './caches.js';
+import { freePort, parseCcacheStats, parseSccacheStats } from './caches.js';
 import { SHARED_MACHINE_CCACHE } from './hip-projects.js';
 import { runOnce } from './run-once.js';
 import { makeTempDir } from './temp-dir.js';
@@ -78,8 +78,9 @@ function hostScript(dir: string, cache: Cache, body: string): string {
 }
 
 function hostEnv(dir: string, cache: Cache, env: Record<string, string>): NodeJS.ProcessEnv {
+  // Each script starts and stops its own server: a port the kernel just gave, never a fixed one.
   // Other test files' `cp -al` trees of llvm-15 move the ctime of clang's headers (SHARED_MACHINE_CCACHE).
-  const cacheEnv = cache === 'ccache' ? { CCACHE_DIR: join(dir, 'ccache'), ...SHARED_MACHINE_CCACHE } : { SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(24000 + (process.pid % 500)), SCCACHE_IDLE_TIMEOUT: '0' };
+  const cacheEnv = cache === 'ccache' ? { CCACHE_DIR: join(dir, 'ccache'), ...SHARED_MACHINE_CCACHE } : { SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(freePort()), SCCACHE_IDLE_TIMEOUT: '0' };
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
