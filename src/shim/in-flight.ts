@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { SHIM_STEM, shimFileName } from './layout.js';
 
 // A compile that read the manifest before a name went away still runs the
@@ -10,7 +10,11 @@ import { SHIM_STEM, shimFileName } from './layout.js';
 // compiler itself, or a link to the name in it), and those whose program is one of the names: a driver
 // the shim ran by another name (`clang-21`, argv[0] kept) has only its exe to
 // show, and clang re-runs its exe's path for `-cc1` and finds its tools
-// beside it. Linux tells through /proc; elsewhere nothing is waited for.
+// beside it. A compile that runs the same file by a name that stays (the
+// name uninstall just put back, or any other link of the real binary) needs
+// none of them, and is not waited for: on a busy shared tree that was every
+// compile of the compiler, so each uninstall waited for builds it could not
+// break. Linux tells through /proc; elsewhere nothing is waited for.
 
 export const IN_FLIGHT_WAIT_MS = 120_000;
 const POLL_MS = 50;
@@ -25,9 +29,10 @@ function readProc(pid: string, what: 'exe' | 'cmdline'): string | undefined {
 
 // A file, whatever path leads to it: a process in another mount namespace (a
 // container, a chroot with its own bind of the tree) shows another path in
-// /proc/<pid>/exe, but the same file. A real compiler's name shares its file
-// with the name uninstall puts back, so processes running that are waited for
-// too: a bounded wait for compiles already running, never a wrong removal.
+// /proc/<pid>/exe, but the same file, under the same name (a bind keeps the
+// names in the bin dir). A real compiler's name shares its file with the name
+// uninstall puts back: the kernel shows the name the process was started by
+// (a symlink's final target), so the name tells the two apart.
 function fileIdOf(path: string): string | undefined {
   try {
     const st = fs.statSync(path);
@@ -38,14 +43,30 @@ function fileIdOf(path: string): string | undefined {
 }
 
 // exe first: a shim that execs the cache between the two reads is seen as one or the other.
-function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, paths: ReadonlySet<string>): boolean {
+// 'changing': in the middle of an exec (the new program's arguments not there
+// yet, or no program to show): whether it uses a name shows a moment later.
+function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, names: ReadonlySet<string>, paths: ReadonlySet<string>): boolean | 'changing' {
   const exe = readProc(pid, 'exe');
-  if (exe === undefined) return false;
+  if (exe === undefined) return alive(pid) ? 'changing' : false;
   if (exe.startsWith(shimPrefix)) return true;
-  // The file a name leads to, not the path: the exe of a name's process under another mount, or a hard link of it.
-  const id = fileIdOf(`/proc/${pid}/exe`);
-  if (id !== undefined && ids.has(id)) return true;
-  return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(pid, arg) ?? '')));
+  // One of the names, by the file it leads to, wherever this process sees the tree.
+  if (names.has(basename(exe))) {
+    const id = fileIdOf(`/proc/${pid}/exe`);
+    if (id !== undefined && ids.has(id)) return true;
+  }
+  const cmdline = readProc(pid, 'cmdline');
+  if (cmdline === '') return 'changing';
+  return (cmdline ?? '').split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(pid, arg) ?? '')));
+}
+
+// Neither gone nor a zombie (which has ended, and shows no exe).
+function alive(pid: string): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
 }
 
 // A cache given the shim's per-user link to a name (launcher/cache-name-link.ts) holds the link's path, not the name.
@@ -62,8 +83,10 @@ function linkText(pid: string, path: string): string | undefined {
   return undefined;
 }
 
-// Waits (bounded) until no process that was using `names` of `bin` when asked
-// still is. Processes started later resolve the names as they are by then.
+// Waits (bounded) until no process uses `names` of `bin`: those using them
+// when asked, then any a second look finds. The caller has already put the
+// names that stay back, so processes started later resolve those and never
+// reach `names`.
 // Returns the pids still using them when the wait ran out.
 export function waitUntilUnused(bin: string, names: readonly string[], waitMs = IN_FLIGHT_WAIT_MS): number[] {
   if (process.platform !== 'linux' || names.length === 0) return [];
@@ -74,20 +97,38 @@ export function waitUntilUnused(bin: string, names: readonly string[], waitMs = 
     return [];
   }
   const shimPrefix = join(realBin, SHIM_STEM);
-  const ids = new Set([shimFileName('linux'), ...names].map((n) => fileIdOf(join(realBin, n))).filter((id) => id !== undefined));
+  const watched = new Set([shimFileName('linux'), ...names]);
+  const ids = new Set([...watched].map((n) => fileIdOf(join(realBin, n))).filter((id) => id !== undefined));
   const paths = new Set(names.flatMap((n) => [join(bin, n), join(realBin, n)]));
   const self = String(process.pid);
+  // A first look counts only what is seen to use a name (kernel threads show no exe); a process
+  // already counted stays until it is seen not to: a shim exec'ing the cache shows neither for a moment.
+  const scan = (): string[] => fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && pid !== self && uses(pid, shimPrefix, ids, watched, paths) === true);
   let pending: string[];
   try {
-    pending = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && pid !== self && uses(pid, shimPrefix, ids, paths));
+    pending = scan();
   } catch {
     return [];
   }
   const deadline = Date.now() + waitMs;
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  while (pending.length > 0 && Date.now() < deadline) {
+  for (;;) {
+    while (pending.length > 0 && Date.now() < deadline) {
+      Atomics.wait(pause, 0, 0, POLL_MS);
+      pending = pending.filter((pid) => uses(pid, shimPrefix, ids, watched, paths) !== false);
+    }
+    if (pending.length > 0) break;
     Atomics.wait(pause, 0, 0, POLL_MS);
-    pending = pending.filter((pid) => uses(pid, shimPrefix, ids, paths));
+    // Once more, for a compile that had found a name before it was put back
+    // but did not show it yet (still starting: a fork not yet exec'd, a shim
+    // not yet reading its manifest). A compile that starts now finds the
+    // names put back and uses none of these, so this ends.
+    try {
+      pending = scan();
+    } catch {
+      break;
+    }
+    if (pending.length === 0) break;
   }
   return pending.map(Number);
 }

@@ -16,8 +16,8 @@ import { listingDiff, makeTree, ownCopy, treeListing, type Tree } from './trees.
 // SIGKILLed mid-way and recovered. Not one compile may fail, every object must
 // equal the uncached one, and the tree must end byte for byte as it began.
 // Bounded by cycles, not timed: it prints its counts and how long it took. An
-// uninstall waits for the compiles still using what it removes, so each cycle
-// costs about one compile. Run on Debian 12's llvm-15 layout (ROCm's
+// uninstall waits for the compiles still using what it removes (those that went
+// through the shim), so a cycle costs up to one compile. Run on Debian 12's llvm-15 layout (ROCm's
 // clang++ -> clang -> clang-15 chain) and in the sid lab on Debian's llvm-21
 // (clang the real binary, clang++ and clang-21 links to it), where every
 // compile and admin command runs inside the lab.
@@ -107,6 +107,10 @@ function labSetup(dir: string): Setup {
   // -cuid on its way to a cache: an explicit one (kept as given) makes every route's object comparable.
   const hip = ['-x', 'hip', '--offload-arch=gfx90a', '-cuid=stress', '-Wno-unused-value', '-O2', '-c', 'saxpy.hip'];
   const binds = [dir, { host: dirname(built.linux), readOnly: true }];
+  // Each lab command gets a fresh /root: without a cache directory that lasts, as every user's
+  // does, each compile hashed the toolchain again and each install the 127 MB executable.
+  const cacheHome = join(dir, 'user-cache');
+  fs.mkdirSync(cacheHome, { mode: 0o700 });
   return {
     tree,
     jobs: [
@@ -116,7 +120,7 @@ function labSetup(dir: string): Setup {
       { tag: 'hip21', name: 'clang-21', args: (out) => [...hip, '-o', out] },
     ],
     run: async (file, args, env = {}) => {
-      const r = await runInLabAsync([file, ...args], { binds, env, cwd: dir });
+      const r = await runInLabAsync([file, ...args], { binds, env: { XDG_CACHE_HOME: cacheHome, ...env }, cwd: dir });
       return { status: r.status, signal: r.signal, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
     },
     realName: 'clang',
