@@ -43,30 +43,16 @@ function fileIdOf(path: string): string | undefined {
 }
 
 // exe first: a shim that execs the cache between the two reads is seen as one or the other.
-// 'changing': in the middle of an exec (the new program's arguments not there
-// yet, or no program to show): whether it uses a name shows a moment later.
-function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, names: ReadonlySet<string>, paths: ReadonlySet<string>): boolean | 'changing' {
+function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, names: ReadonlySet<string>, paths: ReadonlySet<string>): boolean {
   const exe = readProc(pid, 'exe');
-  if (exe === undefined) return alive(pid) ? 'changing' : false;
+  if (exe === undefined) return false;
   if (exe.startsWith(shimPrefix)) return true;
   // One of the names, by the file it leads to, wherever this process sees the tree.
   if (names.has(basename(exe))) {
     const id = fileIdOf(`/proc/${pid}/exe`);
     if (id !== undefined && ids.has(id)) return true;
   }
-  const cmdline = readProc(pid, 'cmdline');
-  if (cmdline === '') return 'changing';
-  return (cmdline ?? '').split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(pid, arg) ?? '')));
-}
-
-// Neither gone nor a zombie (which has ended, and shows no exe).
-function alive(pid: string): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
+  return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(pid, arg) ?? '')));
 }
 
 // A cache given the shim's per-user link to a name (launcher/cache-name-link.ts) holds the link's path, not the name.
@@ -83,10 +69,8 @@ function linkText(pid: string, path: string): string | undefined {
   return undefined;
 }
 
-// Waits (bounded) until no process uses `names` of `bin`: those using them
-// when asked, then any a second look finds. The caller has already put the
-// names that stay back, so processes started later resolve those and never
-// reach `names`.
+// Waits (bounded) until no process that was using `names` of `bin` when asked
+// still is. Processes started later resolve the names as they are by then.
 // Returns the pids still using them when the wait ran out.
 export function waitUntilUnused(bin: string, names: readonly string[], waitMs = IN_FLIGHT_WAIT_MS): number[] {
   if (process.platform !== 'linux' || names.length === 0) return [];
@@ -101,34 +85,17 @@ export function waitUntilUnused(bin: string, names: readonly string[], waitMs = 
   const ids = new Set([...watched].map((n) => fileIdOf(join(realBin, n))).filter((id) => id !== undefined));
   const paths = new Set(names.flatMap((n) => [join(bin, n), join(realBin, n)]));
   const self = String(process.pid);
-  // A first look counts only what is seen to use a name (kernel threads show no exe); a process
-  // already counted stays until it is seen not to: a shim exec'ing the cache shows neither for a moment.
-  const scan = (): string[] => fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && pid !== self && uses(pid, shimPrefix, ids, watched, paths) === true);
   let pending: string[];
   try {
-    pending = scan();
+    pending = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && pid !== self && uses(pid, shimPrefix, ids, watched, paths));
   } catch {
     return [];
   }
   const deadline = Date.now() + waitMs;
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    while (pending.length > 0 && Date.now() < deadline) {
-      Atomics.wait(pause, 0, 0, POLL_MS);
-      pending = pending.filter((pid) => uses(pid, shimPrefix, ids, watched, paths) !== false);
-    }
-    if (pending.length > 0) break;
+  while (pending.length > 0 && Date.now() < deadline) {
     Atomics.wait(pause, 0, 0, POLL_MS);
-    // Once more, for a compile that had found a name before it was put back
-    // but did not show it yet (still starting: a fork not yet exec'd, a shim
-    // not yet reading its manifest). A compile that starts now finds the
-    // names put back and uses none of these, so this ends.
-    try {
-      pending = scan();
-    } catch {
-      break;
-    }
-    if (pending.length === 0) break;
+    pending = pending.filter((pid) => uses(pid, shimPrefix, ids, watched, paths));
   }
   return pending.map(Number);
 }
