@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { SHIM_STEM, shimFileName } from './layout.js';
 
 // A compile that read the manifest before a name went away still runs the
@@ -10,11 +10,7 @@ import { SHIM_STEM, shimFileName } from './layout.js';
 // compiler itself, or a link to the name in it), and those whose program is one of the names: a driver
 // the shim ran by another name (`clang-21`, argv[0] kept) has only its exe to
 // show, and clang re-runs its exe's path for `-cc1` and finds its tools
-// beside it. A compile that runs the same file by a name that stays (the
-// name uninstall just put back, or any other link of the real binary) needs
-// none of them, and is not waited for: on a busy shared tree that was every
-// compile of the compiler, so each uninstall waited for builds it could not
-// break. Linux tells through /proc; elsewhere nothing is waited for.
+// beside it. Linux tells through /proc; elsewhere nothing is waited for.
 
 export const IN_FLIGHT_WAIT_MS = 120_000;
 const POLL_MS = 50;
@@ -29,10 +25,9 @@ function readProc(pid: string, what: 'exe' | 'cmdline'): string | undefined {
 
 // A file, whatever path leads to it: a process in another mount namespace (a
 // container, a chroot with its own bind of the tree) shows another path in
-// /proc/<pid>/exe, but the same file, under the same name (a bind keeps the
-// names in the bin dir). A real compiler's name shares its file with the name
-// uninstall puts back: the kernel shows the name the process was started by
-// (a symlink's final target), so the name tells the two apart.
+// /proc/<pid>/exe, but the same file. A real compiler's name shares its file
+// with the name uninstall puts back, so processes running that are waited for
+// too: a bounded wait for compiles already running, never a wrong removal.
 function fileIdOf(path: string): string | undefined {
   try {
     const st = fs.statSync(path);
@@ -43,15 +38,13 @@ function fileIdOf(path: string): string | undefined {
 }
 
 // exe first: a shim that execs the cache between the two reads is seen as one or the other.
-function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, names: ReadonlySet<string>, paths: ReadonlySet<string>): boolean {
+function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, paths: ReadonlySet<string>): boolean {
   const exe = readProc(pid, 'exe');
   if (exe === undefined) return false;
   if (exe.startsWith(shimPrefix)) return true;
-  // One of the names, by the file it leads to, wherever this process sees the tree.
-  if (names.has(basename(exe))) {
-    const id = fileIdOf(`/proc/${pid}/exe`);
-    if (id !== undefined && ids.has(id)) return true;
-  }
+  // The file a name leads to, not the path: the exe of a name's process under another mount, or a hard link of it.
+  const id = fileIdOf(`/proc/${pid}/exe`);
+  if (id !== undefined && ids.has(id)) return true;
   return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(pid, arg) ?? '')));
 }
 
@@ -81,13 +74,12 @@ export function waitUntilUnused(bin: string, names: readonly string[], waitMs = 
     return [];
   }
   const shimPrefix = join(realBin, SHIM_STEM);
-  const watched = new Set([shimFileName('linux'), ...names]);
-  const ids = new Set([...watched].map((n) => fileIdOf(join(realBin, n))).filter((id) => id !== undefined));
+  const ids = new Set([shimFileName('linux'), ...names].map((n) => fileIdOf(join(realBin, n))).filter((id) => id !== undefined));
   const paths = new Set(names.flatMap((n) => [join(bin, n), join(realBin, n)]));
   const self = String(process.pid);
   let pending: string[];
   try {
-    pending = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && pid !== self && uses(pid, shimPrefix, ids, watched, paths));
+    pending = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && pid !== self && uses(pid, shimPrefix, ids, paths));
   } catch {
     return [];
   }
@@ -95,7 +87,7 @@ export function waitUntilUnused(bin: string, names: readonly string[], waitMs = 
   const pause = new Int32Array(new SharedArrayBuffer(4));
   while (pending.length > 0 && Date.now() < deadline) {
     Atomics.wait(pause, 0, 0, POLL_MS);
-    pending = pending.filter((pid) => uses(pid, shimPrefix, ids, watched, paths));
+    pending = pending.filter((pid) => uses(pid, shimPrefix, ids, paths));
   }
   return pending.map(Number);
 }
