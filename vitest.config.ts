@@ -9,7 +9,8 @@ import { defineConfig } from 'vitest/config';
 const LONG_FILES = [
   'test/corpus/corpus-lab.test.ts', // 116
   'test/corpus/corpus-host.test.ts', // 116
-  'test/shim/stress-while-installing.test.ts', // 112
+  'test/shim/stress-while-installing-lab.test.ts',
+  'test/shim/stress-while-installing-host.test.ts',
   'test/lab/another-checkout-lab.test.ts', // 84
   // 115 before its Redis-killed build (a minute of sccache's own Redis time-outs) overlapped the rest.
   'test/lab/sccache-redis.test.ts',

@@ -20,7 +20,8 @@ import { listingDiff, makeTree, ownCopy, treeListing, type Tree } from './trees.
 // through the shim), so a cycle costs up to one compile. Run on Debian 12's llvm-15 layout (ROCm's
 // clang++ -> clang -> clang-15 chain) and in the sid lab on Debian's llvm-21
 // (clang the real binary, clang++ and clang-21 links to it), where every
-// compile and admin command runs inside the lab.
+// compile and admin command runs inside the lab. One test file per toolchain
+// (stress-while-installing-host, -lab), so the suite can run the two side by side.
 
 const CYCLES = 30;
 const WORKERS = 2;
@@ -66,7 +67,7 @@ interface Setup {
   repairedLine: string;
 }
 
-function hostSetup(dir: string): Setup {
+export function hostSetup(dir: string): Setup {
   const tree = makeTree(dir, 'symlink-chain');
   // The real compiler as the tree has it (its own file: see ownCopy), to put back after an upgrade.
   const original = join(dir, 'clang-15.original');
@@ -90,7 +91,7 @@ function hostSetup(dir: string): Setup {
 }
 
 // Debian sid's llvm-21, hard-linked from the lab root into a host directory bound into the lab at its own path.
-function labSetup(dir: string): Setup {
+export function labSetup(dir: string): Setup {
   requireLab();
   const llvm21 = join(labRoot, 'usr/lib/llvm-21');
   const root = join(dir, 'rocm');
@@ -131,7 +132,7 @@ function labSetup(dir: string): Setup {
   };
 }
 
-function stressTest(title: string, makeSetup: (dir: string) => Setup) {
+export function stressTest(title: string, makeSetup: (dir: string) => Setup) {
   describe(title, () => {
     let dir: string;
     let setup: Setup;
@@ -239,6 +240,3 @@ function stressTest(title: string, makeSetup: (dir: string) => Setup) {
     }, 1_200_000);
   });
 }
-
-stressTest('compiles while the shim is installed, uninstalled, repaired and killed (Debian llvm-15 layout)', hostSetup);
-stressTest('compiles while the shim is installed, uninstalled, repaired and killed (the lab: Debian sid llvm-21, ccache 4.14)', labSetup);
