@@ -176,12 +176,14 @@ export const DIRECT = ['CMakeFiles/codeobjects.dir/offset.hip.o', 'CMakeFiles/co
 // configure in the lab), as CMake itself does when it re-runs in a configured tree:
 // - `cmake_seed BUILD SEED`: from a configured BUILD, its CMakeFiles/<version>/*.cmake (the
 //   system and compiler files CMake reads instead of probing) and an initial cache (-C) of
-//   its cache entries, less those naming the build or source dir and those given on the
-//   command line (type UNINITIALIZED), which each configure gives again;
+//   its cache entries, less those naming the build or source dir (CMAKE_CACHEFILE_DIR,
+//   CMAKE_HOME_DIRECTORY, the project's STATIC ones), the "advanced" marks, and those given
+//   on the command line (type UNINITIALIZED), which each configure gives again;
 // - `cmake_seeded SEED BUILD CMAKE-ARGS...`: configures BUILD from SEED.
 // What a seeded configure generates is what a re-run of CMake in an existing tree generates:
 // the same compile commands (tests compare them with `cmake_compiles`); only the link of an
-// executable loses the linker's --dependency-file, which CMake also drops on any re-run.
+// executable loses the linker's --dependency-file (and build.ninja names fewer CMake modules
+// to re-run on), as on any re-run of CMake 4.3 in a tree (checked by hand; no test reads that depfile).
 export const CMAKE_SEED = [
   'cmake_seed() {',
   '  _v=$(cd "$1/CMakeFiles" && ls -d [0-9]*.[0-9]*)',
