@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { objectsUnder } from '../helpers/hip-objects.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { CACHED, DIRECT, LAB_BUILD_TIMEOUT, type LabCache, runLabBuild, statsOf, WHOLE_CALLS, writeCmakeHipProject } from './lab-builds.js';
+import { CACHED, CMAKE_SEED, DIRECT, LAB_BUILD_TIMEOUT, type LabCache, runLabBuild, statsOf, WHOLE_CALLS, writeCmakeHipProject } from './lab-builds.js';
 
 
 const root = makeTempDir('hcl-lab-checkouts-');
@@ -50,9 +50,12 @@ describe.each<LabCache>(['ccache', 'sccache'])('another checkout under HIP_CLANG
     writeFileSync(join(dir, 'passthrough'), '#!/bin/sh\nexec "$@"\n');
     chmodSync(join(dir, 'passthrough'), 0o755);
     const lines = [
+      CMAKE_SEED,
+      // The first configure runs CMake's compiler checks; the others reuse them (lab-builds.ts CMAKE_SEED).
+      `configure() { if [ -d "$W/seed" ]; then cmake_seeded "$W/seed" "$2" ${CMAKE} -S "$1" >/dev/null; else ${CMAKE} -S "$1" -B "$2" >/dev/null; cmake_seed "$2" "$W/seed"; fi; }`,
       'fresh() { stop_cache; export CCACHE_DIR="$W/cache-$1" SCCACHE_DIR="$W/cache-$1"; start_cache; }',
       'build() { [ -d "$W/$2" ] || { mkdir -p "$W/$2"; cp -r "$W/proj/." "$W/$2"; }; export HIP_CLANG_LAUNCHER_BASEDIR="$W/$1"; ' +
-        `${CMAKE} -S "$W/$2" -B "$W/$3" >/dev/null; stats "$4-before"; cmake --build "$W/$3" >/dev/null; stats "$4-after"; }`,
+        'configure "$W/$2" "$W/$3"; stats "$4-before"; cmake --build "$W/$3" >/dev/null; stats "$4-after"; }',
     ];
     for (const { name, first, second, between } of LAYOUTS) {
       lines.push(`fresh ${name}`, `build ${first.join(' ')} ${name}-1`);
@@ -60,8 +63,14 @@ describe.each<LabCache>(['ccache', 'sccache'])('another checkout under HIP_CLANG
       lines.push(`build ${second.join(' ')} ${name}-2`);
     }
     // The reference: the first checkout of `one` again, in a build dir of the same depth, no cache.
-    lines.push(`(export HIP_CLANG_LAUNCHER_CACHE="$W/passthrough" HIP_CLANG_LAUNCHER_BASEDIR="$W/one"; ${CMAKE} -S one/a -B one/a/ref >/dev/null; cmake --build one/a/ref >/dev/null)`);
+    lines.push('(export HIP_CLANG_LAUNCHER_CACHE="$W/passthrough" HIP_CLANG_LAUNCHER_BASEDIR="$W/one"; configure "$W/one/a" "$W/one/a/ref"; cmake --build one/a/ref >/dev/null)');
+    // The reference was configured from the seed, `one`'s first checkout with CMake's own checks.
+    lines.push('cmake_compiles "$W/one/a/build" > checked.compiles', 'cmake_compiles "$W/one/a/ref" > seeded.compiles');
     runLabBuild(dir, cache, lines.join('\n'), WHOLE_CALLS);
+
+    const compiles = readFileSync(join(dir, 'checked.compiles'), 'utf8');
+    expect(compiles.trim().split('\n')).toHaveLength(CACHED + DIRECT.length);
+    expect(readFileSync(join(dir, 'seeded.compiles'), 'utf8'), 'a seeded configure compiles as one that ran the checks').toBe(compiles);
 
     const reference = objectsUnder(join(dir, 'one/a/ref'));
     expect(reference.size).toBe(CACHED + DIRECT.length);

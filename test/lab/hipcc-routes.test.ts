@@ -16,6 +16,21 @@ const root = makeTempDir('hcl-lab-hipcc-routes-');
 // HIP_CLANG_PATH), its clang calls are cached again, still right.
 const SEQUENCE = ['1', '2', '1', '2'];
 
+// The CMake project with hipcc as its CXX compiler, built uncached (no launcher, no shim):
+// the reference for both caches' builds, the same for both, so built once, by the first
+// test that asks, from the one source tree both caches build.
+const cmakeSrc = join(root, 'cmake-src');
+const configure = (build: string, extra: string) =>
+  `cmake -S ${cmakeSrc} -B ${build} -G Ninja -DCMAKE_CXX_COMPILER=/usr/bin/hipcc -DCMAKE_CXX_FLAGS=--offload-arch=gfx90a ${extra} >/dev/null`;
+let plain: string | undefined;
+function plainBuild(): string {
+  if (plain) return plain;
+  writeHipccCmakeProject(cmakeSrc);
+  runLabBuild(root, 'ccache', [configure('plain', ''), 'cmake --build plain >/dev/null'].join('\n'));
+  plain = join(root, 'plain');
+  return plain;
+}
+
 describe.each<LabCache>(['ccache', 'sccache'])('Debian hipcc 7.0.2 behind the launcher in the lab, %s', (cache) => {
   let dir: string;
   let shimBin: string;
@@ -48,32 +63,27 @@ describe.each<LabCache>(['ccache', 'sccache'])('Debian hipcc 7.0.2 behind the la
   }, LAB_BUILD_TIMEOUT);
 
   it('CMake: CMAKE_CXX_COMPILER=/usr/bin/hipcc, CMAKE_CXX_COMPILER_LAUNCHER=launcher, the shim in HIP_CLANG_PATH: a clean rebuild is all hits', () => {
-    const src = join(dir, 'cmake-src');
-    writeHipccCmakeProject(src);
-    const configure = (build: string, extra: string) =>
-      `cmake -S ${src} -B ${build} -G Ninja -DCMAKE_CXX_COMPILER=/usr/bin/hipcc -DCMAKE_CXX_FLAGS=--offload-arch=gfx90a ${extra} >/dev/null`;
+    const reference = objectsUnder(plainBuild());
     runLabBuild(
       dir,
       cache,
       [
-        configure('plain', ''),
-        'cmake --build plain >/dev/null',
         `export HIP_CLANG_PATH=${shimBin}`,
         configure('cached', '-DCMAKE_CXX_COMPILER_LAUNCHER="$LAUNCHER"'),
         ...cleanRebuildSteps('cached'),
       ].join('\n'),
       WHOLE_CALLS,
+      [cmakeSrc],
     );
     const { configured, cold, warm } = cleanRebuildStats(dir, cache);
     expect(cold.misses - configured.misses).toBe(3);
     expect(warm.hits - cold.hits).toBe(3);
     expect(warm.misses).toBe(cold.misses);
     // Right objects: the uncached build's symbols (the per-object __hip_cuid_ id aside).
-    const reference = objectsUnder(join(dir, 'plain'));
     const cached = objectsUnder(join(dir, 'cached'));
     expect([...cached.keys()].sort()).toEqual([...reference.keys()].sort());
     expect(reference.size).toBe(3);
-    for (const name of reference.keys()) expect(symbolsOf(join(dir, 'cached', name)), name).toBe(symbolsOf(join(dir, 'plain', name)));
+    for (const name of reference.keys()) expect(symbolsOf(join(dir, 'cached', name)), name).toBe(symbolsOf(join(plainBuild(), name)));
     expect(readFileSync(join(dir, 'app.out'), 'utf8')).toBe('hip-project ran: all kernels present\n');
   }, LAB_BUILD_TIMEOUT);
 });

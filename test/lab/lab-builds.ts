@@ -188,6 +188,31 @@ const CMAKE_LISTS = [
 export const CACHED = 5;
 export const DIRECT = ['CMakeFiles/codeobjects.dir/offset.hip.o', 'CMakeFiles/codeobjects.dir/scale.hip.o'];
 
+// Shell functions that let later configures of one project with the same compilers skip
+// CMake's compiler checks (the compiler id, ABI and linker probes: about 3 s of clang per
+// configure in the lab), as CMake itself does when it re-runs in a configured tree:
+// - `cmake_seed BUILD SEED`: from a configured BUILD, its CMakeFiles/<version>/*.cmake (the
+//   system and compiler files CMake reads instead of probing) and an initial cache (-C) of
+//   its cache entries, less those naming the build or source dir (CMAKE_CACHEFILE_DIR,
+//   CMAKE_HOME_DIRECTORY, the project's STATIC ones), the "advanced" marks, and those given
+//   on the command line (type UNINITIALIZED), which each configure gives again;
+// - `cmake_seeded SEED BUILD CMAKE-ARGS...`: configures BUILD from SEED.
+// What a seeded configure generates is what a re-run of CMake in an existing tree generates:
+// the same compile commands (tests compare them with `cmake_compiles`); only the link of an
+// executable loses the linker's --dependency-file (and build.ninja names fewer CMake modules
+// to re-run on), as on any re-run of CMake 4.3 in a tree (checked by hand; no test reads that depfile).
+export const CMAKE_SEED = [
+  'cmake_seed() {',
+  '  _v=$(cd "$1/CMakeFiles" && ls -d [0-9]*.[0-9]*)',
+  '  mkdir -p "$2/files/$_v"; cp "$1/CMakeFiles/$_v/"*.cmake "$2/files/$_v/"',
+  '  grep -E \'^[A-Za-z_][A-Za-z0-9_]*:(BOOL|FILEPATH|PATH|STRING|INTERNAL)=\' "$1/CMakeCache.txt" | grep -vE \'^CMAKE_(CACHEFILE_DIR|HOME_DIRECTORY):\' |',
+  '    sed -e \'s/[\\\\"$]/\\\\&/g\' -e \'s/^\\([^:]*\\):\\([A-Z]*\\)=\\(.*\\)$/set(\\1 "\\3" CACHE \\2 "")/\' > "$2/initial-cache.cmake"',
+  '}',
+  'cmake_seeded() { _seed=$1 _build=$2; shift 2; mkdir -p "$_build/CMakeFiles"; cp -r "$_seed/files/." "$_build/CMakeFiles/"; "$@" -C "$_seed/initial-cache.cmake" -B "$_build"; }',
+  // The compile commands of a configured build dir, in order, its own path as <build>.
+  'cmake_compiles() { ninja -C "$1" -t commands | grep -e " -c " | sed "s|$1|<build>|g"; }',
+].join('\n');
+
 // The project (test/fixtures/hip-project with that CMakeLists.txt) written to dir.
 export function writeCmakeHipProject(dir: string): void {
   mkdirSync(dir, { recursive: true });
