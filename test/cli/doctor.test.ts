@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labRoot, requireLab, runInLab, runInLabAsync } from '../helpers/lab.js';
 import { startRedis } from '../helpers/redis.js';
 import { cleanEnv, run } from '../helpers/run-built.js';
@@ -34,10 +34,15 @@ interface DoctorRun {
 const dir = makeTempDir('hcl-doctor-');
 const emptyBin = join(dir, 'empty-bin');
 
+const doctorEnv = (env: Record<string, string | undefined>) => cleanEnv({ NODE_OPTIONS: undefined, HIP_PLATFORM: 'amd', PATH: emptyBin, ...env });
+const doctorRun = (status: number | null, stdout: Buffer, stderr: string): DoctorRun => {
+  const text = stdout.toString();
+  return { status, findings: text ? (JSON.parse(text) as { findings: Finding[] }).findings : [], stderr };
+};
+
 function doctor(args: string[], env: Record<string, string | undefined>, cwd?: string): DoctorRun {
-  const r = run(built.linux, ['doctor', ...args, '--json'], { env: cleanEnv({ NODE_OPTIONS: undefined, HIP_PLATFORM: 'amd', PATH: emptyBin, ...env }), cwd });
-  const text = r.stdout.toString();
-  return { status: r.status, findings: text ? (JSON.parse(text) as { findings: Finding[] }).findings : [], stderr: r.stderr };
+  const r = run(built.linux, ['doctor', ...args, '--json'], { env: doctorEnv(env), cwd });
+  return doctorRun(r.status, r.stdout, r.stderr);
 }
 
 // The one finding of `check` (whose text matches `about`, where several share a check).
@@ -68,9 +73,66 @@ function binWith(name: string, files: Record<string, string>): string {
 // Debian 12's sccache 0.4 alone in a directory, to put on PATH.
 let debianSccache: string;
 
+// sccache's port held by a TCP listener that hangs up at once, or by one that
+// never answers (sccache's client then waits: doctor's own 10 s deadline stops
+// it). Their broken runs start before the first test and are awaited by the
+// held-port test, so that deadline runs out while the tests before it run.
+const HELD_PORT = [
+  { listener: 'hangs up', onConnect: 'c=>c.destroy()', said: /exited with 2: sccache: error: failed to get stats from server/ },
+  { listener: 'never answers', onConnect: 'c=>{}', said: /--show-stats --stats-format json did not finish within 10 s and was stopped/ },
+];
+const heldPortRuns = new Map<string, Promise<{ held: string; env: Record<string, string>; broken: DoctorRun }>>();
+
+// One shell starts the listener, waits for the port it prints, and runs doctor
+// against it: nothing waits on this worker, whose tests block it meanwhile.
+function heldPortRun(n: number, onConnect: string): Promise<{ held: string; env: Record<string, string>; broken: DoctorRun }> {
+  const out = join(dir, `port-${n}`);
+  fs.mkdirSync(out, { recursive: true });
+  const env = {
+    CCACHE_DIR: join(out, 'ccache'),
+    SCCACHE_DIR: join(out, 'sccache'),
+    SCCACHE_IDLE_TIMEOUT: '60',
+    HIP_CLANG_LAUNCHER_STATE_DIR: join(dir, 'state'),
+    HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip,
+  };
+  const listen = `const s=require("net").createServer(${onConnect});s.listen(0,"127.0.0.1",()=>console.log(s.address().port))`;
+  const script = [
+    '"$NODE" -e "$LISTEN" > port & echo $! > listener.pid',
+    'until [ -s port ]; do sleep 0.05; done',
+    'read -r held < port',
+    'PATH=$DOCTOR_PATH SCCACHE_SERVER_PORT=$held "$@" > stdout 2> stderr; echo $? > status',
+  ].join('\n');
+  const shellEnv = { ...doctorEnv(env), PATH: '/usr/bin:/bin', DOCTOR_PATH: emptyBin, NODE: process.execPath, LISTEN: listen };
+  const child = spawn('/bin/bash', ['-c', script, 'bash', built.linux, 'doctor', '--json'], { cwd: out, env: shellEnv, stdio: 'ignore' });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', () => {
+      const read = (name: string) => fs.readFileSync(join(out, name), 'utf8');
+      const broken = doctorRun(Number(read('status')), Buffer.from(read('stdout')), read('stderr'));
+      resolve({ held: read('port').trim(), env, broken });
+    });
+  });
+}
+
 beforeAll(() => {
   fs.mkdirSync(emptyBin);
   debianSccache = binWith('debian-sccache', { sccache: tools.sccacheDebian });
+  HELD_PORT.forEach(({ listener, onConnect }, n) => {
+    const started = heldPortRun(n, onConnect);
+    started.catch(() => undefined); // awaited (and reported) by its test
+    heldPortRuns.set(listener, started);
+  });
+});
+
+// The listeners end with the file (their pids as the shells wrote them).
+afterAll(() => {
+  HELD_PORT.forEach((_, n) => {
+    try {
+      process.kill(Number(fs.readFileSync(join(dir, `port-${n}`, 'listener.pid'), 'utf8')));
+    } catch {
+      // Not started, or gone.
+    }
+  });
 });
 
 describe('hip-clang-launcher doctor', () => {
@@ -182,31 +244,6 @@ describe('hip-clang-launcher doctor', () => {
     const fixed = doctor([], { ...env, SCCACHE_DIR: undefined, HOME: join(dir, 'empty-var') });
     expect(the(fixed, 'sccache-env').status).toBe('ok');
     expect(the(fixed, 'cache-start').status).toBe('ok');
-  });
-
-  // A listener that hangs up at once, and one that never answers (sccache's client then waits: doctor's deadline stops it).
-  it.each([
-    { listener: 'hangs up', onConnect: 'c=>c.destroy()', said: /exited with 2: sccache: error: failed to get stats from server/ },
-    { listener: 'never answers', onConnect: 'c=>{}', said: /--show-stats --stats-format json did not finish within 10 s and was stopped/ },
-  ])("sccache's server cannot start (its port held by a TCP listener that $listener): fail with sccache's own message; a free port passes", async ({ onConnect, said }) => {
-    const listener = spawn(process.execPath, ['-e', `const s=require("net").createServer(${onConnect});s.listen(0,"127.0.0.1",()=>console.log(s.address().port))`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    try {
-      const held = await new Promise<string>((resolve) => listener.stdout.once('data', (d) => resolve(String(d).trim())));
-      const caches = await privateCaches('port');
-      const env = { ...caches, HIP_CLANG_LAUNCHER_CACHE: tools.sccacheHip };
-      const broken = doctor([], { ...env, SCCACHE_SERVER_PORT: held });
-      expect(broken.status).toBe(1);
-      const f = the(broken, 'cache-start');
-      expect(f.status).toBe('fail');
-      expect(f.found).toContain(`--start-server exited with 2: sccache: error: Server startup failed: Address in use, and what holds port ${held} does not answer this sccache`);
-      expect(f.found).toMatch(said);
-      expect(f.fix).toBe(`set SCCACHE_SERVER_PORT to a free port, or stop the program listening on ${held}`);
-      const fixed = doctor([], env);
-      expect(the(fixed, 'cache-start').status).toBe('ok');
-      expect(fixed.status).toBe(0);
-    } finally {
-      listener.kill();
-    }
   });
 
   it('cache storage that cannot be written (sccache and ccache), and a disabled ccache: fail; each fix passes', async () => {
@@ -339,13 +376,17 @@ describe('hip-clang-launcher doctor', () => {
     });
 
     // sccache 0.17 checks its storage before it listens and gives up after
-    // 10 s; a Redis that answers only after that (paused until the first
-    // start has given up, as under load) fails the first start. doctor, as
-    // the launcher, tries once more. The pause ends on that event, not after
-    // a fixed time, so a busy machine cannot make the first start succeed.
+    // its start limit (10 s by default; 2 s here, from its own config's
+    // server_startup_timeout_ms, so the test does not wait 10 s); a Redis that
+    // answers only after that (paused until the first start has given up, as
+    // under load) fails the first start. doctor, as the launcher, tries once
+    // more. The pause ends on that event, not after a fixed time, so a busy
+    // machine cannot make the first start succeed.
     it('sccache 0.17 whose Redis answers only after the first start gave up: the second start succeeds, ok, saying the first was slow', async () => {
       const redis = await startRedis(work);
-      const env = { HIP_CLANG_LAUNCHER_CACHE: 'sccache', SCCACHE_DIR: join(work, 'slow-sccache'), SCCACHE_SERVER_PORT: String(await freePort()), SCCACHE_REDIS_ENDPOINT: redis.url };
+      const conf = join(work, 'slow-sccache.conf');
+      fs.writeFileSync(conf, 'server_startup_timeout_ms = 2000\n');
+      const env = { HIP_CLANG_LAUNCHER_CACHE: 'sccache', SCCACHE_DIR: join(work, 'slow-sccache'), SCCACHE_SERVER_PORT: String(await freePort()), SCCACHE_REDIS_ENDPOINT: redis.url, SCCACHE_CONF: conf };
       void redis.pauseUntilFirstStartEnds(env.SCCACHE_SERVER_PORT);
       const r = await runInLabAsync([built.linux, 'doctor', '--json'], { binds: [{ host: join(repoRoot, 'dist/linux-x64'), readOnly: true }, work], cwd: work, env, timeout: 120_000 });
       const findings = (JSON.parse(r.stdout.toString()) as { findings: Finding[] }).findings;
@@ -353,7 +394,7 @@ describe('hip-clang-launcher doctor', () => {
       expect(f.status, f.found).toBe('ok');
       // Try 3 when the first start's late server held the port for a moment as the second began.
       const prefix = `sccache (/usr/bin/sccache): its server starts on port ${env.SCCACHE_SERVER_PORT}, storage redis, name: ${redis.url}, prefix: / (on try `;
-      expect([2, 3].map((n) => `${prefix}${n}: the first start took longer than sccache's own 10 s limit)`)).toContain(f.found);
+      expect([2, 3].map((n) => `${prefix}${n}: the first start took longer than sccache's own start limit, server_startup_timeout_ms, 10 s by default)`)).toContain(f.found);
       redis.stop();
     }, 180_000);
   });
@@ -365,5 +406,21 @@ describe('hip-clang-launcher doctor', () => {
     const notTree = run(built.linux, ['doctor', emptyBin], { env: cleanEnv() });
     expect(notTree.status).toBe(2);
     expect(notTree.stderr).toMatch(/^hip-clang-launcher: error: \S+ holds neither a hipcc \(bin\/hipcc\) nor an llvm bin directory[^\n]*\n$/);
+  });
+
+  // The broken runs started in beforeAll (HELD_PORT); each fix runs here, last, so
+  // that their wait (doctor's 10 s deadline) has passed while the tests above ran.
+  it.each(HELD_PORT)("sccache's server cannot start (its port held by a TCP listener that $listener): fail with sccache's own message; a free port passes", async ({ listener, said }) => {
+    const { held, env: brokenEnv, broken } = await heldPortRuns.get(listener)!;
+    const env = { ...brokenEnv, SCCACHE_SERVER_PORT: String(await freePort()) };
+    expect(broken.status).toBe(1);
+    const f = the(broken, 'cache-start');
+    expect(f.status).toBe('fail');
+    expect(f.found).toContain(`--start-server exited with 2: sccache: error: Server startup failed: Address in use, and what holds port ${held} does not answer this sccache`);
+    expect(f.found).toMatch(said);
+    expect(f.fix).toBe(`set SCCACHE_SERVER_PORT to a free port, or stop the program listening on ${held}`);
+    const fixed = doctor([], env);
+    expect(the(fixed, 'cache-start').status).toBe('ok');
+    expect(fixed.status).toBe(0);
   });
 });

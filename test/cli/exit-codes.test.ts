@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, run, type RunResult } from '../helpers/run-built.js';
+import { cleanEnv, run, runAsync, type RunResult } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot, tools } from '../helpers/tools.js';
 import { buildHipcc, hipccEnv, sourceOfBuild } from '../patch/hipcc-builds.js';
@@ -23,8 +23,17 @@ function hcl(args: string[], options: { env?: Record<string, string | undefined>
 
 describe('exit codes, one test per row of the README table (built executable)', () => {
   let dir: string;
+  // Row 10's install waits its full lock wait (5 s) for this live process's
+  // lock before it refuses: started here, awaited by its test, so the wait
+  // passes while the rows before it run.
+  let locked: Promise<RunResult>;
   beforeAll(() => {
     dir = makeTempDir('hcl-exit-');
+    const tree = makeTree(join(dir, 'locked'), 'real-files', true);
+    // This test's own process: alive throughout.
+    fs.writeFileSync(join(tree.bin, 'hip-clang-launcher.lock'), liveLockRecord());
+    locked = runAsync(built.linux, ['install', tree.root], { env: cleanEnv() });
+    locked.catch(() => undefined); // awaited (and reported) by its test
   });
 
   it('the README table lists exactly these codes', () => {
@@ -110,11 +119,8 @@ describe('exit codes, one test per row of the README table (built executable)', 
     for (const command of ['status', 'install', 'uninstall']) expectRefused(hcl([command, tree.root]), /manifest/, 9);
   });
 
-  it('10: another install holds the lock', () => {
-    const tree = makeTree(join(dir, 'locked'), 'real-files', true);
-    // This test's own process: alive throughout.
-    fs.writeFileSync(join(tree.bin, 'hip-clang-launcher.lock'), liveLockRecord());
-    expectRefused(hcl(['install', tree.root]), /another install or uninstall \(pid \d+\) is running/, 10);
+  it('10: another install holds the lock', async () => {
+    expectRefused(await locked, /another install or uninstall \(pid \d+\) is running/, 10);
   });
 
   it('11: install failed at a step and rolled back, the tree as it was', () => {

@@ -1,7 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunResult } from './run-built.js';
+import { runAsync, type RunResult } from './run-built.js';
 import { repoRoot, toolsDir } from './tools.js';
 
 // The Debian sid lab (scripts/provision-lab.sh): hipcc 7.0.2, clang-21,
@@ -60,16 +60,7 @@ export function runInLab(argv: string[], options: LabOptions = {}): RunResult {
 // The same, without blocking the test worker (for long runs such as the corpus).
 export function runInLabAsync(argv: string[], options: LabOptions = {}): Promise<RunResult> {
   requireLab();
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', labArgv(argv, options), { env: hostEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (status, signal) => resolve({ status, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-    child.stdin.end(options.input ?? '');
-  });
+  return runAsync('bash', labArgv(argv, options), { env: hostEnv(), input: options.input });
 }
 
 // What provisioning recorded about the lab's toolchain (name -> version).

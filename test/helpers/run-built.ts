@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { built } from './tools.js';
 
 export interface RunResult {
@@ -31,6 +31,22 @@ export function run(file: string, args: string[], options: SpawnSyncOptions & { 
     stdout: result.stdout as Buffer,
     stderr: (result.stderr as Buffer).toString('utf8'),
   };
+}
+
+// The same, started now and awaited later: for a run that waits on a limit of
+// the product's own while the file's other tests run (the worker is not
+// needed meanwhile, so tests that block it do not delay the run).
+export function runAsync(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ status, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+    child.stdin.end(options.input ?? '');
+  });
 }
 
 // The built linux launcher.

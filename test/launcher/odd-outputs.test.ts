@@ -77,6 +77,7 @@ describe('outputs that are not regular files never reach a cache (built executab
     }, 240_000);
   }
 
+  let bareDwos: string[] | undefined;
   for (const cacheName of ['ccache', 'sccache 0.10']) {
     it(`${cacheName}: -MD -MF /dev/stdout into a pipe finishes and prints the dependencies, cold and warm`, () => {
       const cache = caches().find((c) => c.name === cacheName)!;
@@ -102,9 +103,13 @@ describe('outputs that are not regular files never reach a cache (built executab
       copyFileSync(join(dir, 'saxpy.hip'), join(work, 'saxpy.hip'));
       const args = [tools.clangxx, ...HIP, '-g', '-gsplit-dwarf', '-c', 'saxpy.hip', '-o', 'h.o'];
       const dwos = () => readdirSync(work).filter((f) => f.endsWith('.dwo')).sort();
-      const bare = run(args[0]!, args.slice(1), { cwd: work });
-      expect(bare.status).toBe(0);
-      const expected = dwos();
+      // What the bare compiler writes (the same names in any directory): compiled once, for both caches.
+      if (!bareDwos) {
+        const bare = run(args[0]!, args.slice(1), { cwd: work });
+        expect(bare.status).toBe(0);
+        bareDwos = dwos();
+      }
+      const expected = bareDwos;
       expect(expected.length).toBeGreaterThan(1);
       const env = envFor(cache.env, join(work, 'log.jsonl'));
       for (const round of [1, 2]) {

@@ -150,7 +150,8 @@ async function checkRunningSccache(file: string, host: Host, port: string, start
 
 async function checkSccache(file: string, host: Host): Promise<Finding> {
   const port = host.env.SCCACHE_SERVER_PORT || '4226';
-  // As the launcher does: a start past sccache's own 10 s is tried again.
+  // As the launcher does: a start past sccache's own limit (10 s unless its
+  // config's server_startup_timeout_ms sets another) is tried again.
   const startServer = () => tryProgram(file, ['--start-server'], { timeoutMs: START_TIMEOUT_MS, env: host.env, cwd: host.cwd });
   let start = await startServer();
   let tries = 1;
@@ -166,7 +167,7 @@ async function checkSccache(file: string, host: Host): Promise<Finding> {
   if (!stats) return finding('cache-start', 'fail', `sccache's server started but does not answer: ${problem}`, 'run `SCCACHE_LOG=debug SCCACHE_NO_DAEMON=1 sccache --start-server` to see why');
   const why = storageProblem(stats.cache_location, host.cwd);
   if (why) return finding('cache-start', 'fail', `sccache's server starts, but ${why}`, 'point SCCACHE_DIR at a writable directory');
-  const slow = tries > 1 ? ` (on try ${tries}: the first start took longer than sccache's own 10 s limit)` : '';
+  const slow = tries > 1 ? ` (on try ${tries}: the first start took longer than sccache's own start limit, server_startup_timeout_ms, 10 s by default)` : '';
   return finding('cache-start', 'ok', `sccache (${file}): its server starts on port ${port}, storage ${stats.cache_location ?? 'unknown'}${slow}`);
 }
 
