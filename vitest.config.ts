@@ -2,30 +2,31 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
-// The long files, longest first (seconds each took in the last full runs on an idle 2-core
-// machine, two workers): they start first, so the run does not end with one of them on one worker while the other
-// idles. vitest's own order on a fresh clone (no results cache) is by file size, which started
-// the corpus and Makefile files, small files with the longest runs, last of all.
+// The long files, longest first (seconds each took in a full run on an idle 2-core machine,
+// two workers, this round's fresh clone): they start first, so the run does not end with one of
+// them on one worker while the other idles. vitest's own order on a fresh clone (no results
+// cache) is by file size, which started the corpus and Makefile files, small files with the
+// longest runs, last of all.
 const LONG_FILES = [
-  'test/corpus/corpus-lab.test.ts', // 116
-  'test/corpus/corpus-host.test.ts', // 116
-  'test/shim/stress-while-installing-lab.test.ts',
-  'test/shim/stress-while-installing-host.test.ts',
-  'test/lab/another-checkout-lab.test.ts', // 84
-  // 115 before its Redis-killed build (a minute of sccache's own Redis time-outs) overlapped the rest.
-  'test/lab/sccache-redis.test.ts',
+  'test/corpus/corpus-lab.test.ts', // 94
+  'test/corpus/corpus-host.test.ts', // 93
+  'test/shim/stress-while-installing-lab.test.ts', // 82
+  'test/lab/another-checkout-lab.test.ts', // 81
+  'test/bench/bench-quick.test.ts', // 78
+  // Its Redis-killed build (a minute of sccache's own Redis time-outs) overlaps the rest.
+  'test/lab/sccache-redis.test.ts', // 70
+  'test/shim/stress-while-installing-host.test.ts', // 66
   // The Makefile files of one toolchain share one uncached build (test/helpers/run-once.ts): one
   // of each pair starts early and makes it, and the other finds it made (or builds its routes
   // meanwhile and waits for it only to compare).
-  'test/lab/makefile-rocthrust-ccache.test.ts', // 60 alone, uncached build included
-  'test/routes/makefile-rocthrust-host-ccache.test.ts',
-  'test/shim/transaction-faults.test.ts', // 62
-  'test/lab/makefile-rocthrust-sccache.test.ts',
-  'test/routes/makefile-rocthrust-host-sccache.test.ts',
-  'test/lab/split.test.ts', // 50
-  'test/shim/shim-on-rocm-trees.test.ts',
-  'test/launcher/split.test.ts',
-  'test/cli/doctor.test.ts',
+  'test/lab/makefile-rocthrust-ccache.test.ts', // 37
+  'test/routes/makefile-rocthrust-host-ccache.test.ts', // 36
+  'test/shim/transaction-faults.test.ts', // 43
+  'test/lab/split.test.ts', // 43
+  'test/lab/makefile-rocthrust-sccache.test.ts', // 33
+  'test/routes/makefile-rocthrust-host-sccache.test.ts', // 31
+  'test/launcher/split.test.ts', // 38
+  'test/shim/shim-on-rocm-trees.test.ts', // 38
 ];
 
 class LongestFirst extends BaseSequencer {
