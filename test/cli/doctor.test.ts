@@ -107,9 +107,14 @@ function heldPortRun(n: number, onConnect: string): Promise<{ held: string; env:
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', () => {
-      const read = (name: string) => fs.readFileSync(join(out, name), 'utf8');
-      const broken = doctorRun(Number(read('status')), Buffer.from(read('stdout')), read('stderr'));
-      resolve({ held: read('port').trim(), env, broken });
+      // A shell that ended before writing them rejects here, reported by the test that awaits it.
+      try {
+        const read = (name: string) => fs.readFileSync(join(out, name), 'utf8');
+        const broken = doctorRun(Number(read('status')), Buffer.from(read('stdout')), read('stderr'));
+        resolve({ held: read('port').trim(), env, broken });
+      } catch (error) {
+        reject(error);
+      }
     });
   });
 }

@@ -1,12 +1,12 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLabBuild, runLabBuildAsync, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, type LabCache } from '../lab/lab-builds.js';
 import { hcl, HIPCC_NAMES, makeTree } from '../shim/trees.js';
 import { freePort, parseCcacheStats, parseSccacheStats } from './caches.js';
 import { SHARED_MACHINE_CCACHE } from './hip-projects.js';
+import { runAsync } from './run-built.js';
 import { runOnce } from './run-once.js';
 import { makeTempDir } from './temp-dir.js';
 import { built, hipEnv, repoRoot, tools, toolsDir } from './tools.js';
@@ -113,8 +113,8 @@ export const HOST: Toolchain = {
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   },
   async start(dir, cache, body, env = {}) {
-    // Rejects, with the script's output, on a non-zero exit.
-    await promisify(execFile)('sh', [hostScript(dir, cache, body)], { cwd: dir, env: hostEnv(dir, cache, env), maxBuffer: 64 * 1024 * 1024 });
+    const r = await runAsync('sh', [hostScript(dir, cache, body)], { cwd: dir, env: hostEnv(dir, cache, env) });
+    expect(r.status, `${r.stdout.toString()}\n${r.stderr}`).toBe(0);
   },
   stats(dir, cache, name) {
     const text = readFileSync(join(dir, `${name}.stats`), 'utf8');

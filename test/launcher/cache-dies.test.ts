@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { closeSync, constants, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { sccacheServerPid } from '../../src/launcher/sccache-server.js';
 import { hostSccaches, sccacheEnv, stopSccache } from '../helpers/caches.js';
 import { runInLabAsync } from '../helpers/lab.js';
 import { freePort } from '../helpers/ports.js';
-import { cleanEnv, runLauncher } from '../helpers/run-built.js';
+import { cleanEnv, runAsync, runLauncher } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot, tools } from '../helpers/tools.js';
 
@@ -56,21 +56,6 @@ const until = async (what: string, ok: () => boolean, timeoutMs = 300_000) => {
   }
 };
 
-interface Call {
-  status: number | null;
-  stderr: string;
-}
-
-function start(file: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Call> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stderr }));
-  });
-}
-
 const sccaches = hostSccaches;
 
 describe('an sccache server killed mid-build fails no compile (built executable)', () => {
@@ -90,7 +75,7 @@ describe('an sccache server killed mid-build fails no compile (built executable)
     // The uncached objects, compiled side by side as a parallel build would (one after another,
     // each waited for, they took 20 s of a loaded run); each is its own call and object.
     const env = cleanEnv({ HIP_CLANG_LAUNCHER_CACHE: 'none' });
-    const refs = await Promise.all(Array.from({ length: UNITS }, (_, i) => start(built.linux, compileArgs(i, join(dir, 'ref')), env, dir)));
+    const refs = await Promise.all(Array.from({ length: UNITS }, (_, i) => runAsync(built.linux, compileArgs(i, join(dir, 'ref')), { env, cwd: dir })));
     refs.forEach((r, i) => {
       expect(r.status, r.stderr).toBe(0);
       reference.set(i, readFileSync(join(dir, 'ref', `u${i}.o`)));
@@ -121,10 +106,10 @@ describe('an sccache server killed mid-build fails no compile (built executable)
         execFileSync('mkfifo', [join(dir, 'gate-fifo')]);
         linkSync(join(dir, 'gate-fifo'), join(dir, 'gate.rsp'));
         const log = join(out, 'calls.jsonl');
-        const calls = Array.from({ length: UNITS }, (_, i) => start(built.linux, launcherArgs(i, out), i % 2 ? { ...env, HIP_CLANG_LAUNCHER_LOG: log } : env, dir));
+        const calls = Array.from({ length: UNITS }, (_, i) => runAsync(built.linux, launcherArgs(i, out), { env: i % 2 ? { ...env, HIP_CLANG_LAUNCHER_LOG: log } : env, cwd: dir }));
         // The defect itself: bare sccache, its requests in flight at the kill.
         mkdirSync(join(out, 'bare'));
-        const bare = [0, 1].map((i) => start(sccache(), compileArgs(i, join(out, 'bare')), { ...env, SCCACHE_IGNORE_SERVER_IO_ERROR: '1' }, dir));
+        const bare = [0, 1].map((i) => runAsync(sccache(), compileArgs(i, join(out, 'bare')), { env: { ...env, SCCACHE_IGNORE_SERVER_IO_ERROR: '1' }, cwd: dir }));
         await until('34 requests in flight', () => connectionsTo(port) >= UNITS + 2);
 
         writeFileSync(join(dir, 'gate.tmp'), GATE);
@@ -203,7 +188,7 @@ describe('an sccache server killed mid-build fails no compile (built executable)
         // A state directory per run: a kill that lands while a launcher starts the server is
         // remembered there as a failure (30 s of direct compiles), which would leave later runs no server to kill.
         const runEnv = { ...env, XDG_CACHE_HOME: join(out, 'state') };
-        const calls = Array.from({ length: UNITS }, (_, i) => start(built.linux, launcherArgs(i, out, [`-DRUN=${port}x${run}`]), i % 2 ? { ...runEnv, HIP_CLANG_LAUNCHER_LOG: log } : runEnv, dir));
+        const calls = Array.from({ length: UNITS }, (_, i) => runAsync(built.linux, launcherArgs(i, out, [`-DRUN=${port}x${run}`]), { env: i % 2 ? { ...runEnv, HIP_CLANG_LAUNCHER_LOG: log } : runEnv, cwd: dir }));
         const delay = Math.floor(Math.random() * lastBuild);
         const killer = (async () => {
           await new Promise((resolve) => setTimeout(resolve, delay));

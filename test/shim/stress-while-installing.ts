@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ccacheEnv } from '../helpers/caches.js';
 import { labRoot, requireLab, runInLabAsync } from '../helpers/lab.js';
-import { cleanEnv } from '../helpers/run-built.js';
+import { cleanEnv, runAsync, type RunResult } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot, tools } from '../helpers/tools.js';
 import { listingDiff, makeTree, ownCopy, treeListing, type Tree } from './trees.js';
@@ -27,25 +27,9 @@ const CYCLES = 30;
 const WORKERS = 2;
 const FAULT = 'HIP_CLANG_LAUNCHER_TEST_FAULT';
 
-interface Outcome {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-// Async, so compiles keep starting while an install or uninstall runs.
-function runAsync(file: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
-  });
-}
+// A run's result with its output as text.
+type Outcome = Omit<RunResult, 'stdout'> & { stdout: string };
+const asOutcome = (r: RunResult): Outcome => ({ ...r, stdout: r.stdout.toString('utf8') });
 
 interface Job {
   tag: string;
@@ -82,7 +66,8 @@ export function hostSetup(dir: string): Setup {
       { tag: 'c', name: 'clang', args: (out) => ['-O2', '-c', join(dir, 'add.c'), '-o', out] },
       { tag: 'hip15', name: 'clang++-15', args: (out) => [...hip, '-o', out] },
     ],
-    run: (file, args, env = {}) => runAsync(file, args, cleanEnv(env), dir),
+    // Async, so compiles keep starting while an install or uninstall runs.
+    run: async (file, args, env = {}) => asOutcome(await runAsync(file, args, { env: cleanEnv(env), cwd: dir })),
     realName: 'clang-15',
     original,
     upgradeDrift: 'real-changed',
@@ -120,10 +105,7 @@ export function labSetup(dir: string): Setup {
       { tag: 'c', name: 'clang', args: (out) => ['-O2', '-c', 'add.c', '-o', out] },
       { tag: 'hip21', name: 'clang-21', args: (out) => [...hip, '-o', out] },
     ],
-    run: async (file, args, env = {}) => {
-      const r = await runInLabAsync([file, ...args], { binds, env: { XDG_CACHE_HOME: cacheHome, ...env }, cwd: dir });
-      return { status: r.status, signal: r.signal, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
-    },
+    run: async (file, args, env = {}) => asOutcome(await runInLabAsync([file, ...args], { binds, env: { XDG_CACHE_HOME: cacheHome, ...env }, cwd: dir })),
     realName: 'clang',
     original,
     // clang is both the real binary and a wrapped name: a package upgrade writes it over the shim.
