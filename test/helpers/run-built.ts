@@ -45,7 +45,15 @@ export function runAsync(file: string, args: string[], options: { env?: NodeJS.P
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', (status, signal) => resolve({ status, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-    child.stdin.end(options.input ?? '');
+    // A child that ends (or is killed) before it reads its input closes the pipe: the
+    // write fails with EPIPE, which unhandled failed the whole file (seen in the shim
+    // stress under load, after 0 failed compiles). Its status says what happened.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
+    // With no input, no write at all: closing the pipe cannot fail that way.
+    if (options.input === undefined) child.stdin.end();
+    else child.stdin.end(options.input);
   });
 }
 
