@@ -55,7 +55,9 @@ const sleepMs = (ms: number) => Atomics.wait(pause, 0, 0, ms);
 // cmdline (a C loop reading both while 300 children exec'd: 2014 such reads,
 // Linux 6.18). A shim exec'ing the cache it hands the per-user link to is
 // such a process for that moment: read again (bounded) rather than take it
-// for one that uses nothing, which the scan skipped and the wait dropped.
+// for one that uses nothing, which the scan skipped and the wait dropped. A
+// process already waited for whose arguments still do not show (an exec
+// stalled on a loaded machine) is waited for still.
 const EXEC_REREADS = 20;
 function argsOf(pid: string): string {
   for (let n = 0; ; n += 1) {
@@ -66,14 +68,17 @@ function argsOf(pid: string): string {
 }
 
 // exe first: a shim that execs the cache between the two reads is seen as one or the other.
-function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, paths: ReadonlySet<string>): boolean {
+// `waited`: the process was using a name at the last look.
+function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, paths: ReadonlySet<string>, waited = false): boolean {
   const exe = readProc(pid, 'exe');
   if (exe === undefined) return false;
   if (exe.startsWith(shimPrefix)) return true;
   // The file a name leads to, not the path: the exe of a name's process under another mount, or a hard link of it.
   const id = fileIdOf(`/proc/${pid}/exe`);
   if (id !== undefined && ids.has(id)) return true;
-  return argsOf(pid).split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(pid, arg) ?? '')));
+  const args = argsOf(pid);
+  if (args === '') return waited;
+  return args.split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(pid, arg) ?? '')));
 }
 
 // A cache given the shim's per-user link to a name (launcher/cache-name-link.ts) holds the link's path, not the name.
@@ -114,7 +119,7 @@ export function waitUntilUnused(bin: string, names: readonly string[], waitMs = 
   const deadline = Date.now() + waitMs;
   while (pending.length > 0 && Date.now() < deadline) {
     sleepMs(POLL_MS);
-    pending = pending.filter((pid) => uses(pid, shimPrefix, ids, paths));
+    pending = pending.filter((pid) => uses(pid, shimPrefix, ids, paths, true));
   }
   return pending.map(Number);
 }
