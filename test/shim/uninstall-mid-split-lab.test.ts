@@ -37,14 +37,14 @@ async function until(done: Promise<unknown>, ready: () => boolean): Promise<void
 }
 
 // The first fault point at which an install into a fresh copy of `llvm` leaves the shim executable but not clang++-real.
-function killAtShimOnly(dir: string, llvm: string): number {
+function killAtShimOnly(dir: string, llvm: string, cacheHome: string): number {
   for (let n = 1; n <= 40; n++) {
     const scratch = join(dir, `scratch-${n}`);
     fs.mkdirSync(scratch);
     execFileSync('cp', ['-al', llvm, join(scratch, 'llvm')]);
     const bin = join(scratch, 'llvm/bin');
     try {
-      execFileSync(built.linux, ['install', bin], { env: { PATH: process.env.PATH, [FAULT_VAR]: `kill-at=${n}` }, stdio: 'ignore' });
+      execFileSync(built.linux, ['install', bin], { env: { PATH: process.env.PATH, XDG_CACHE_HOME: cacheHome, [FAULT_VAR]: `kill-at=${n}` }, stdio: 'ignore' });
     } catch {
       // killed, as asked
     }
@@ -81,7 +81,7 @@ describe('an uninstall removes the real compiler while ccache holds the shim\'s 
     expect(reference.stderr).toBe('');
     expect(reference.status).toBe(0);
     const pristine = treeListing(llvm);
-    const killAt = killAtShimOnly(dir, llvm);
+    const killAt = killAtShimOnly(dir, llvm, cacheHome);
 
     expect(hcl(['install', llvm]).status).toBe(0);
     const compiled = runInLabAsync([join(bin, 'clang++'), ...HIP, '-o', 'k.o'], labWith({ ...ccacheEnv(dir), HIP_CLANG_LAUNCHER_CACHE: 'ccache', CCACHE_PREFIX_CPP: join(dir, 'hold.sh') }));
