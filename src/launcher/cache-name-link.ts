@@ -31,7 +31,8 @@ import { stateDir } from './state-dir.js';
 // directory of our own that nobody else can write, and only when it reads
 // back exactly; otherwise it is made anew (temp name, rename), and when that
 // fails the cache gets `<bin>/clang++-real` as before. Uninstall waits for a
-// cache holding such a link (in-flight.ts reads the link).
+// cache holding such a link (in-flight.ts reads the link); a compile the link
+// outlives is looked up again (nameBesideGoneLink).
 
 const FIRST_CLANG_WITH_REAL_PATH_DIRS = 19;
 const DIR = 'compiler-names';
@@ -76,6 +77,36 @@ function makeLink(dir: string, link: string, target: string): boolean {
 // A file name, never a path (the link is made in a directory of ours).
 function isPlainName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !/[\\/\0]/.test(name);
+}
+
+// The compiler to run in place of our link `compiler` once the real compiler it
+// leads to is gone: an uninstall's commit removed `<bin>/clang++-real` while a
+// cache still held the link (its wait ran out, or missed the process), and
+// ccache then runs its prefix_command, this launcher, with the link. The name
+// in that bin dir is what uninstall put back (or a shim again, whose manifest
+// names its real compiler), as the shim's own look-up finds it
+// (shim/real-compiler.ts). Only a link in our own private directory, named for
+// the bin dir it leads into; undefined for anything else, or one that still
+// leads to a compiler.
+export function nameBesideGoneLink(compiler: string, host: Host): string | undefined {
+  if (host.platform === 'win32' || process.getuid === undefined || host.isExecutableFile(compiler)) return undefined;
+  const state = stateDir(host);
+  if (state === undefined) return undefined;
+  const p = pathModuleFor(host.platform);
+  const mine = p.join(state, `${DIR}-${process.getuid()}`);
+  const dir = p.dirname(compiler);
+  if (p.dirname(dir) !== mine || !ownPrivateDir(mine) || !ownPrivateDir(dir)) return undefined;
+  let target: string;
+  try {
+    if (lstatSync(compiler).uid !== process.getuid()) return undefined;
+    target = readlinkSync(compiler);
+  } catch {
+    return undefined;
+  }
+  const bin = p.dirname(target);
+  const name = p.basename(compiler);
+  if (!p.isAbsolute(target) || shortHash(bin) !== p.basename(dir) || !isPlainName(name)) return undefined;
+  return p.join(bin, name);
 }
 
 export function cacheNameFor(bin: string, name: string, compiler: string, args: readonly string[], host: Host): string | undefined {

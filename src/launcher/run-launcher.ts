@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { writeStderr } from '../errors.js';
 import type { Host } from '../host.js';
 import { appendCallRecord, boundedArgs } from './call-log.js';
+import { nameBesideGoneLink } from './cache-name-link.js';
 import { LOG_VAR, PROBE_VAR } from './env-vars.js';
 import { sinceStartMs } from './phases.js';
 import { planLaunch, type LaunchRequest } from './plan-launch.js';
@@ -24,10 +25,18 @@ export async function runLauncher(request: LaunchRequest, callerHost: Host, look
   // Nor ccache running it as the split's prefix_command: that is not hipcc calling it.
   if (probeFile && request.resolvedCompiler === undefined && !prefixHost) recordProbe(probeFile, request);
 
+  // Under the prefix the compiler is the shim's per-user link (cache-name-link.ts): one whose real
+  // compiler an uninstall removed since ccache got it is looked up again in its bin dir, now and
+  // whenever the compiler goes missing later in the call.
+  const beside = (r: LaunchRequest): LaunchRequest => {
+    const moved = prefixHost && r.resolvedCompiler === undefined ? nameBesideGoneLink(r.compiler, host) : undefined;
+    return moved ? { ...r, compiler: moved } : r;
+  };
+  request = beside(request);
   let plan = planLaunch(request, host);
   for (const warning of plan.rules?.warnings ?? []) writeStderr(`hip-clang-launcher: warning: ${warning}\n`);
   const logFile = host.env[LOG_VAR];
-  const planAgain = () => planLaunch({ ...lookAgain(), uncached: true }, host);
+  const planAgain = () => planLaunch(beside({ ...lookAgain(), uncached: true }), host);
   if (!host.isExecutableFile(plan.steps[plan.steps.length - 1]!.file)) plan = planAgain();
 
   if (prefixHost) plan = planUnderPrefix(plan, host);

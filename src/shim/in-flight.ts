@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import { FAULT_VAR } from './fs-ops.js';
 import { SHIM_STEM, shimFileName } from './layout.js';
 
 // A compile that read the manifest before a name went away still runs the
@@ -13,6 +14,15 @@ import { SHIM_STEM, shimFileName } from './layout.js';
 // beside it. Linux tells through /proc; elsewhere nothing is waited for.
 
 export const IN_FLIGHT_WAIT_MS = 120_000;
+
+// Test hook (fs-ops.ts): `in-flight-wait-ms=N` bounds the wait at N ms, so a
+// test meets what a compile that outlasts the real bound meets (its names
+// removed while it runs) without waiting two minutes.
+function waitBound(env: NodeJS.ProcessEnv): number {
+  const m = /^in-flight-wait-ms=(\d+)$/.exec(env[FAULT_VAR] ?? '');
+  return m ? Number(m[1]) : IN_FLIGHT_WAIT_MS;
+}
+
 const POLL_MS = 50;
 
 function readProc(pid: string, what: 'exe' | 'cmdline'): string | undefined {
@@ -37,15 +47,38 @@ function fileIdOf(path: string): string | undefined {
   }
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const sleepMs = (ms: number) => Atomics.wait(pause, 0, 0, ms);
+
+// A process inside execve, between the switch to its new program and the
+// kernel writing that program's arguments, shows the new exe with an empty
+// cmdline (a C loop reading both while 300 children exec'd: 2014 such reads,
+// Linux 6.18). A shim exec'ing the cache it hands the per-user link to is
+// such a process for that moment: read again (bounded) rather than take it
+// for one that uses nothing, which the scan skipped and the wait dropped. A
+// process already waited for whose arguments still do not show (an exec
+// stalled on a loaded machine) is waited for still.
+const EXEC_REREADS = 20;
+function argsOf(pid: string): string {
+  for (let n = 0; ; n += 1) {
+    const text = readProc(pid, 'cmdline');
+    if (text !== '' || n === EXEC_REREADS) return text ?? '';
+    sleepMs(1);
+  }
+}
+
 // exe first: a shim that execs the cache between the two reads is seen as one or the other.
-function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, paths: ReadonlySet<string>): boolean {
+// `waited`: the process was using a name at the last look.
+function uses(pid: string, shimPrefix: string, ids: ReadonlySet<string>, paths: ReadonlySet<string>, waited = false): boolean {
   const exe = readProc(pid, 'exe');
   if (exe === undefined) return false;
   if (exe.startsWith(shimPrefix)) return true;
   // The file a name leads to, not the path: the exe of a name's process under another mount, or a hard link of it.
   const id = fileIdOf(`/proc/${pid}/exe`);
   if (id !== undefined && ids.has(id)) return true;
-  return (readProc(pid, 'cmdline') ?? '').split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(pid, arg) ?? '')));
+  const args = argsOf(pid);
+  if (args === '') return waited;
+  return args.split('\0').some((arg) => paths.has(arg) || (arg.startsWith('/') && paths.has(linkText(pid, arg) ?? '')));
 }
 
 // A cache given the shim's per-user link to a name (launcher/cache-name-link.ts) holds the link's path, not the name.
@@ -65,7 +98,7 @@ function linkText(pid: string, path: string): string | undefined {
 // Waits (bounded) until no process that was using `names` of `bin` when asked
 // still is. Processes started later resolve the names as they are by then.
 // Returns the pids still using them when the wait ran out.
-export function waitUntilUnused(bin: string, names: readonly string[], waitMs = IN_FLIGHT_WAIT_MS): number[] {
+export function waitUntilUnused(bin: string, names: readonly string[], waitMs = waitBound(process.env)): number[] {
   if (process.platform !== 'linux' || names.length === 0) return [];
   let realBin: string;
   try {
@@ -84,10 +117,9 @@ export function waitUntilUnused(bin: string, names: readonly string[], waitMs = 
     return [];
   }
   const deadline = Date.now() + waitMs;
-  const pause = new Int32Array(new SharedArrayBuffer(4));
   while (pending.length > 0 && Date.now() < deadline) {
-    Atomics.wait(pause, 0, 0, POLL_MS);
-    pending = pending.filter((pid) => uses(pid, shimPrefix, ids, paths));
+    sleepMs(POLL_MS);
+    pending = pending.filter((pid) => uses(pid, shimPrefix, ids, paths, true));
   }
   return pending.map(Number);
 }
