@@ -181,7 +181,7 @@ describe('an sccache server killed mid-build fails no compile (built executable)
     // The launcher's facts about this compiler and cache (its and its libraries' digests, the
     // cache's config: memo.ts), learned by one call through a server of its own, stopped at
     // once: every run then starts alike, as a user's next build does, instead of each run's 32
-    // launchers learning them again at once (that start is stats.test.ts's make -j32).
+    // launchers learning them again at once (about 0.15 CPU-s each: clang's libraries hashed).
     const memo = join(dir, `random-${port}-memo`);
     const warmPort = await freePort();
     const warmServer = sccacheEnv(join(dir, `random-warm-${warmPort}`), warmPort);
