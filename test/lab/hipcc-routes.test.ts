@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { objectsUnder, valOf, writeHipccCmakeProject } from '../helpers/hip-objects.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { repoRoot } from '../helpers/tools.js';
-import { cleanRebuildStats, cleanRebuildSteps, LAB_BUILD_TIMEOUT, type LabCache, runLabBuild, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, WHOLE_CALLS } from './lab-builds.js';
+import { cleanRebuildStats, cleanRebuildSteps, CMAKE_SEED, LAB_BUILD_TIMEOUT, type LabCache, runLabBuild, shimmedLlvm21, statsOf, symbolsOf, takeCallLog, WHOLE_CALLS } from './lab-builds.js';
 
 
 // One directory for the file, removed when it ends (its hook registered here, at the top level).
@@ -18,15 +18,24 @@ const SEQUENCE = ['1', '2', '1', '2'];
 
 // The CMake project with hipcc as its CXX compiler, built uncached (no launcher, no shim):
 // the reference for both caches' builds, the same for both, so built once, by the first
-// test that asks, from the one source tree both caches build.
+// test that asks, from the one source tree both caches build. Its configure runs CMake's
+// compiler checks (each a hipcc call, and through the shim each of hipcc's clang calls a
+// launcher start); the cached builds' configures reuse them (lab-builds.ts CMAKE_SEED), as
+// a re-run of CMake in a configured tree does, with the same compile commands, which they check.
 const cmakeSrc = join(root, 'cmake-src');
-const configure = (build: string, extra: string) =>
-  `cmake -S ${cmakeSrc} -B ${build} -G Ninja -DCMAKE_CXX_COMPILER=/usr/bin/hipcc -DCMAKE_CXX_FLAGS=--offload-arch=gfx90a ${extra} >/dev/null`;
+const seed = join(root, 'seed');
+const CONFIGURE = `cmake -S ${cmakeSrc} -G Ninja -DCMAKE_CXX_COMPILER=/usr/bin/hipcc -DCMAKE_CXX_FLAGS=--offload-arch=gfx90a`;
 let plain: string | undefined;
 function plainBuild(): string {
   if (plain) return plain;
   writeHipccCmakeProject(cmakeSrc);
-  runLabBuild(root, 'ccache', [configure('plain', ''), 'cmake --build plain >/dev/null'].join('\n'));
+  runLabBuild(root, 'ccache', [
+    CMAKE_SEED,
+    `${CONFIGURE} -B plain >/dev/null`,
+    'cmake_seed plain seed',
+    'cmake --build plain >/dev/null',
+    'cmake_compiles "$W/plain" > plain.compiles',
+  ].join('\n'));
   plain = join(root, 'plain');
   return plain;
 }
@@ -68,13 +77,20 @@ describe.each<LabCache>(['ccache', 'sccache'])('Debian hipcc 7.0.2 behind the la
       dir,
       cache,
       [
+        CMAKE_SEED,
         `export HIP_CLANG_PATH=${shimBin}`,
-        configure('cached', '-DCMAKE_CXX_COMPILER_LAUNCHER="$LAUNCHER"'),
+        `cmake_seeded ${seed} cached ${CONFIGURE} -DCMAKE_CXX_COMPILER_LAUNCHER="$LAUNCHER" >/dev/null`,
+        // Its compile commands, the launcher taken out.
+        'cmake_compiles "$W/cached" | sed "s|$LAUNCHER ||" > cached.compiles',
         ...cleanRebuildSteps('cached'),
       ].join('\n'),
       WHOLE_CALLS,
-      [cmakeSrc],
+      [cmakeSrc, seed],
     );
+    // The same compiles as the uncached build's, each through the launcher.
+    const compiles = readFileSync(join(root, 'plain.compiles'), 'utf8');
+    expect(compiles.trim().split('\n')).toHaveLength(3);
+    expect(readFileSync(join(dir, 'cached.compiles'), 'utf8')).toBe(compiles);
     const { configured, cold, warm } = cleanRebuildStats(dir, cache);
     expect(cold.misses - configured.misses).toBe(3);
     expect(warm.hits - cold.hits).toBe(3);

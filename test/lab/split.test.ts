@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ccacheCounter } from '../helpers/caches.js';
@@ -15,15 +15,16 @@ const root = makeTempDir('hcl-lab-split-');
 const CXX = '/usr/lib/llvm-21/bin/clang++';
 
 // `step NAME ARGS...`: through the launcher into k.o (the -cuid, and so the
-// keys, depend on the output), kept as NAME.o (NAME.d), its call log as
-// NAME.calls, the cache's statistics after it as NAME.stats; then clang's
-// one-step compile with the launcher's -cuid into NAME.ref.o (depfile NAME.ref.d).
-// A one-step command already run in this test (the same arguments and -cuid, as
-// when a step repeats an earlier one) is not run again: its output is copied
-// from refs/ (clang is deterministic; running it twice would test clang, not us).
+// keys, depend on the output), kept as $O/NAME.o ($O/NAME.d), its call log as
+// $O/NAME.calls, the cache's statistics after it as $O/NAME.stats; then clang's
+// one-step compile with the launcher's -cuid into $O/NAME.ref.o (depfile $O/NAME.ref.d).
+// A one-step command already run in this file (the same arguments and -cuid, as
+// when a step repeats an earlier one, or the other cache's test made the same call)
+// is not run again: its output is copied from refs/ (clang is deterministic; running
+// it twice would test clang, not us).
 const STEP = [
   'step() {',
-  '  name=$1; shift',
+  '  name=$O/$1; shift',
   '  : > calls.jsonl',
   '  rm -f k.o k.d',
   `  HIP_CLANG_LAUNCHER_SPLIT=on "$LAUNCHER" ${CXX} -x hip -O2 -c split.hip "$@" -o k.o`,
@@ -39,11 +40,11 @@ const STEP = [
 ].join('\n');
 
 // `lnk NAME`: a one-source HIP program compiled and linked in one call
-// through the launcher (NAME.prog), and by clang in one step with the -cuid
-// the launcher gave the source (NAME.ref; once per -cuid, as in `step`).
+// through the launcher ($O/NAME.prog), and by clang in one step with the -cuid
+// the launcher gave the source ($O/NAME.ref; once per -cuid, as in `step`).
 const LNK = [
   'lnk() {',
-  '  name=$1',
+  '  name=$O/$1',
   '  : > calls.jsonl; rm -f prog',
   `  HIP_CLANG_LAUNCHER_SPLIT=on "$LAUNCHER" ${CXX} -x hip -O2 --offload-arch=gfx90a main.hip -o prog -lamdhip64`,
   '  cp prog $name.prog; cp calls.jsonl $name.calls',
@@ -55,6 +56,15 @@ const LNK = [
 ].join('\n');
 
 const archs = (...list: string[]) => list.map((a) => `--offload-arch=${a}`).join(' ');
+
+// Both caches' tests compile in one directory (the launcher's -cuid follows the
+// source's real path and the output, so the same call gets the same -cuid in either
+// test, and the second finds the first's one-step outputs in refs/), each with its own
+// cache directory and server, and its step outputs in out-<cache>/.
+const work = join(root, 'work');
+mkdirSync(join(work, 'tmp'), { recursive: true });
+copyFileSync(join(repoRoot, 'test/fixtures/hip/split.hip'), join(work, 'split.hip'));
+writeFileSync(join(work, 'main.hip'), '#include <hip/hip_runtime.h>\n__global__ void k(int* p) { *p = 1; }\nint main() { int* d = nullptr; if (hipMalloc(&d, 4) != hipSuccess) return 0; hipLaunchKernelGGL(k, dim3(1), dim3(1), 0, 0, d); return hipFree(d) == hipSuccess ? 0 : 1; }\n');
 
 function routes(dir: string, name: string): string[] {
   return readFileSync(join(dir, `${name}.calls`), 'utf8').trim().split('\n').map((l) => JSON.parse(l).route as string);
@@ -72,8 +82,9 @@ function delta(dir: string, cache: LabCache, from: string, to: string): { hits: 
 
 describe.each<LabCache>(['ccache', 'sccache'])('per-arch split in the lab, clang-21 + %s', (cache) => {
   it('objects and depfiles equal the one-step compile; shared archs hit; unproven shapes stay whole', () => {
-    const dir = mkdtempSync(join(root, `${cache}-`));
-    copyFileSync(join(repoRoot, 'test/fixtures/hip/split.hip'), join(dir, 'split.hip'));
+    // This test's outputs (read below as `dir`), beside the other cache's.
+    const dir = join(work, `out-${cache}`);
+    mkdirSync(dir);
     const steps =
       cache === 'ccache'
         ? [
@@ -94,18 +105,16 @@ describe.each<LabCache>(['ccache', 'sccache'])('per-arch split in the lab, clang
             `step deprdc -fgpu-rdc ${archs('gfx90a', 'gfx1030')} -MD`,
             `step two ${archs('gfx90a', 'gfx1030')}`,
           ];
-    mkdirSync(join(dir, 'tmp'));
-    writeFileSync(join(dir, 'main.hip'), '#include <hip/hip_runtime.h>\n__global__ void k(int* p) { *p = 1; }\nint main() { int* d = nullptr; if (hipMalloc(&d, 4) != hipSuccess) return 0; hipLaunchKernelGGL(k, dim3(1), dim3(1), 0, 0, d); return hipFree(d) == hipSuccess ? 0 : 1; }\n');
     // `stats` on the one-arch RDC call's own log, as the lab's launcher prints it (cache counters included).
-    const summary = '"$LAUNCHER" stats --log rdc1.calls --json > rdc1.summary';
-    runLabBuild(dir, cache, [STEP, LNK, 'stats start', ...steps, summary, 'stats prelink', 'lnk link1', 'rm -f prog', 'lnk link2', 'ls "$TMPDIR" > tmp.list'].join('\n'), { TMPDIR: join(dir, 'tmp') });
+    const summary = '"$LAUNCHER" stats --log $O/rdc1.calls --json > $O/rdc1.summary';
+    runLabBuild(work, cache, [`O=out-${cache}`, STEP, LNK, 'stats $O/start', ...steps, summary, 'stats $O/prelink', 'lnk link1', 'rm -f prog', 'lnk link2', 'ls "$TMPDIR" > $O/tmp.list'].join('\n'), { TMPDIR: join(work, 'tmp') });
 
     const names = steps.map((s) => s.split(' ')[1]!);
     for (const name of names) expectSameAsOneStep(dir, name);
     for (const name of ['dep', 'dep3', 'deprdc'].filter((n) => names.includes(n))) {
       expect(readFileSync(join(dir, `${name}.d`), 'utf8'), `${name}.d equals the one-step depfile`).toBe(readFileSync(join(dir, `${name}.ref.d`), 'utf8'));
     }
-    expect(readdirSync(dir).filter((f) => f.endsWith('.hipfb') || f.endsWith('.hcl.d'))).toEqual([]);
+    expect(readdirSync(work).filter((f) => f.endsWith('.hipfb') || f.endsWith('.hcl.d'))).toEqual([]);
     // Compile-and-link (issue 20 item 1): the program is the one-step build's; the rebuild's compile is a hit.
     for (const name of ['link1', 'link2']) {
       expect(routes(dir, name)).toEqual(['split']);

@@ -178,6 +178,23 @@ describe('an sccache server killed mid-build fails no compile (built executable)
     // The kill lands somewhere within the length of the previous build.
     let lastBuild = 2000;
     let fellBack = 0;
+    // The launcher's facts about this compiler and cache (its and its libraries' digests, the
+    // cache's config: memo.ts), learned by one call through a server of its own, stopped at
+    // once: every run then starts alike, as a user's next build does, instead of each run's 32
+    // launchers learning them again at once (about 0.15 CPU-s each: clang's libraries hashed).
+    const memo = join(dir, `random-${port}-memo`);
+    const warmPort = await freePort();
+    const warmServer = sccacheEnv(join(dir, `random-warm-${warmPort}`), warmPort);
+    try {
+      const warm = runLauncher([tools.clangxx, '-c', 'warm.cpp', '-o', join(dir, `random-warm-${warmPort}.o`)], {
+        cwd: dir,
+        env: { ...env, ...warmServer, XDG_CACHE_HOME: join(dir, `random-warm-${warmPort}`, 'state'), HIP_CLANG_LAUNCHER_STATE_DIR: memo },
+        timeout: 120_000,
+      });
+      expect(warm.status, warm.stderr).toBe(0);
+    } finally {
+      stopSccache(tools.sccacheHip, warmServer);
+    }
     try {
       for (let run = 0; run < RANDOM_RUNS; run++) {
         const out = join(dir, `random-${port}-${run}`);
@@ -187,7 +204,9 @@ describe('an sccache server killed mid-build fails no compile (built executable)
         // -DRUN changes sccache's key (a miss per run) but not the object.
         // A state directory per run: a kill that lands while a launcher starts the server is
         // remembered there as a failure (30 s of direct compiles), which would leave later runs no server to kill.
-        const runEnv = { ...env, XDG_CACHE_HOME: join(out, 'state') };
+        // The facts learned once (memo.ts) are in HIP_CLANG_LAUNCHER_STATE_DIR, which never
+        // holds the server's state (sccache-server.ts): one for all runs, learned before them.
+        const runEnv = { ...env, XDG_CACHE_HOME: join(out, 'state'), HIP_CLANG_LAUNCHER_STATE_DIR: memo };
         const calls = Array.from({ length: UNITS }, (_, i) => runAsync(built.linux, launcherArgs(i, out, [`-DRUN=${port}x${run}`]), { env: i % 2 ? { ...runEnv, HIP_CLANG_LAUNCHER_LOG: log } : runEnv, cwd: dir }));
         const delay = Math.floor(Math.random() * lastBuild);
         const killer = (async () => {

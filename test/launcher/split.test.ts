@@ -38,12 +38,14 @@ function compile(dir: string, env: NodeJS.ProcessEnv, args: string[], out = 'k.o
 }
 
 // clang's one-step compile with the launcher's -cuid: what the split must equal.
-// Compiled once per directory, arguments and id (a rebuild's check reuses the
-// first build's reference); a call with a depfile is always compiled, as its
-// test reads the reference depfile it writes.
+// Compiled once per arguments and id (a rebuild's check reuses the first build's
+// reference, and a block in another directory that makes the same call, with the
+// same id, reuses it too: the source is named by its absolute path, so the object
+// does not depend on the directory); a call with a depfile is always compiled, as
+// its test reads the reference depfile it writes.
 const references = new Map<string, Buffer>();
 function oneStep(dir: string, args: string[], cuid: string, out = 'ref.o'): Buffer {
-  const key = JSON.stringify([dir, args, cuid, out]);
+  const key = JSON.stringify([args, cuid, out]);
   const known = references.get(key);
   if (known && !args.includes('-MD')) return known;
   rmSync(join(dir, out), { force: true });
