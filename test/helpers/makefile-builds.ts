@@ -57,8 +57,8 @@ export const LAB: Toolchain = {
   directFlags: '-x hip --offload-arch=gfx90a -O2 -std=c++17',
   shim: shimmedLlvm21,
   hipccEnv: (bin) => ({ HIP_CLANG_PATH: bin }),
-  run: (dir, cache, body, env = {}, shared = []) => void runLabBuild(dir, cache, body, env, [{ host: labSrc, readOnly: true }, ...shared]),
-  start: async (dir, cache, body, env = {}) => void (await runLabBuildAsync(dir, cache, body, env, [{ host: labSrc, readOnly: true }])),
+  run: (dir, cache, body, env = {}, shared = []) => void runLabBuild(dir, cache, body, env, [labSrc], shared),
+  start: async (dir, cache, body, env = {}) => void (await runLabBuildAsync(dir, cache, body, env, [labSrc])),
   stats: statsOf,
 };
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parseCcacheStats, parseSccacheStats } from '../helpers/caches.js';
 import { copyProject } from '../helpers/hip-objects.js';
-import { runInLab, runInLabAsync, type LabBind, type LabOptions } from '../helpers/lab.js';
+import { runInLab, runInLabAsync, type LabOptions } from '../helpers/lab.js';
 import { built, repoRoot } from '../helpers/tools.js';
 
 // Real builds in the sid lab through the built launcher. A build runs as one
@@ -43,14 +43,15 @@ function cacheEnv(cache: LabCache, dir: string): Record<string, string> {
 export const WHOLE_CALLS = { HIP_CLANG_LAUNCHER_SPLIT: 'off' };
 
 // The lab call of a build: `body` (sh) in dir with the cache's server up around it.
-// `binds`: more host paths bound (sources read-only, a directory several files share).
-function labBuild(dir: string, cache: LabCache, body: string, env: Record<string, string>, binds: LabBind[]): [string[], LabOptions] {
+// `readOnly`: more host paths bound read-only (sources); `writable`: more bound writable (a
+// directory several test files share).
+function labBuild(dir: string, cache: LabCache, body: string, env: Record<string, string>, readOnly: string[], writable: string[]): [string[], LabOptions] {
   const script = join(dir, `build-${Date.now()}-${nextScript++}.sh`);
   writeFileSync(script, ['set -e', cacheFunctions(cache), 'cd "$W"', 'start_cache', 'trap stop_cache EXIT', body, ''].join('\n'));
   return [
     ['sh', script],
     {
-      binds: [{ host: dist, readOnly: true }, ...binds, dir],
+      binds: [{ host: dist, readOnly: true }, ...readOnly.map((host) => ({ host, readOnly: true })), ...writable, dir],
       cwd: dir,
       env: {
         W: dir,
@@ -68,15 +69,15 @@ function labBuild(dir: string, cache: LabCache, body: string, env: Record<string
 let nextScript = 0;
 
 // Runs a build (see labBuild); fails the test on a non-zero exit.
-export function runLabBuild(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}, binds: LabBind[] = []): string {
-  const r = runInLab(...labBuild(dir, cache, body, env, binds));
+export function runLabBuild(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}, readOnly: string[] = [], writable: string[] = []): string {
+  const r = runInLab(...labBuild(dir, cache, body, env, readOnly, writable));
   expect(r.status, `${r.stdout.toString()}\n${r.stderr}`).toBe(0);
   return r.stdout.toString('utf8');
 }
 
 // The same without blocking the test worker, so other work runs meanwhile.
-export async function runLabBuildAsync(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}, binds: LabBind[] = []): Promise<string> {
-  const r = await runInLabAsync(...labBuild(dir, cache, body, env, binds));
+export async function runLabBuildAsync(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}, readOnly: string[] = [], writable: string[] = []): Promise<string> {
+  const r = await runInLabAsync(...labBuild(dir, cache, body, env, readOnly, writable));
   expect(r.status, `${r.stdout.toString()}\n${r.stderr}`).toBe(0);
   return r.stdout.toString('utf8');
 }
