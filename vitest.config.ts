@@ -16,9 +16,10 @@ const LONG_FILES = [
   // Its Redis-killed build (a minute of sccache's own Redis time-outs) overlaps the rest.
   'test/lab/sccache-redis.test.ts', // 70
   'test/shim/stress-while-installing-host.test.ts', // 66
-  // The Makefile files of one toolchain share one uncached build (test/helpers/run-once.ts): one
-  // of each pair starts early and makes it, and the other finds it made (or builds its routes
-  // meanwhile and waits for it only to compare).
+  // The Makefile files of one toolchain share one uncached build, one installed shim and its
+  // one-step references (test/helpers/run-once.ts): one of each pair starts early and makes
+  // them, and the other finds them made or waits for them (for the uncached build only where it
+  // compares: its routes build meanwhile).
   'test/lab/makefile-rocthrust-ccache.test.ts', // 37
   'test/routes/makefile-rocthrust-host-ccache.test.ts', // 36
   'test/shim/transaction-faults.test.ts', // 43

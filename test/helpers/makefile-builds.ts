@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -41,8 +42,9 @@ export interface Toolchain {
   shim(dir: string): string;
   // The environment hipcc needs to run the clang of `clangBin`.
   hipccEnv(clangBin: string): Record<string, string>;
-  // Runs `body` (sh) in dir with $LAUNCHER set, the cache's server up and `stats NAME` defined.
-  run(dir: string, cache: Cache, body: string, env?: Record<string, string>): void;
+  // Runs `body` (sh) in dir with $LAUNCHER set, the cache's server up and `stats NAME` defined;
+  // `shared`: directories outside dir that the build uses (the shim's tree), which the lab binds.
+  run(dir: string, cache: Cache, body: string, env?: Record<string, string>, shared?: string[]): void;
   // The same without blocking the test worker: the uncached build, while the routes build.
   start(dir: string, cache: Cache, body: string, env?: Record<string, string>): Promise<void>;
   stats(dir: string, cache: Cache, name: string): { hits: number; misses: number };
@@ -55,7 +57,7 @@ export const LAB: Toolchain = {
   directFlags: '-x hip --offload-arch=gfx90a -O2 -std=c++17',
   shim: shimmedLlvm21,
   hipccEnv: (bin) => ({ HIP_CLANG_PATH: bin }),
-  run: (dir, cache, body, env = {}) => void runLabBuild(dir, cache, body, env, [labSrc]),
+  run: (dir, cache, body, env = {}, shared = []) => void runLabBuild(dir, cache, body, env, [labSrc], shared),
   start: async (dir, cache, body, env = {}) => void (await runLabBuildAsync(dir, cache, body, env, [labSrc])),
   stats: statsOf,
 };
@@ -175,12 +177,11 @@ export interface MakefileBuild {
   toolchain: Toolchain;
   dir: string;
   cache: Cache;
+  // The shim's tree (shared by the toolchain's files: sharedShim) and its bin directory.
+  shimRoot: string;
   shimBin: string;
   // The uncached build's directory, with the programs under uncached/ (awaited where compared).
   uncached: Promise<string>;
-  // clang's one-step compiles of the single-source program, by command line and -cuid: two
-  // routes that log the same call (the shim under hipcc, hipcc behind the launcher) share one.
-  oneStep: Map<string, Buffer>;
 }
 
 const progress = (t: Toolchain, text: string) => process.stdout.write(`makefile (${t.label}): ${text}\n`);
@@ -197,17 +198,30 @@ function uncachedBuild(toolchain: Toolchain): Promise<string> {
   });
 }
 
-// The shim installed, and the uncached build started (or found, when another file made it):
-// the routes build meanwhile, and wait for it only to compare.
-export function prepareMakefileBuild(toolchain: Toolchain, root: string, cache: Cache): MakefileBuild {
+// The shim installed into a copy of the clang directory hipcc runs, once per toolchain and run
+// (runOnce), for both caches' files: each file's builds run through it with the file's own
+// cache, state directory and call log, as builds of two projects run through one installed shim.
+// One tree also gives both files the same logged one-step calls (hipcc names the tree in them),
+// so each one-step reference is compiled once (oneStepReference).
+async function sharedShim(toolchain: Toolchain): Promise<{ root: string; bin: string }> {
+  const root = await runOnce(`makefile-shim-${toolchain.label}`, (dir) => {
+    progress(toolchain, "shim installed in a copy of hipcc's clang directory, shared by this run's files for this toolchain");
+    writeFileSync(join(dir, 'bin.path'), toolchain.shim(dir));
+  });
+  return { root, bin: readFileSync(join(root, 'bin.path'), 'utf8') };
+}
+
+// The uncached build started (or found, when another file made it), and the shim installed (or
+// found): the routes build meanwhile, and wait for the uncached build only to compare.
+export async function prepareMakefileBuild(toolchain: Toolchain, root: string, cache: Cache): Promise<MakefileBuild> {
   const dir = mkdtempSync(join(root, `${cache}-`));
   copyFileSync(join(repoRoot, 'test/fixtures/rocthrust-examples/Makefile'), join(dir, 'Makefile'));
-  const shimBin = toolchain.shim(dir);
-  takeCallLog(dir);
   const uncached = uncachedBuild(toolchain);
   // Awaited by each route's check; a failure is reported there, not as an unhandled rejection first.
   uncached.catch(() => {});
-  return { toolchain, dir, cache, shimBin, uncached, oneStep: new Map() };
+  const shim = await sharedShim(toolchain);
+  takeCallLog(dir);
+  return { toolchain, dir, cache, shimRoot: shim.root, shimBin: shim.bin, uncached };
 }
 
 // One route: `make clean`, `make` (cold for its own command lines), `make clean`, `make` (warm),
@@ -216,13 +230,17 @@ export function buildRoute(build: MakefileBuild, route: Route): Call[] {
   const { toolchain, dir, cache } = build;
   const tag = route.replace(/ /g, '-');
   progress(toolchain, `${cache}, ${route}: make clean, make, make clean, make`);
-  const env = { HIP_CLANG_LAUNCHER_SPLIT: 'on', ...toolchain.hipccEnv(build.shimBin) };
+  // ccache (the sid lab's, as the host's: hostEnv) stores no manifest for a compile during which
+  // a header's ctime moved, and the warm build then misses it: other test files' `cp -al` trees
+  // of the lab's llvm-21 move the ctime of clang's headers (SHARED_MACHINE_CCACHE). sccache ignores it.
+  const env = { HIP_CLANG_LAUNCHER_SPLIT: 'on', ...SHARED_MACHINE_CCACHE, ...toolchain.hipccEnv(build.shimBin) };
   const command = ROUTES[route](toolchain);
   toolchain.run(
     dir,
     cache,
     ['make -s clean', `stats ${tag}-before`, command, `stats ${tag}-cold`, `mkdir -p ${tag}-cold && cp ${SINGLE} ${MULTI} ${tag}-cold/`, 'make -s clean', command, `stats ${tag}-warm`].join('\n'),
     env,
+    [build.shimRoot],
   );
   return takeCallLog(dir) as Call[];
 }
@@ -260,15 +278,7 @@ export async function checkRoute(build: MakefileBuild, route: Route, calls: Call
   const single = programs.filter((c) => c.output === SINGLE).at(-1)!;
   const cuid = single.parts![0]!.cuid!;
   expect(cuid).toMatch(/^[0-9a-f]{16}$/);
-  const key = JSON.stringify([single.cwd, single.compiler, single.args, cuid]);
-  let refBytes = build.oneStep.get(key);
-  if (!refBytes) {
-    const ref = join(dir, `${tag}.ref`);
-    const args = single.args.map((a) => (a === SINGLE ? ref : a));
-    toolchain.run(dir, cache, `cd ${single.cwd} && ${single.compiler} ${args.map((a) => `'${a}'`).join(' ')} -cuid=${cuid} >/dev/null 2>&1`, toolchain.hipccEnv(build.shimBin));
-    refBytes = readFileSync(ref);
-    build.oneStep.set(key, refBytes);
-  }
+  const refBytes = await oneStepReference(build, single, cuid, tag);
   expect(readFileSync(join(dir, SINGLE)).equals(refBytes), `${route}: warm ${SINGLE} = one-step with -cuid`).toBe(true);
   expect(readFileSync(join(dir, `${tag}-cold`, SINGLE)).equals(refBytes), `${route}: cold ${SINGLE} = one-step with -cuid`).toBe(true);
 
@@ -287,14 +297,33 @@ export async function checkRoute(build: MakefileBuild, route: Route, calls: Call
   progress(toolchain, `${cache}, ${route}: warm ${warm.hits - cold.hits} hits, 0 misses; ${SINGLE} = one-step -cuid=${cuid}; ${MULTI} symbols = uncached`);
 }
 
+// clang's one-step compile of the single-source program: the logged compiler and command line,
+// from the logged directory, given the compile part's -cuid. Made once per command line and -cuid
+// in a run (runOnce): the routes that log the same call (the shim under hipcc, hipcc behind the
+// launcher) and the two caches' files share it. The directory is left out of the key: each file
+// builds in a directory of its own, and the call's relative paths (-Igen, -o) name the same
+// files in every one (gen/ made by the same rule from the same sources); a reference that did
+// depend on the directory would fail the comparison, never pass it. It runs the real clang,
+// no cache (so no cache server is started for it).
+async function oneStepReference(build: MakefileBuild, single: Call, cuid: string, tag: string): Promise<Buffer> {
+  const { toolchain, dir } = build;
+  const key = createHash('md5').update(JSON.stringify([single.compiler, single.args, cuid])).digest('hex').slice(0, 16);
+  const once = await runOnce(`makefile-one-step-${toolchain.label}-${key}`, (out) => {
+    const ref = join(dir, `${tag}.ref`);
+    const args = single.args.map((a) => (a === SINGLE ? ref : a));
+    toolchain.run(dir, 'ccache', `cd ${single.cwd} && ${single.compiler} ${args.map((a) => `'${a}'`).join(' ')} -cuid=${cuid} >/dev/null 2>&1`, toolchain.hipccEnv(build.shimBin), [build.shimRoot]);
+    copyFileSync(ref, join(out, SINGLE));
+  });
+  return readFileSync(join(once, SINGLE));
+}
 
 // One test file's suite: the uncached build, then each route made, cleaned and made again, checked.
 export function describeMakefileRoutes(toolchain: Toolchain, cache: Cache, timeout: number): void {
   const root = makeTempDir(`hcl-${toolchain.label}-makefile-${cache}-`);
   describe(`rocThrust examples by plain make (${toolchain.label}), ${cache}, HIP_CLANG_LAUNCHER_SPLIT=on`, () => {
     let build: MakefileBuild;
-    beforeAll(() => {
-      build = prepareMakefileBuild(toolchain, root, cache);
+    beforeAll(async () => {
+      build = await prepareMakefileBuild(toolchain, root, cache);
     }, timeout);
 
     it.each(Object.keys(ROUTES) as Route[])('%s: warm make is all hits, programs as uncached', async (route) => {

@@ -43,14 +43,15 @@ function cacheEnv(cache: LabCache, dir: string): Record<string, string> {
 export const WHOLE_CALLS = { HIP_CLANG_LAUNCHER_SPLIT: 'off' };
 
 // The lab call of a build: `body` (sh) in dir with the cache's server up around it.
-// `readOnly`: more host paths bound read-only (sources).
-function labBuild(dir: string, cache: LabCache, body: string, env: Record<string, string>, readOnly: string[]): [string[], LabOptions] {
+// `readOnly`: more host paths bound read-only (sources); `writable`: more bound writable (a
+// directory several test files share).
+function labBuild(dir: string, cache: LabCache, body: string, env: Record<string, string>, readOnly: string[], writable: string[]): [string[], LabOptions] {
   const script = join(dir, `build-${Date.now()}-${nextScript++}.sh`);
   writeFileSync(script, ['set -e', cacheFunctions(cache), 'cd "$W"', 'start_cache', 'trap stop_cache EXIT', body, ''].join('\n'));
   return [
     ['sh', script],
     {
-      binds: [{ host: dist, readOnly: true }, ...readOnly.map((host) => ({ host, readOnly: true })), dir],
+      binds: [{ host: dist, readOnly: true }, ...readOnly.map((host) => ({ host, readOnly: true })), ...writable, dir],
       cwd: dir,
       env: {
         W: dir,
@@ -68,15 +69,15 @@ function labBuild(dir: string, cache: LabCache, body: string, env: Record<string
 let nextScript = 0;
 
 // Runs a build (see labBuild); fails the test on a non-zero exit.
-export function runLabBuild(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}, readOnly: string[] = []): string {
-  const r = runInLab(...labBuild(dir, cache, body, env, readOnly));
+export function runLabBuild(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}, readOnly: string[] = [], writable: string[] = []): string {
+  const r = runInLab(...labBuild(dir, cache, body, env, readOnly, writable));
   expect(r.status, `${r.stdout.toString()}\n${r.stderr}`).toBe(0);
   return r.stdout.toString('utf8');
 }
 
 // The same without blocking the test worker, so other work runs meanwhile.
-export async function runLabBuildAsync(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}, readOnly: string[] = []): Promise<string> {
-  const r = await runInLabAsync(...labBuild(dir, cache, body, env, readOnly));
+export async function runLabBuildAsync(dir: string, cache: LabCache, body: string, env: Record<string, string> = {}, readOnly: string[] = [], writable: string[] = []): Promise<string> {
+  const r = await runInLabAsync(...labBuild(dir, cache, body, env, readOnly, writable));
   expect(r.status, `${r.stdout.toString()}\n${r.stderr}`).toBe(0);
   return r.stdout.toString('utf8');
 }

@@ -47,7 +47,7 @@ export const hipHit = {
 
     return {
       notes: [
-        `Every case compiles the same kernel (${HIPCC_ARGS.join(' ')}) with its own private cache: one miss to fill it, then only hits; the bench FAILS a case whose timed calls were not all cache hits.`,
+        `Every case compiles the same kernel (${HIPCC_ARGS.join(' ')}) with its own private cache: one miss to fill it (ccache-direct and sccache-direct: a copy of the cache the per-call group's identical case filled), then only hits; the bench FAILS a case whose timed calls were not all cache hits.`,
         'hipcc 7 is 7.0.2 built from Debian\'s rocm-llvm source by scripts/build-hipcc.sh: "patched" carries our HIP_CLANG_LAUNCHER backport, "unpatched" is as shipped (so a stub in place of clang++ is its only way to a cache).',
         'The shim for the perl hipcc is installed into a hard-linked copy of Debian\'s llvm-15 with `--names clang,clang++,clang-15`: Debian\'s perl hipcc runs `clang-15`.',
         'The HIP-capable sccache runs as a started server with its own directory and port (the calls never pay for its start).',
