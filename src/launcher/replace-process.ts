@@ -1,5 +1,5 @@
 import type * as ChildProcessModule from 'node:child_process';
-import type { StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type * as OsModule from 'node:os';
 import { HclError } from '../errors.js';
 import { cacheFailure, cacheOrDirectStep } from './cache-failure.js';
@@ -102,37 +102,65 @@ function spawnFunction(): typeof ChildProcessModule.spawn {
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGBREAK'];
 
-// The first of those this process was sent while a child ran: a caller that
-// runs several children (the split's parts) stops there instead of starting
-// the next one, or its fallback (Ctrl-C in make must end the build).
+// The first of those this process was sent while it forwarded them: a caller
+// that runs several children (the split's parts) stops there instead of
+// starting the next one, or its fallback (Ctrl-C in make must end the build).
 let interruptedBy: NodeJS.Signals | undefined;
 export function interruption(): NodeJS.Signals | undefined {
   return interruptedBy;
 }
 
+// The children that run now, each sent what this process is sent.
+const running = new Set<ChildProcess>();
+let holders = 0;
+const forwarders = new Map<NodeJS.Signals, () => void>();
+
+// Takes the forwarded signals over until the returned release, counted (a
+// split holds them across all its parts, each spawn for its child). They are
+// taken before a child is spawned, never after: spawn returns only once its
+// pipes are set up, and a signal in between met the default action, so the
+// launcher died at once with its part left running and its temporaries on
+// disk (seen under load). Between children (between parts, or while a split
+// plans) a signal is noted, and no child starts after it (spawnStep).
+export function forwardSignals(): () => void {
+  if (holders++ === 0) {
+    for (const signal of FORWARDED_SIGNALS) {
+      if (process.platform !== 'win32' && signal === 'SIGBREAK') continue;
+      const forward = () => {
+        interruptedBy ??= signal;
+        for (const child of running) child.kill(signal);
+      };
+      forwarders.set(signal, forward);
+      process.on(signal, forward);
+    }
+  }
+  let released = false;
+  return () => {
+    if (released || --holders > 0) return;
+    released = true;
+    for (const [signal, forward] of forwarders) process.off(signal, forward);
+    forwarders.clear();
+  };
+}
+
 function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv, capture = false): Promise<ChildOutcome | NodeJS.ErrnoException> {
+  // Sent a signal before this child could start: it does not start, and the caller leaves by the signal.
+  if (interruptedBy) return Promise.resolve({ exitCode: null, signal: interruptedBy, step });
+  const release = forwardSignals();
   const exact = exactArgvFor(step.file, step.argv);
   return new Promise<ChildOutcome | NodeJS.ErrnoException>((resolve) => {
     const stdio: StdioOptions = capture ? ['inherit', 'pipe', 'pipe'] : 'inherit';
     const child =
       spawnInheriting(step.file, exact.argv, env, stdio) ??
       spawnFunction()(step.file, exact.argv.slice(1), { argv0: exact.argv[0], env: plainEnv(env), stdio, shell: false, windowsHide: true });
+    running.add(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));
     child.stderr?.on('data', (b: Buffer) => err.push(b));
-    const forwarders = new Map<NodeJS.Signals, () => void>();
-    for (const signal of FORWARDED_SIGNALS) {
-      if (process.platform !== 'win32' && signal === 'SIGBREAK') continue;
-      const forward = () => {
-        interruptedBy ??= signal;
-        child.kill(signal);
-      };
-      forwarders.set(signal, forward);
-      process.on(signal, forward);
-    }
     const cleanUp = () => {
-      for (const [signal, forward] of forwarders) process.off(signal, forward);
+      running.delete(child);
+      release();
     };
     child.once('error', (error) => {
       cleanUp();
@@ -143,7 +171,11 @@ function spawnStep(step: ExecStep, env: NodeJS.ProcessEnv, capture = false): Pro
       cleanUp();
       resolve(capture ? { exitCode, signal, step, stdout: Buffer.concat(out), stderr: Buffer.concat(err) } : { exitCode, signal, step });
     });
-  }).finally(() => exact.remove());
+  }).finally(() => {
+    // A spawn that threw never reached cleanUp (release is once only).
+    release();
+    exact.remove();
+  });
 }
 
 // Spawns the first step that starts; the next one is the fallback when it

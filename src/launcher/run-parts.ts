@@ -9,7 +9,7 @@ import { CCACHE_DEPEND, CCACHE_DISABLE, CCACHE_NODEPEND, CCACHE_PREFIX, LOG_VAR,
 import { learnClangMajor } from './compiler-facts.js';
 import { LAST_CLANG_WITH_DEVICE_DEPFILE } from './hip-rules/mishandled-shapes.js';
 import { planLaunch, selfCommand, type LaunchPlan, type LaunchRequest } from './plan-launch.js';
-import { interruption, spawnFirstStartable } from './replace-process.js';
+import { forwardSignals, interruption, spawnFirstStartable } from './replace-process.js';
 import { sinceStartMs } from './phases.js';
 import { cuidFor } from './hip-rules/cuid.js';
 import { learnCuidInput } from './cuid-input.js';
@@ -154,7 +154,25 @@ function deviceDepfilesFor(plan: LaunchPlan, host: Host): DeviceDepfiles | undef
   return major !== undefined && major <= LAST_CLANG_WITH_DEVICE_DEPFILE ? 'driver' : 'cc1';
 }
 
+// A signal at any moment of the split, not only while a part runs, is the
+// parts' to get: none starts after it, the temporaries go, and the caller
+// leaves by it (run-launcher.ts). Without this, one sent between parts (or
+// while they are planned) killed the launcher there, leaving the temporaries.
 export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: Host): Promise<PartsOutcome> {
+  const release = forwardSignals();
+  try {
+    const outcome = await runPartsForwarding(plan, request, host);
+    // One sent while the launcher did not wait (the driver's job list, the
+    // clean-up) reaches its listener at the loop's next poll: before the release.
+    await new Promise((resolve) => setImmediate(resolve));
+    const interrupted = interruption();
+    return interrupted && (outcome.ok || !outcome.interrupted) ? { ok: false, reason: `interrupted by ${interrupted}`, parts: outcome.parts, interrupted } : outcome;
+  } finally {
+    release();
+  }
+}
+
+async function runPartsForwarding(plan: LaunchPlan, request: LaunchRequest, host: Host): Promise<PartsOutcome> {
   const records: PartRecord[] = [];
   const args = [...request.args, ...(plan.rules?.addArgs ?? [])];
   const p = pathModuleFor(host.platform);
@@ -206,6 +224,8 @@ export async function runParts(plan: LaunchPlan, request: LaunchRequest, host: H
     };
     let bundle: string | undefined;
     for (const part of parts) {
+      const before = interruption();
+      if (before) return { ok: false, reason: `interrupted by ${before}`, parts: records, interrupted: before };
       const started = sinceStartMs();
       const partArgs = part.args.map((a) => (a === BUNDLE_SLOT ? bundle ?? a : a));
       let route = 'tool';
