@@ -1,9 +1,10 @@
 // V8's code cache for the hot path's bundle, taken after it has run real
 // calls, for the Linux executable (src/sea-entry.ts, scripts/build.mjs):
 //   node scripts/code-cache.mjs <wrapped source> <output cache>
-// and, with --top-level, for the admin CLI's bundle, taken once its top
-// level has run and before any command (src/load-admin-cli.ts): what a
-// command runs depends on the machine and its trees, the top level does not.
+// and, with --admin-cli, for the admin CLI's bundle (src/load-admin-cli.ts),
+// taken after its top level and `--version`, which build the parser every
+// command builds: what a command runs after that depends on the machine and
+// its trees. (The same bytes in parallel runs under load, as the hot path's.)
 // Node's own SEA code cache is made before anything runs, so it holds only
 // the top level; every function a compile runs was still compiled on each
 // call. Here the bundle runs warm-up calls, each in a child process of this
@@ -37,7 +38,7 @@ import { Script } from 'node:vm';
 const SEED = ['--random-seed=1', '--predictable'];
 
 if (process.argv[2] === '--step') runStep(process.argv.slice(3));
-else if (process.argv[2] === '--top-level') generateTopLevel(process.argv[3], process.argv[4]);
+else if (process.argv[2] === '--admin-cli') generateAdmin(process.argv[3], process.argv[4]);
 else generate(process.argv[2], process.argv[3]);
 
 // One step in a child process of this same Node, its V8 seeded: the step
@@ -50,12 +51,12 @@ function spawnStep(what, source, previous, out, execPath, argv, options) {
   }
 }
 
-function generateTopLevel(sourceArg, outputArg) {
-  if (!sourceArg || !outputArg) throw new Error('usage: node scripts/code-cache.mjs --top-level <wrapped source> <output cache>');
+function generateAdmin(sourceArg, outputArg) {
+  if (!sourceArg || !outputArg) throw new Error('usage: node scripts/code-cache.mjs --admin-cli <wrapped source> <output cache>');
   const dir = mkdtempSync(join(tmpdir(), 'hcl-code-cache-'));
   try {
-    // Nothing of the machine's reaches the top level: an empty directory, an empty PATH.
-    spawnStep('the top level', resolve(sourceArg), '-', resolve(outputArg), '-', [], { cwd: dir, env: { PATH: '', HOME: dir, LANG: 'C' } });
+    // Nothing of the machine's reaches the command: an empty directory, an empty PATH.
+    spawnStep('the admin CLI\'s --version', resolve(sourceArg), '-', resolve(outputArg), 'admin', ['--version'], { cwd: dir, env: { PATH: '', HOME: dir, LANG: 'C' } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -157,19 +158,26 @@ function serverAnswers(stateDir) {
 
 // One warm-up call: the bundle runs as the executable runs it (argv[1] is
 // the invoked name; a shim's executable is where its manifest is), and its
-// exec writes the cache instead. Without a call, the cache is written once
-// the top level has run.
-function runStep([source, cacheIn, cacheOut, execPath, ...argv]) {
-  if (execPath !== '-') process.execPath = execPath;
+// exec writes the cache instead. The admin CLI's bundle (execPath `admin`)
+// runs the command instead, and its exit (or its end) writes the cache.
+async function runStep([source, cacheIn, cacheOut, execPath, ...argv]) {
+  const admin = execPath === 'admin';
+  if (execPath !== '-' && !admin) process.execPath = execPath;
   const cachedData = cacheIn === '-' ? undefined : readFileSync(cacheIn);
   const script = new Script(readFileSync(source, 'utf8'), { filename: 'hip-clang-launcher', cachedData });
   if (script.cachedDataRejected) throw new Error(`code cache: V8 rejected the cache from the previous step (${cacheIn})`);
-  process.execve = () => {
+  const exit = process.exit;
+  const done = () => {
     writeFileSync(cacheOut, script.createCachedData());
-    process.exit(0);
+    exit(0);
   };
-  process.argv = [process.execPath, ...argv];
+  if (admin) process.exit = done;
+  else process.execve = done;
+  process.argv = [process.execPath, ...(admin ? ['hip-clang-launcher'] : []), ...argv];
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(import.meta.url), module, source, join(source, '..'));
-  if (argv.length === 0) writeFileSync(cacheOut, script.createCachedData());
+  if (admin) {
+    await module.exports.runAdminCli(argv);
+    done();
+  }
 }
