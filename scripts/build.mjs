@@ -8,7 +8,8 @@
 //      The output does not depend on the checkout's path (see below).
 //   3. Linux only: the SEA's entry is src/sea-entry.ts, which runs build/main.cjs
 //      (an asset) with V8's code cache taken after warm-up calls
-//      (scripts/code-cache.mjs).
+//      (scripts/code-cache.mjs). Both: the admin CLI is an asset in the
+//      CommonJS wrapper (build/cli.js), with its top level's code cache on Linux.
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { copyFile, mkdir, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';
@@ -122,17 +123,25 @@ const final = join(repo, target.output);
 const output = join(dirname(final), `.tmp-${process.pid}-${target.output.split('/').pop()}`);
 await mkdir(dirname(final), { recursive: true });
 await rm(output, { force: true });
-// The bundle in the CommonJS wrapper: the exact source the cache is made from and sea-entry.ts compiles.
-const codeCacheAssets = {};
-if (target.codeCache) {
-  const body = (await readFile(join(repo, 'build/main.cjs'), 'utf8')).replace(/^#!.*\n/, '');
-  // src/sea-entry.ts reads the asset as latin1: any byte over 0x7f would change the text.
-  if (/[^\x00-\x7f]/.test(body)) throw new Error('build/main.cjs is not ASCII (esbuild\'s charset must stay ascii)');
-  await writeFile(join(repo, 'build/main.js'), `(function (exports, require, module, __filename, __dirname) {${body}\n})`);
-  const made = spawnSync(process.execPath, [join(repo, 'scripts/code-cache.mjs'), join(repo, 'build/main.js'), join(repo, 'build/main.cache')], { stdio: 'inherit' });
-  if (made.status !== 0) throw new Error('the code cache could not be made (scripts/code-cache.mjs)');
-  Object.assign(codeCacheAssets, { 'main.js': join(repo, 'build/main.js'), 'main.cache': join(repo, 'build/main.cache') });
-}
+// Each bundle in the CommonJS wrapper: the exact source its code cache is
+// made from and src/run-bundle-asset.ts compiles. src/run-bundle-asset.ts
+// reads the asset as latin1: any byte over 0x7f would change the text.
+const wrap = async (bundle) => {
+  const body = (await readFile(join(repo, `build/${bundle}.cjs`), 'utf8')).replace(/^#!.*\n/, '');
+  if (/[^\x00-\x7f]/.test(body)) throw new Error(`build/${bundle}.cjs is not ASCII (esbuild's charset must stay ascii)`);
+  await writeFile(join(repo, `build/${bundle}.js`), `(function (exports, require, module, __filename, __dirname) {${body}\n})`);
+  return { [`${bundle}.js`]: join(repo, `build/${bundle}.js`) };
+};
+// The hot path's cache is taken after warm-up calls; the admin CLI's after
+// `--version`, which builds the parser every command builds (what a command
+// runs after that depends on the machine).
+const makeCache = (bundle, mode) => {
+  const made = spawnSync(process.execPath, [join(repo, 'scripts/code-cache.mjs'), ...mode, join(repo, `build/${bundle}.js`), join(repo, `build/${bundle}.cache`)], { stdio: 'inherit' });
+  if (made.status !== 0) throw new Error(`the code cache of build/${bundle}.js could not be made (scripts/code-cache.mjs)`);
+  return { [`${bundle}.cache`]: join(repo, `build/${bundle}.cache`) };
+};
+const bundleAssets = { ...(await wrap('cli')) };
+if (target.codeCache) Object.assign(bundleAssets, await wrap('main'), makeCache('main', []), makeCache('cli', ['--admin-cli']));
 await sea(join(repo, target.codeCache ? 'build/sea-entry.cjs' : 'build/main.cjs'), {
   targets: [{ nodeRange: `node${target.version}`, platform: target.platform, arch: 'x64', output }],
   seaConfig: {
@@ -148,7 +157,7 @@ await sea(join(repo, target.codeCache ? 'build/sea-entry.cjs' : 'build/main.cjs'
     // background work worth more threads, and the option is Node's own, not
     // V8's, so the code cache's flag hash is unchanged. Windows: as before.
     ...(target.platform === 'win' ? {} : { execArgv: ['--expose-internals', '--v8-pool-size=1'] }),
-    assets: { 'cli.cjs': join(repo, 'build/cli.cjs'), ...codeCacheAssets },
+    assets: bundleAssets,
   },
 });
 if (target.platform !== 'win') await chmod(output, 0o755);

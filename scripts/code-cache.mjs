@@ -1,6 +1,10 @@
 // V8's code cache for the hot path's bundle, taken after it has run real
 // calls, for the Linux executable (src/sea-entry.ts, scripts/build.mjs):
 //   node scripts/code-cache.mjs <wrapped source> <output cache>
+// and, with --admin-cli, for the admin CLI's bundle (src/load-admin-cli.ts),
+// taken after its top level and `--version`, which build the parser every
+// command builds: what a command runs after that depends on the machine and
+// its trees. (The same bytes in parallel runs under load, as the hot path's.)
 // Node's own SEA code cache is made before anything runs, so it holds only
 // the top level; every function a compile runs was still compiled on each
 // call. Here the bundle runs warm-up calls, each in a child process of this
@@ -34,7 +38,29 @@ import { Script } from 'node:vm';
 const SEED = ['--random-seed=1', '--predictable'];
 
 if (process.argv[2] === '--step') runStep(process.argv.slice(3));
+else if (process.argv[2] === '--admin-cli') generateAdmin(process.argv[3], process.argv[4]);
 else generate(process.argv[2], process.argv[3]);
+
+// One step in a child process of this same Node, its V8 seeded: the step
+// writes the cache it ends with to `out`.
+function spawnStep(what, source, previous, out, execPath, argv, options) {
+  const self = new URL(import.meta.url).pathname;
+  const r = spawnSync(process.execPath, [...SEED, self, '--step', source, previous, out, execPath, ...argv], { ...options, encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(out)) {
+    throw new Error(`code cache: the warm-up step "${what}" did not reach its exec (exit ${r.status}): ${r.stderr.trim()}`);
+  }
+}
+
+function generateAdmin(sourceArg, outputArg) {
+  if (!sourceArg || !outputArg) throw new Error('usage: node scripts/code-cache.mjs --admin-cli <wrapped source> <output cache>');
+  const dir = mkdtempSync(join(tmpdir(), 'hcl-code-cache-'));
+  try {
+    // Nothing of the machine's reaches the command: an empty directory, an empty PATH.
+    spawnStep('the admin CLI\'s --version', resolve(sourceArg), '-', resolve(outputArg), 'admin', ['--version'], { cwd: dir, env: { PATH: '', HOME: dir, LANG: 'C' } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function generate(sourceArg, outputArg) {
   if (!sourceArg || !outputArg) throw new Error('usage: node scripts/code-cache.mjs <wrapped source> <output cache>');
@@ -110,11 +136,7 @@ function generate(sourceArg, outputArg) {
     let previous = '-';
     for (const [i, step] of steps.entries()) {
       const out = join(dir, `cache-${i}`);
-      const self = new URL(import.meta.url).pathname;
-      const r = spawnSync(process.execPath, [...SEED, self, '--step', source, previous, out, step.execPath ?? '-', ...step.argv], { cwd: work, env: step.env, encoding: 'utf8' });
-      if (r.status !== 0 || !existsSync(out)) {
-        throw new Error(`code cache: the warm-up step "${step.what}" did not reach its exec (exit ${r.status}): ${r.stderr.trim()}`);
-      }
+      spawnStep(step.what, source, previous, out, step.execPath ?? '-', step.argv, { cwd: work, env: step.env });
       step.after?.();
       if (step.keep !== false) previous = out;
     }
@@ -136,17 +158,26 @@ function serverAnswers(stateDir) {
 
 // One warm-up call: the bundle runs as the executable runs it (argv[1] is
 // the invoked name; a shim's executable is where its manifest is), and its
-// exec writes the cache instead.
-function runStep([source, cacheIn, cacheOut, execPath, ...argv]) {
-  if (execPath !== '-') process.execPath = execPath;
+// exec writes the cache instead. The admin CLI's bundle (execPath `admin`)
+// runs the command instead, and its exit (or its end) writes the cache.
+async function runStep([source, cacheIn, cacheOut, execPath, ...argv]) {
+  const admin = execPath === 'admin';
+  if (execPath !== '-' && !admin) process.execPath = execPath;
   const cachedData = cacheIn === '-' ? undefined : readFileSync(cacheIn);
   const script = new Script(readFileSync(source, 'utf8'), { filename: 'hip-clang-launcher', cachedData });
   if (script.cachedDataRejected) throw new Error(`code cache: V8 rejected the cache from the previous step (${cacheIn})`);
-  process.execve = () => {
+  const exit = process.exit;
+  const done = () => {
     writeFileSync(cacheOut, script.createCachedData());
-    process.exit(0);
+    exit(0);
   };
-  process.argv = [process.execPath, ...argv];
+  if (admin) process.exit = done;
+  else process.execve = done;
+  process.argv = [process.execPath, ...(admin ? ['hip-clang-launcher'] : []), ...argv];
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(import.meta.url), module, source, join(source, '..'));
+  if (admin) {
+    await module.exports.runAdminCli(argv);
+    done();
+  }
 }

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { HclError } from '../errors.js';
 
 // Runs another program for the admin CLI (hipcc probes, cache versions and
@@ -25,6 +24,11 @@ export interface RunOptions {
 
 export async function runProgram(file: string, args: readonly string[], options: RunOptions): Promise<ProgramRun> {
   const posix = process.platform !== 'win32';
+  // Loaded here, not imported: execa's module graph pulls in some 150 of
+  // Node's built-in modules, which every admin command paid for at start,
+  // while most commands (--version, status, install, ...) run no program.
+  // The bundle (esbuild, cjs) initialises execa on the first call instead.
+  const { execa } = await import('execa');
   const child = execa(file, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -73,7 +77,7 @@ async function stopTree(pid: number | undefined, posix: boolean, fallback: () =>
     if (pid === undefined) fallback();
     else if (posix) process.kill(-pid, 'SIGKILL');
     // taskkill /T ends the whole tree, which Windows has no group signal for.
-    else await execa('taskkill', ['/pid', String(pid), '/T', '/F'], { reject: false, stdio: 'ignore', windowsHide: true });
+    else await (await import('execa')).execa('taskkill', ['/pid', String(pid), '/T', '/F'], { reject: false, stdio: 'ignore', windowsHide: true });
   } catch {
     fallback();
   }

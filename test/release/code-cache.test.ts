@@ -15,6 +15,7 @@ describe('code cache of the linux-x64 executable', () => {
   copyFileSync(join(repoRoot, 'test/fixtures/plain.cpp'), join(dir, 'plain.cpp'));
   const cacheBytes = readFileSync(join(repoRoot, 'build/main.cache')).length;
   const accepted = `hip-clang-launcher: debug: code cache of ${cacheBytes} bytes accepted\n`;
+  const adminAccepted = `hip-clang-launcher: debug: admin CLI code cache of ${readFileSync(join(repoRoot, 'build/cli.cache')).length} bytes accepted\n`;
 
   it('is accepted by the embedded Node on a compile, and the object is the direct compile\'s', () => {
     const direct = run(tools.clangxx, ['-O2', '-c', 'plain.cpp', '-o', 'direct.o'], { cwd: dir });
@@ -29,16 +30,26 @@ describe('code cache of the linux-x64 executable', () => {
     expect({ status: quiet.status, stderr: quiet.stderr }).toEqual({ status: 0, stderr: '' });
   });
 
-  it('serves the admin CLI too (loaded from its own asset by the cached bundle)', () => {
+  it('serves the admin CLI too: the cached bundle loads the admin bundle with its own cache', () => {
     const r = run(built.linux, ['--version'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_DEBUG: '1' }) });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toBe(accepted);
+    expect(r.stderr).toBe(accepted + adminAccepted);
     expect(r.stdout.toString().trim()).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
+    // A command that runs a program (ccache, through execa, which is loaded on its first use).
+    const stats = run(built.linux, ['stats'], { env: cleanEnv({ HIP_CLANG_LAUNCHER_DEBUG: '1', HIP_CLANG_LAUNCHER_CACHE: 'ccache', CCACHE_DIR: join(dir, 'ccache') }) });
+    expect(stats.status, stats.stderr).toBe(0);
+    expect(stats.stderr).toBe(accepted + adminAccepted);
+    expect(stats.stdout.toString()).toMatch(/^cache: ccache \d+\.\d+[^\n]*\n {2}hits 0, misses 0,/m);
   });
 
-  it('is made from the exact source the executable carries (the bundle in the CommonJS wrapper)', () => {
-    const body = readFileSync(join(repoRoot, 'build/main.cjs'), 'utf8').replace(/^#!.*\n/, '');
-    expect(readFileSync(join(repoRoot, 'build/main.js'), 'utf8')).toBe(`(function (exports, require, module, __filename, __dirname) {${body}\n})`);
-    expect(readFileSync(built.linux).includes(readFileSync(join(repoRoot, 'build/main.cache')))).toBe(true);
+  it('is made from the exact source the executable carries (each bundle in the CommonJS wrapper)', () => {
+    const exe = readFileSync(built.linux);
+    for (const bundle of ['main', 'cli']) {
+      const body = readFileSync(join(repoRoot, `build/${bundle}.cjs`), 'utf8').replace(/^#!.*\n/, '');
+      const wrapped = readFileSync(join(repoRoot, `build/${bundle}.js`), 'utf8');
+      expect(wrapped).toBe(`(function (exports, require, module, __filename, __dirname) {${body}\n})`);
+      expect(exe.includes(Buffer.from(wrapped, 'latin1'))).toBe(true);
+      expect(exe.includes(readFileSync(join(repoRoot, `build/${bundle}.cache`)))).toBe(true);
+    }
   });
 });
