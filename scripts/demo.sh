@@ -73,9 +73,14 @@ echo
 echo "== Route 2: Debian's perl hipcc 5.2.3 (cannot be patched) with the shim in a ROCm-like tree"
 # A ROCm-style llvm/bin made from Debian's llvm-15 with hard links (cp -al), so
 # the shim's renames never touch the system: clang++-15 -> clang++ -> clang -> clang-15.
+# The rest of llvm-15 is linked, not hard-linked: a hard link moves the ctime of
+# clang's headers, and ccache keeps nothing from a compile (yours too) that read
+# one meanwhile (scripts/llvm-tree.mjs).
 rocm="$work/rocm"
-mkdir -p "$rocm"
-cp -al /usr/lib/llvm-15 "$rocm/llvm"
+mkdir -p "$rocm/llvm"
+for entry in /usr/lib/llvm-15/*; do
+  if [ "${entry##*/}" = bin ]; then cp -al "$entry" "$rocm/llvm/bin"; else ln -s "$entry" "$rocm/llvm/${entry##*/}"; fi
+done
 bin="$rocm/llvm/bin"
 rm "$bin/clang-15" && mv "$bin/clang" "$bin/clang-15"
 ln -s clang-15 "$bin/clang" && ln -s clang++ "$bin/clang++-15"

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CCACHE, ccacheEnv, ccacheStats, FILL_ENV, sccacheHipPath, startSccache } from './caches.mjs';
 import { hipEnv } from './environment.mjs';
 import { hipSource } from './hip-source.mjs';
+import { linkLlvmTree } from '../llvm-tree.mjs';
 import { MissingPrerequisite } from './prerequisites.mjs';
 import { timeOnce } from './timing.mjs';
 
@@ -83,13 +83,13 @@ function warm(id, command, stats, checks, fill) {
   return command;
 }
 
-// A ROCm-like tree the shim can be installed into without touching the system: hard links.
+// A ROCm-like tree the shim can be installed into without touching the system (llvm-tree.mjs).
 export function llvmTreeCopy(dir) {
   const tree = join(dir, 'llvm');
   try {
-    execFileSync('cp', ['-al', '/usr/lib/llvm-15', tree], { stdio: ['ignore', 'ignore', 'pipe'] });
+    linkLlvmTree('/usr/lib/llvm-15', tree);
   } catch (error) {
-    throw new MissingPrerequisite(`cp -al /usr/lib/llvm-15 failed (the work directory must be on the same file system): ${String(error.stderr).trim()}`);
+    throw new MissingPrerequisite(`cp -al /usr/lib/llvm-15/bin failed (the work directory must be on the same file system): ${String(error.stderr ?? error.message).trim()}`);
   }
   return tree;
 }

@@ -144,11 +144,12 @@ function makeRoutes(root) {
 }
 
 function cacheEnv(cache, dir, port) {
-  // Other test files make `cp -al` trees of the toolchain while the corpus runs, which moves
-  // the ctime of its headers: ccache then stores nothing for a compile running meanwhile
-  // ("include file ctime too new"), and the rebuild misses (seen once in the lab's plain C++
-  // case in a whole suite run beside two busy loops). No case changes a header during a
-  // compile, so every ccache route, bare and launcher alike, is told not to check that.
+  // A hard link made to one of the toolchain's headers while the corpus runs moves its ctime:
+  // ccache then stores nothing for a compile running meanwhile ("include file ctime too new"),
+  // and the rebuild misses (seen once in the lab's plain C++ case in a whole suite run beside
+  // two busy loops, when other test files hard-linked all of llvm-21; they now link only bin/:
+  // test/shim/trees.ts). No case changes a header during a compile, so every ccache route,
+  // bare and launcher alike, is told not to check that.
   if (cache === 'ccache') return { CCACHE_DIR: dir, CCACHE_SLOPPINESS: 'include_file_ctime' };
   if (cache === 'sccache') return { SCCACHE_DIR: dir, SCCACHE_SERVER_PORT: String(port), SCCACHE_IDLE_TIMEOUT: '600' };
   return {};

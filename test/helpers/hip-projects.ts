@@ -10,9 +10,11 @@ import { built, repoRoot, tools } from './tools.js';
 export const hipDeviceFlags = ['--rocm-path=/usr', `--rocm-device-lib-path=${tools.deviceLibPath}`];
 
 // ccache turns direct mode (and with it depend mode) off for a compile during
-// which an include file's ctime moves. Other test files make `cp -al` trees of
-// Debian's llvm-15 while this one compiles, which moves the ctime of clang's
-// own headers: without this, such a compile would store no manifest.
+// which an include file's ctime moves: a hard link made to a header anywhere
+// on the machine moves it. The suite's own trees no longer link headers
+// (test/shim/trees.ts, linkLlvmTree: hard-linked trees of the whole llvm
+// directory did, and cost hits in other files), but tests that count hits keep
+// this, as the bench does: the machine may be shared.
 export const SHARED_MACHINE_CCACHE = { CCACHE_SLOPPINESS: 'include_file_ctime' };
 
 export function writeHipProject(dir: string): void {

@@ -81,7 +81,7 @@ function hostScript(dir: string, cache: Cache, body: string): string {
 
 function hostEnv(dir: string, cache: Cache, env: Record<string, string>): NodeJS.ProcessEnv {
   // Each script starts and stops its own server: a port the kernel just gave, never a fixed one.
-  // Other test files' `cp -al` trees of llvm-15 move the ctime of clang's headers (SHARED_MACHINE_CCACHE).
+  // A header whose ctime moves mid-compile leaves no manifest (SHARED_MACHINE_CCACHE).
   const cacheEnv = cache === 'ccache' ? { CCACHE_DIR: join(dir, 'ccache'), ...SHARED_MACHINE_CCACHE } : { SCCACHE_DIR: join(dir, 'sccache'), SCCACHE_SERVER_PORT: String(freePort()), SCCACHE_IDLE_TIMEOUT: '0' };
   return {
     PATH: process.env.PATH,
@@ -231,8 +231,7 @@ export function buildRoute(build: MakefileBuild, route: Route): Call[] {
   const tag = route.replace(/ /g, '-');
   progress(toolchain, `${cache}, ${route}: make clean, make, make clean, make`);
   // ccache (the sid lab's, as the host's: hostEnv) stores no manifest for a compile during which
-  // a header's ctime moved, and the warm build then misses it: other test files' `cp -al` trees
-  // of the lab's llvm-21 move the ctime of clang's headers (SHARED_MACHINE_CCACHE). sccache ignores it.
+  // a header's ctime moved, and the warm build then misses it (SHARED_MACHINE_CCACHE). sccache ignores it.
   const env = { HIP_CLANG_LAUNCHER_SPLIT: 'on', ...SHARED_MACHINE_CCACHE, ...toolchain.hipccEnv(build.shimBin) };
   const command = ROUTES[route](toolchain);
   toolchain.run(

@@ -8,9 +8,9 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { LAB_BUILD_TIMEOUT, runLabBuild, statsOf } from './lab-builds.js';
 
 // An include file's ctime moves while a split call compiles (clang-21, ccache
-// 4.14, the sid lab). On this shared machine other tests hard-link the lab's
-// llvm-21 tree (`cp -al`), which moves the ctime of clang's own headers: that
-// is what left one round of the bench's cold split build without its
+// 4.14, the sid lab). On this shared machine other tests hard-linked the lab's
+// llvm-21 tree (`cp -al`, now only its bin/: test/shim/trees.ts), which moved
+// the ctime of clang's own headers: that is what left one round of the bench's cold split build without its
 // whole-call entries. ccache then stores nothing for the whole call ("had
 // status change near or after invocation", modified_input_file) and runs its
 // prefix, the launcher, a second time. Here the trigger is deterministic: a

@@ -7,7 +7,7 @@ import { run } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { tools } from '../helpers/tools.js';
 import { hipccEnv, kernelSource } from '../patch/hipcc-builds.js';
-import { LLVM15, hcl, listingDiff, ownCopy, treeListing } from './trees.js';
+import { LLVM15, hcl, linkLlvmTree, listingDiff, ownCopy, treeListing } from './trees.js';
 
 // Debian's llvm-15/bin as it is (cp -al): clang is the real binary, and
 // clang-15, clang-cpp, clang-cl, clang++ are links to it. Wrapping only clang
@@ -23,7 +23,7 @@ describe('links that reach a wrapped compiler (Debian llvm-15 layout)', () => {
   beforeAll(() => {
     dir = makeTempDir('hcl-deplinks-');
     root = join(dir, 'llvm-15');
-    execFileSync('cp', ['-al', LLVM15, root]);
+    linkLlvmTree(LLVM15, root);
     bin = join(root, 'bin');
     ownCopy(join(bin, 'clang'));
     linksToClang = readdirSync(bin).filter((n) => n !== 'clang++' && lstatSync(join(bin, n)).isSymbolicLink() && readlinkSync(join(bin, n)) === 'clang');

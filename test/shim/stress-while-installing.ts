@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +6,7 @@ import { labRoot, requireLab, runInLabAsync } from '../helpers/lab.js';
 import { cleanEnv, runAsync, type RunResult } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot, tools } from '../helpers/tools.js';
-import { listingDiff, makeTree, ownCopy, treeListing, type Tree } from './trees.js';
+import { linkLlvmTree, listingDiff, makeTree, ownCopy, treeListing, type Tree } from './trees.js';
 
 // A shared ROCm tree while builds run: compiles of C, C++ and real HIP
 // (gfx90a) run in parallel through clang, clang++ and the versioned name a
@@ -85,7 +84,7 @@ export function labSetup(dir: string): Setup {
   const llvm21 = join(labRoot, 'usr/lib/llvm-21');
   const root = join(dir, 'rocm');
   fs.mkdirSync(root);
-  execFileSync('cp', ['-al', llvm21, join(root, 'llvm')]);
+  linkLlvmTree(llvm21, join(root, 'llvm'), (path) => path.slice(labRoot.length));
   const tree = { root, bin: join(root, 'llvm/bin') };
   ownCopy(join(tree.bin, 'clang'));
   const original = join(dir, 'clang.original');

@@ -6,10 +6,14 @@ import { expect } from 'vitest';
 import { run, cleanEnv, type RunResult } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, requirePath } from '../helpers/tools.js';
+import { linkLlvmTree } from '../../scripts/llvm-tree.mjs';
 
-// ROCm-like trees made from Debian's llvm-15 by `cp -al`: hard links, so
-// renaming within the copy never touches the system files. Never chmod a
-// file in them (hard links share modes with the system's).
+export { linkLlvmTree };
+
+// ROCm-like trees made from Debian's llvm-15: bin/ by `cp -al` (hard links, so
+// renaming within the copy never touches the system files), the rest linked
+// (linkLlvmTree). Never chmod a file in bin/ (hard links share modes with the
+// system's).
 
 export const LLVM15 = '/usr/lib/llvm-15';
 
@@ -33,7 +37,7 @@ export function makeTree(dir: string, style: TreeStyle, binOnly = false): Tree {
     fs.mkdirSync(llvm);
     execFileSync('cp', ['-al', join(LLVM15, 'bin'), join(llvm, 'bin')]);
   } else {
-    execFileSync('cp', ['-al', LLVM15, llvm]);
+    linkLlvmTree(LLVM15, llvm);
   }
   const bin = join(llvm, 'bin');
   const at = (name: string) => join(bin, name);

@@ -7,7 +7,7 @@ import { ccacheEnv } from '../helpers/caches.js';
 import { labRoot, requireLab, runInLab, runInLabAsync, type LabOptions } from '../helpers/lab.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot } from '../helpers/tools.js';
-import { listingDiff, ownCopy, treeListing } from './trees.js';
+import { linkLlvmTree, listingDiff, ownCopy, treeListing } from './trees.js';
 
 // Found by the lab stress test (1 compile of 158 failed, exit 3): a HIP
 // compile through the shim with ccache behind it holds the shim's per-user
@@ -61,7 +61,7 @@ describe('an uninstall removes the real compiler while ccache holds the shim\'s 
     const dir = makeTempDir('hcl-mid-split-');
     const llvm = join(dir, 'rocm/llvm');
     fs.mkdirSync(dirname(llvm));
-    execFileSync('cp', ['-al', join(labRoot, 'usr/lib/llvm-21'), llvm]);
+    linkLlvmTree(join(labRoot, 'usr/lib/llvm-21'), llvm, (path) => path.slice(labRoot.length));
     const bin = join(llvm, 'bin');
     // Its own file: processes elsewhere running the lab's clang are not this tree's.
     ownCopy(join(bin, 'clang'));
