@@ -9,7 +9,8 @@
 //   3. Linux only: the SEA's entry is src/sea-entry.ts, which runs build/main.cjs
 //      (an asset) with V8's code cache taken after warm-up calls
 //      (scripts/code-cache.mjs). Both: the admin CLI is an asset in the
-//      CommonJS wrapper (build/cli.js), with its top level's code cache on Linux.
+//      CommonJS wrapper (build/cli.js), on Linux with its code cache, taken
+//      after its top level and `--version` ran.
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { copyFile, mkdir, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';

@@ -7,7 +7,8 @@ import { run } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { tools } from '../helpers/tools.js';
 import { hipccEnv, kernelSource } from '../patch/hipcc-builds.js';
-import { LLVM15, hcl, linkLlvmTree, listingDiff, ownCopy, treeListing } from './trees.js';
+import { LLVM15, hcl, listingDiff, ownCopy, treeListing } from './trees.js';
+import { linkLlvmTree } from '../../scripts/llvm-tree.mjs';
 
 // Debian's llvm-15/bin as it is (cp -al): clang is the real binary, and
 // clang-15, clang-cpp, clang-cl, clang++ are links to it. Wrapping only clang

@@ -6,7 +6,8 @@ import { labRoot, requireLab, runInLabAsync } from '../helpers/lab.js';
 import { cleanEnv, runAsync, type RunResult } from '../helpers/run-built.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot, tools } from '../helpers/tools.js';
-import { linkLlvmTree, listingDiff, makeTree, ownCopy, treeListing, type Tree } from './trees.js';
+import { listingDiff, makeTree, ownCopy, treeListing, type Tree } from './trees.js';
+import { linkLlvmTree } from '../../scripts/llvm-tree.mjs';
 
 // A shared ROCm tree while builds run: compiles of C, C++ and real HIP
 // (gfx90a) run in parallel through clang, clang++ and the versioned name a

@@ -8,11 +8,9 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, requirePath } from '../helpers/tools.js';
 import { linkLlvmTree } from '../../scripts/llvm-tree.mjs';
 
-export { linkLlvmTree };
-
 // ROCm-like trees made from Debian's llvm-15: bin/ by `cp -al` (hard links, so
 // renaming within the copy never touches the system files), the rest linked
-// (linkLlvmTree). Never chmod a file in bin/ (hard links share modes with the
+// (scripts/llvm-tree.mjs). Never chmod a file in bin/ (hard links share modes with the
 // system's).
 
 export const LLVM15 = '/usr/lib/llvm-15';

@@ -7,7 +7,8 @@ import { ccacheEnv } from '../helpers/caches.js';
 import { labRoot, requireLab, runInLab, runInLabAsync, type LabOptions } from '../helpers/lab.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { built, repoRoot } from '../helpers/tools.js';
-import { linkLlvmTree, listingDiff, ownCopy, treeListing } from './trees.js';
+import { listingDiff, ownCopy, treeListing } from './trees.js';
+import { linkLlvmTree } from '../../scripts/llvm-tree.mjs';
 
 // Found by the lab stress test (1 compile of 158 failed, exit 3): a HIP
 // compile through the shim with ccache behind it holds the shim's per-user
